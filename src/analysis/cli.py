@@ -1,0 +1,141 @@
+"""Command line: ``python -m analysis {run,validate,summarize}``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import StudyError
+
+EPILOG = """examples:
+  python -m analysis run configs/cdnow.yml                 # writes reports/cdnow/
+  python -m analysis run my.yml --out /tmp/study --lang zh
+  python -m analysis validate my.yml                       # checks config and data, writes nothing
+  python -m analysis summarize my.yml --out customers.parquet
+
+exit codes: 0 success, 1 analysis failure, 2 bad config or data, 3 rendering failure"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description="Reproducible customer-analytics studies: 80/20, customer lifetime value, "
+        "retention; rendered as HTML and PDF case-study reports.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run a whole study and render its report")
+    run.add_argument("config", type=Path, help="study config (YAML)")
+    run.add_argument("--out", type=Path, help="run folder (default: reports/<name>/)")
+    run.add_argument("--lang", choices=["en", "zh"], help="report language (overrides the config)")
+    run.add_argument("--format", dest="formats", action="append", choices=["html", "pdf"],
+                     help="output format; repeat for several (default: the config's, html and pdf)")
+    run.add_argument("--renderer", choices=["auto", "quarto", "pandoc"],
+                     help="report renderer (default: quarto when installed, else pandoc + typst)")
+    noise = run.add_mutually_exclusive_group()
+    noise.add_argument("--quiet", action="store_true", help="no progress lines")
+    noise.add_argument("--verbose", action="store_true", help="progress lines even when not a terminal")
+
+    validate = commands.add_parser("validate", help="check config and data; print a data-quality summary")
+    validate.add_argument("config", type=Path)
+
+    summarize = commands.add_parser("summarize", help="load, clean and write the per-customer summary")
+    summarize.add_argument("config", type=Path)
+    summarize.add_argument("--out", type=Path, required=True, help="output file (.parquet or .csv)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "validate":
+            return _validate(args)
+        return _summarize(args)
+    except StudyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args) -> int:
+    from .pipeline import run_study
+
+    overrides = {}
+    if args.lang:
+        overrides["report.lang"] = args.lang
+    if args.formats:
+        overrides["report.formats"] = sorted(set(args.formats))
+    if args.renderer:
+        overrides["report.renderer"] = args.renderer
+    quiet = True if args.quiet else (False if args.verbose else None)
+    run_dir = run_study(args.config, out_dir=args.out, quiet=quiet, overrides=overrides)
+    print(run_dir)
+    return 0
+
+
+def _validate(args) -> int:
+    from .config import load_config
+    from .loading import load_contracts
+    from .pipeline import prepare_transactions
+
+    config = load_config(args.config)
+    print(f"config {args.config}: valid (study '{config.name}', {config.data.kind} data)")
+    print(f"data {config.data.path}")
+    if config.data.kind == "contractual":
+        contracts = load_contracts(config.data)
+        print(f"  {len(contracts):,} customers, {int(contracts['churned'].sum()):,} churned, "
+              f"tenure {contracts['tenure'].min():g}–{contracts['tenure'].max():g}")
+        for column in config.data.covariates:
+            blanks = int(contracts[column].isna().sum())
+            if blanks:
+                print(f"  covariate {column}: {blanks} blank values")
+        return 0
+    prepared = prepare_transactions(config)
+    counts = prepared.cleaning.counts()
+    customers = prepared.customers
+    print(f"  input rows        {counts['input_rows']:>12,}")
+    for reason, n in counts["dropped"].items():
+        print(f"  dropped: {reason:<24}{n:>10,}")
+    for reason, n in counts["changed"].items():
+        print(f"  changed: {reason:<24}{n:>10,}")
+    print(f"  kept rows         {counts['kept_rows']:>12,}")
+    print(f"  quarantined rows  {counts['quarantined_rows']:>12,}")
+    print(f"  purchase days     {counts['transactions']:>12,}")
+    print(f"  customers         {len(customers):>12,}")
+    print(f"  window            {customers['first_purchase'].min():%Y-%m-%d} … "
+          f"{customers['last_purchase'].max():%Y-%m-%d}")
+    if "frequency_cal" in customers:
+        in_cal = customers["frequency_cal"].notna()
+        print(f"  calibration: {int(in_cal.sum()):,} customers, "
+              f"{int(customers.loc[in_cal, 'frequency_cal'].sum()):,} repeat purchases; "
+              f"holdout {int(customers.loc[in_cal, 'frequency_holdout'].sum()):,}")
+    return 0
+
+
+def _summarize(args) -> int:
+    from .config import load_config
+    from .pipeline import prepare_transactions
+
+    config = load_config(args.config)
+    if config.data.kind != "transactions":
+        from .errors import ConfigError
+
+        raise ConfigError("summarize needs transaction data (data.kind: transactions)", file=args.config)
+    customers = prepare_transactions(config).customers
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.partial")
+    if out.suffix == ".csv":
+        customers.to_csv(partial, index=False)
+    else:
+        customers.to_parquet(partial, index=False)
+    partial.replace(out)
+    print(f"{len(customers):,} customers written to {out}")
+    return 0

@@ -1,0 +1,201 @@
+"""Study configuration: one YAML file per study, validated strictly.
+
+Unknown keys are errors (a mistyped parameter must never be ignored silently). Relative paths in a
+config are resolved against the config file's folder, then the project root.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+from .periods import Period
+from .project import PROJECT_ROOT
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+TRANSACTION_ROLES = ("customer", "date", "amount", "price", "quantity", "invoice", "product", "segment")
+CONTRACT_ROLES = ("customer", "tenure", "churned")
+
+
+class DataSettings(Strict):
+    """Where the data is and how its columns map to the roles the analyses need."""
+
+    kind: Literal["transactions", "contractual"] = "transactions"
+    path: Path
+    format: Literal["auto", "csv", "tsv", "whitespace", "parquet", "xlsx"] = "auto"
+    header: bool = True
+    names: list[str] | None = Field(
+        default=None, description="column names for a file without a header row"
+    )
+    columns: dict[str, str]
+    date_format: str | None = None
+    covariates: list[str] = Field(default_factory=list, description="contractual data: model covariates")
+    churned_values: list[str] = Field(
+        default_factory=lambda: ["Yes", "yes", "1", "true", "True"],
+        description="contractual data: values of the churn column that mean 'churned'",
+    )
+    source: str | None = Field(default=None, description="provenance note shown in the report")
+
+    @model_validator(mode="after")
+    def _check_roles(self) -> "DataSettings":
+        allowed = TRANSACTION_ROLES if self.kind == "transactions" else CONTRACT_ROLES
+        unknown = sorted(set(self.columns) - set(allowed))
+        if unknown:
+            raise ValueError(
+                f"unknown column role(s) {unknown} for {self.kind} data; allowed: {list(allowed)}"
+            )
+        if self.kind == "transactions":
+            missing = [r for r in ("customer", "date") if r not in self.columns]
+            if "amount" not in self.columns and not {"price", "quantity"} <= set(self.columns):
+                missing.append("amount (or price and quantity)")
+        else:
+            missing = [r for r in CONTRACT_ROLES if r not in self.columns]
+        if missing:
+            raise ValueError(f"data.columns must map {missing}")
+        if not self.header and not self.names:
+            raise ValueError("data.names is required when data.header is false")
+        return self
+
+
+class CleaningSettings(Strict):
+    """Cleaning rules, applied in the order documented in `analysis.cleaning`."""
+
+    cancellation_prefix: str | None = Field(
+        default="C", description="invoice numbers starting with this mark a cancellation"
+    )
+    cancellations: Literal["net", "drop"] = "net"
+    exclude_products: list[str] = Field(default_factory=list)
+    drop_exact_duplicates: bool = True
+    zero_amounts: Literal["drop", "keep"] = Field(
+        default="drop",
+        description="keep zero-value rows as purchases (they still count as purchase days)",
+    )
+    merge_same_day: bool = True
+
+
+class AnalysisSettings(Strict):
+    period: Period = "week"
+    calibration_end: dt.date | None = None
+    observation_end: dt.date | None = None
+    observation_start: dt.date | None = None
+
+
+class ReportSettings(Strict):
+    title: str | None = None
+    lang: Literal["en", "zh"] = "en"
+    formats: list[Literal["html", "pdf"]] = Field(default_factory=lambda: ["html", "pdf"])
+    renderer: Literal["auto", "quarto", "pandoc"] = "auto"
+    show_customer_ids: bool = False
+    notebooks: list[str] | None = Field(
+        default=None, description="notebooks to run, by stem; default: all that apply to the data kind"
+    )
+
+
+def _section_model(module: str, name: str) -> type[BaseModel]:
+    """Settings model of an analysis section, owned by that analysis' package."""
+    try:
+        return getattr(importlib.import_module(f"analysis.{module}"), name)
+    except (ImportError, AttributeError):  # analysis not installed in this build
+
+        class Placeholder(BaseModel):
+            model_config = ConfigDict(extra="allow", frozen=True)
+
+        Placeholder.__name__ = name
+        return Placeholder
+
+
+ParetoSettings = _section_model("pareto.settings", "ParetoSettings")
+ClvSettings = _section_model("clv.settings", "ClvSettings")
+RetentionSettings = _section_model("retention.settings", "RetentionSettings")
+SegmentSettings = _section_model("segments.settings", "SegmentSettings")
+
+
+class StudyConfig(Strict):
+    """A whole study: data, cleaning, analyses and report."""
+
+    name: str
+    title: str | None = None
+    seed: int = 0
+    data: DataSettings
+    cleaning: CleaningSettings = Field(default_factory=CleaningSettings)
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
+    pareto: ParetoSettings = Field(default_factory=ParetoSettings)  # type: ignore[valid-type]
+    clv: ClvSettings = Field(default_factory=ClvSettings)  # type: ignore[valid-type]
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)  # type: ignore[valid-type]
+    segments: SegmentSettings = Field(default_factory=SegmentSettings)  # type: ignore[valid-type]
+    report: ReportSettings = Field(default_factory=ReportSettings)
+    notebook_parameters: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="extra papermill parameters per notebook stem; each must be declared by it",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        if not value or any(c in value for c in "/\\") or value.startswith("."):
+            raise ValueError("name must be a plain folder name (no slashes, not starting with '.')")
+        return value
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def _format_validation_error(path: Path, error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            lines.append(f"unknown key '{where}' (value: {item.get('input')!r})")
+        else:
+            lines.append(f"'{where}': {item['msg']} (value: {item.get('input')!r})")
+    return f"{path}: invalid config:\n  " + "\n  ".join(lines)
+
+
+def resolve_path(path: Path, config_dir: Path) -> Path:
+    """Resolve a relative input path: config folder first, then the project root, then cwd."""
+    if path.is_absolute():
+        return path
+    candidates = [config_dir / path, PROJECT_ROOT / path, Path.cwd() / path]
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate.resolve()
+    return (PROJECT_ROOT / path).resolve()
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> StudyConfig:
+    """Read and validate a study config; raise ConfigError naming the file and the bad key."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError("config file not found", file=path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", file=path) from exc
+    if not isinstance(raw, dict):
+        raise ConfigError("a config must be a YAML mapping", file=path, value=raw)
+    for dotted, value in (overrides or {}).items():
+        node = raw
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    try:
+        config = StudyConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(path, exc)) from exc
+    data_path = resolve_path(config.data.path, path.resolve().parent)
+    return config.model_copy(update={"data": config.data.model_copy(update={"path": data_path})})
+
+
+def config_from_json(data: dict[str, Any]) -> StudyConfig:
+    return StudyConfig.model_validate(data)

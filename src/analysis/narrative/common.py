@@ -1,0 +1,71 @@
+"""Shared pieces of the report text: number formats, figure and table embedding.
+
+Every number in the report is formatted here from a value in ``results.json``, so a test can
+recompute the text from the JSON and compare.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+def get(results: dict, dotted: str, default: Any = None) -> Any:
+    """``get(results, "pareto.top_share")``: a nested value, or ``default`` when absent."""
+    node: Any = results
+    for key in dotted.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return default
+        node = node[key]
+    return node
+
+
+def num(value: float | int | None, digits: int = 0) -> str:
+    """A number with thousands separators: ``num(2357) == "2,357"``, ``num(0.2431, 3) == "0.243"``."""
+    if value is None:
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    """A share as a percentage: ``pct(0.8123) == "81.2%"``."""
+    if value is None:
+        return "n/a"
+    return f"{100 * value:.{digits}f}%"
+
+
+def money(value: float | None, digits: int = 2) -> str:
+    if value is None:
+        return "n/a"
+    sign = "−" if value < 0 else ""
+    return f"{sign}${abs(value):,.{digits}f}"
+
+
+def interval(bounds: list[float] | None, formatter=pct) -> str:
+    if not bounds or any(b is None for b in bounds):
+        return "n/a"
+    return f"[{formatter(bounds[0])}, {formatter(bounds[1])}]"
+
+
+def figure_md(record: dict[str, Any]) -> str:
+    """Embed a figure with its caption and a label, as Quarto and pandoc both read it."""
+    label = "fig-" + record["name"].replace("_", "-")
+    caption = record["caption"].replace("\n", " ")
+    return f"![{caption}]({record['path']}){{#{label}}}\n"
+
+
+def table_md(record: dict[str, Any], *, max_rows: int = 30) -> str:
+    """A pipe table read from the saved CSV (``record["file"]``, absolute), with its caption."""
+    path = Path(record.get("file", record["path"]))
+    frame = pd.read_csv(path, index_col=0 if record.get("index") else None)
+    if len(frame) > max_rows:
+        frame = frame.head(max_rows)
+    text = frame.to_markdown(index=bool(record.get("index")), floatfmt=",.3g", missingval="")
+    label = "tbl-" + record["name"].replace("_", "-")
+    return f"{text}\n\n: {record['caption']} {{#{label}}}\n"
+
+
+def missing(chapter: str, what: str) -> str:
+    return f"*The {chapter} analysis did not produce {what} for this study.*\n"

@@ -1,0 +1,249 @@
+"""A study run, stage by stage: config → load → clean → summary → notebooks → results → report.
+
+Everything is written into a temporary folder next to the target and moved into place only when
+every stage has succeeded, so a failed run never leaves a half-written report behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from . import render
+from .cleaning import CleaningResult, clean_transactions
+from .config import StudyConfig, load_config
+from .errors import ConfigError
+from .execution import execute_notebook
+from .loading import load_contracts, load_transactions
+from .manifest import build_manifest, sha256_file
+from .privacy import pseudonymise
+from .project import NOTEBOOKS_DIR, REPORTS_DIR
+from .results import read_json, write_json
+from .run import Run
+from .summary import customer_summary
+
+T = TypeVar("T")
+
+NOTEBOOKS = {
+    "transactions": ("01_data", "02_pareto", "03_clv", "04_retention", "05_segments"),
+    "contractual": ("04_retention",),
+}
+
+
+class Progress:
+    """One line per stage with the elapsed time, on stderr; silent when quiet."""
+
+    def __init__(self, total: int, quiet: bool):
+        self.total, self.quiet, self.done = total, quiet, 0
+        self.start = time.perf_counter()
+
+    def stage(self, name: str, work: Callable[[], T]) -> T:
+        self.done += 1
+        began = time.perf_counter()
+        if not self.quiet:
+            print(f"[{self.done}/{self.total}] {name} …", file=sys.stderr, flush=True)
+        value = work()
+        if not self.quiet:
+            took, total = time.perf_counter() - began, time.perf_counter() - self.start
+            print(f"[{self.done}/{self.total}] {name} done in {took:.1f}s ({total:.1f}s elapsed)",
+                  file=sys.stderr, flush=True)
+        return value
+
+
+def default_quiet() -> bool:
+    return bool(os.environ.get("CI")) or not sys.stderr.isatty()
+
+
+@dataclass
+class PreparedData:
+    """What the load/clean/summary stages produce for a transaction log."""
+
+    cleaning: CleaningResult
+    customers: Any  # pandas DataFrame
+
+
+def prepare_transactions(config: StudyConfig) -> PreparedData:
+    loaded = load_transactions(config.data)
+    cleaning = clean_transactions(loaded, config.cleaning, config.analysis)
+    check_not_empty(cleaning, config)
+    customers = summarize(cleaning, config)
+    return PreparedData(cleaning=cleaning, customers=customers)
+
+
+def check_not_empty(cleaning: CleaningResult, config: StudyConfig) -> None:
+    if cleaning.transactions.empty:
+        raise ConfigError(
+            "no transactions are left after cleaning", file=config.data.path,
+            value=cleaning.counts()["dropped"],
+        )
+
+
+def summarize(cleaning: CleaningResult, config: StudyConfig):
+    analysis = config.analysis
+    return customer_summary(
+        cleaning.transactions,
+        period=analysis.period,
+        observation_end=analysis.observation_end,
+        calibration_end=analysis.calibration_end,
+    )
+
+
+def notebooks_for(config: StudyConfig) -> list[Path]:
+    wanted = config.report.notebooks or NOTEBOOKS[config.data.kind]
+    paths = []
+    for stem in wanted:
+        path = NOTEBOOKS_DIR / f"{stem}.ipynb"
+        if path.exists():
+            paths.append(path)
+        elif config.report.notebooks:
+            raise ConfigError(f"report.notebooks names '{stem}', which is not in {NOTEBOOKS_DIR}")
+    unknown = sorted(set(config.notebook_parameters) - {p.stem for p in paths})
+    if unknown:
+        raise ConfigError(f"notebook_parameters names notebook(s) {unknown} that this run does not execute")
+    return paths
+
+
+def run_study(
+    config_path: str | Path,
+    *,
+    out_dir: str | Path | None = None,
+    quiet: bool | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Path:
+    """Run a whole study and return the run folder."""
+    started = dt.datetime.now(dt.timezone.utc)
+    quiet = default_quiet() if quiet is None else quiet
+    config_path = Path(config_path)
+    config = load_config(config_path, overrides)
+    target = Path(out_dir) if out_dir else REPORTS_DIR / config.name
+    notebooks = notebooks_for(config)
+    progress = Progress(total=3 + len(notebooks) + 1, quiet=quiet)
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".{target.name}.partial-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        run = Run.create(staging, config)
+        input_sha = sha256_file(config.data.path)
+        salt = f"{config.name}:{input_sha}"
+        study = {
+            "name": config.name,
+            "title": config.title or config.name,
+            "kind": config.data.kind,
+            "source": config.data.source,
+            "input_file": config.data.path.name,
+            "input_sha256": input_sha,
+            "config_file": _display_path(config_path),
+            "period": config.analysis.period,
+            "calibration_end": config.analysis.calibration_end,
+            "observation_end": config.analysis.observation_end,
+            "lang": config.report.lang,
+        }
+        if config.data.kind == "transactions":
+            loaded = progress.stage("load", lambda: load_transactions(config.data))
+            cleaning = progress.stage(
+                "clean", lambda: clean_transactions(loaded, config.cleaning, config.analysis)
+            )
+            check_not_empty(cleaning, config)
+            customers = progress.stage("customer summary", lambda: summarize(cleaning, config))
+            cleaning.quarantine.to_csv(staging / "quarantine.csv.gz", index=False)
+            transactions = cleaning.transactions
+            if not config.report.show_customer_ids:
+                transactions = transactions.assign(customer_id=pseudonymise(transactions["customer_id"], salt))
+                customers = customers.assign(customer_id=pseudonymise(customers["customer_id"], salt))
+            run.save_data(transactions, "transactions")
+            run.save_data(customers, "customers")
+            run.save_section("cleaning", cleaning.counts())
+            study["observation_end"] = study["observation_end"] or customers["last_purchase"].max()
+        else:
+            contracts = progress.stage("load", lambda: load_contracts(config.data))
+            progress.stage("clean", lambda: None)
+            progress.stage("customer summary", lambda: None)
+            if not config.report.show_customer_ids:
+                contracts = contracts.assign(customer_id=pseudonymise(contracts["customer_id"], salt))
+            run.save_data(contracts.drop(columns="_row"), "contracts")
+            run.save_section("cleaning", {"input_rows": len(contracts), "kept_rows": len(contracts),
+                                          "quarantined_rows": 0, "dropped": {}, "changed": {}})
+        run.save_section("study", study)
+
+        for notebook in notebooks:
+            parameters = {"run_dir": str(staging.resolve()), **config.notebook_parameters.get(notebook.stem, {})}
+            progress.stage(
+                f"notebook {notebook.stem}",
+                lambda nb=notebook, params=parameters: execute_notebook(
+                    nb, staging / "notebooks" / nb.name, params, progress=not quiet, cwd=staging
+                ),
+            )
+
+        results = run.results
+        write_json(staging / "results.json", results)
+
+        renderer = render.available_renderer(config.report.renderer)
+        title = config.title or f"Customer analytics: {config.name}"
+        finished = dt.datetime.now(dt.timezone.utc)
+
+        def manifest(outputs: list[str]) -> dict[str, Any]:
+            return build_manifest(
+                inputs={config.data.path.name: config.data.path, "config": config_path},
+                config=config.to_json_dict(), started=started.isoformat(),
+                finished=dt.datetime.now(dt.timezone.utc).isoformat(), renderer=renderer,
+                renderer_version=_renderer_version(renderer), outputs=outputs,
+            )
+
+        write_json(staging / "manifest.json", manifest([]))
+
+        def render_report() -> dict[str, Path]:
+            source = render.build_document(staging, title=title, lang=config.report.lang)
+            return render.render_document(
+                source, formats=list(config.report.formats), renderer=renderer,
+                timestamp=finished.replace(microsecond=0), font_paths=_font_paths(config),
+            )
+
+        outputs = progress.stage("render", render_report)
+        write_json(staging / "manifest.json", manifest(sorted(p.name for p in outputs.values())))
+
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _renderer_version(renderer: str) -> str | None:
+    if renderer == "pandoc":
+        import pypandoc
+
+        return pypandoc.get_pandoc_version()
+    import subprocess
+
+    try:
+        return subprocess.run(["quarto", "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def _font_paths(config: StudyConfig) -> list[str]:
+    if config.report.lang != "zh":
+        return []
+    from .fonts import typst_font_paths
+
+    return typst_font_paths()
+
+
+def read_results(run_dir: Path) -> dict[str, Any]:
+    return read_json(Path(run_dir) / "results.json")

@@ -1,0 +1,55 @@
+"""Figures of the data chapter."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from . import apply_style
+
+
+def spend_distribution(transactions: pd.DataFrame) -> plt.Figure:
+    apply_style()
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    positive = transactions.loc[transactions["amount"] > 0, "amount"]
+    sns.histplot(positive, log_scale=True, bins=50, ax=ax, color="C0")
+    ax.axvline(positive.median(), color="C3", linestyle="--", label=f"median {positive.median():,.2f}")
+    ax.set(xlabel="value of a purchase day (log scale)", ylabel="purchase days")
+    ax.legend()
+    return fig
+
+
+def purchases_per_customer(customers: pd.DataFrame, cap: int = 15) -> plt.Figure:
+    apply_style()
+    counts = customers["n_transactions"].clip(upper=cap)
+    table = counts.value_counts().sort_index()
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    labels = [str(k) if k < cap else f"{cap}+" for k in table.index]
+    sns.barplot(x=labels, y=table.to_numpy(), ax=ax, color="C0")
+    ax.set(xlabel="purchase days per customer", ylabel="customers")
+    return fig
+
+
+def activity_over_time(per_period: pd.DataFrame, period: str) -> plt.Figure:
+    apply_style()
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    ax.plot(per_period.index, per_period["transactions"], color="C0")
+    ax.set(xlabel="date", ylabel=f"purchase days per {period}")
+    ax.set_ylim(bottom=0)
+    fig.autofmt_xdate()
+    return fig
+
+
+def cleaning_bars(counts: dict) -> plt.Figure:
+    apply_style()
+    reasons = {**counts["dropped"], **{f"{k} (kept)": v for k, v in counts["changed"].items()}}
+    fig, ax = plt.subplots(figsize=(7, 0.5 + 0.4 * max(len(reasons), 1)))
+    if reasons:
+        names = list(reasons)
+        sns.barplot(x=np.array(list(reasons.values())), y=names, ax=ax, color="C1", orient="h")
+        for i, value in enumerate(reasons.values()):
+            ax.text(value, i, f" {value:,}", va="center")
+    ax.set(xlabel="input rows", ylabel="")
+    return fig

@@ -1,0 +1,21 @@
+"""Customer identifiers in published outputs: replaced by salted hashes unless asked for."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+
+def pseudonymise(ids: pd.Series, salt: str, length: int = 12) -> pd.Series:
+    """Replace each id by the first ``length`` hex digits of sha256(salt + id).
+
+    The same id and salt give the same pseudonym, so tables written by different stages still
+    join; without the salt the ids cannot be recovered by hashing candidate ids.
+    """
+    unique = pd.unique(ids.astype("string"))
+    mapping = {
+        value: hashlib.sha256(f"{salt}\x1f{value}".encode("utf-8")).hexdigest()[:length]
+        for value in unique
+    }
+    return ids.astype("string").map(mapping).astype("string")

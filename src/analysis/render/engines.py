@@ -1,0 +1,109 @@
+"""Turning report.qmd into report.html and report.pdf.
+
+With the Quarto CLI on PATH, ``quarto render`` makes both (HTML, and PDF through Quarto's Typst
+format, so no TeX is needed). Without it, the same source goes through pandoc (the binary shipped by
+``pypandoc-binary``): to a standalone HTML file with embedded figures, and to Typst source that the
+``typst`` compiler from PyPI turns into PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+from importlib import resources
+from pathlib import Path
+
+from ..errors import RenderError
+
+
+def available_renderer(preference: str = "auto") -> str:
+    """``"quarto"`` when the Quarto CLI is on PATH (or asked for), else ``"pandoc"``."""
+    if preference == "quarto" and not shutil.which("quarto"):
+        raise RenderError("report.renderer is 'quarto' but no 'quarto' executable is on PATH")
+    if preference in ("quarto", "pandoc"):
+        return preference
+    return "quarto" if shutil.which("quarto") else "pandoc"
+
+
+def render_document(
+    source: Path,
+    *,
+    formats: list[str],
+    renderer: str,
+    timestamp: dt.datetime | None = None,
+    font_paths: list[str] | None = None,
+) -> dict[str, Path]:
+    """Render ``source`` to each format; return format → output path."""
+    source = Path(source)
+    if renderer == "quarto":
+        return _render_quarto(source, formats)
+    return _render_pandoc(source, formats, timestamp=timestamp, font_paths=font_paths or [])
+
+
+def _run(command: list[str], cwd: Path) -> None:
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if completed.returncode != 0:
+        tail = (completed.stderr or completed.stdout).strip()[-2000:]
+        raise RenderError(f"{Path(command[0]).name} failed (exit {completed.returncode}):\n{tail}")
+
+
+def _render_quarto(source: Path, formats: list[str]) -> dict[str, Path]:
+    outputs: dict[str, Path] = {}
+    quarto = shutil.which("quarto") or "quarto"
+    for fmt in formats:
+        target = {"html": "html", "pdf": "typst"}[fmt]
+        _run([quarto, "render", source.name, "--to", target], cwd=source.parent)
+        output = source.with_suffix(f".{fmt}")
+        if not output.exists():
+            raise RenderError(f"quarto reported success but wrote no {output.name}")
+        outputs[fmt] = output
+    return outputs
+
+
+def _pandoc() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+def _render_pandoc(
+    source: Path, formats: list[str], *, timestamp: dt.datetime | None, font_paths: list[str]
+) -> dict[str, Path]:
+    pandoc = _pandoc()
+    here = resources.files("analysis.render")
+    outputs: dict[str, Path] = {}
+    common = [pandoc, source.name, "--from", "markdown", "--standalone", "--toc", "--number-sections"]
+    if "html" in formats:
+        with resources.as_file(here / "filters" / "number_captions.lua") as lua, resources.as_file(
+            here / "templates" / "report.css"
+        ) as css:
+            _run(
+                common
+                + ["--to", "html5", "--embed-resources", "--lua-filter", str(lua), "--css", str(css),
+                   "--resource-path", str(source.parent), "-o", "report.html"],
+                cwd=source.parent,
+            )
+        outputs["html"] = source.parent / "report.html"
+    if "pdf" in formats:
+        typst_source = source.parent / "report.typ"
+        _run(common + ["--to", "typst", "-o", typst_source.name], cwd=source.parent)
+        outputs["pdf"] = _compile_typst(typst_source, timestamp=timestamp, font_paths=font_paths)
+    return outputs
+
+
+def _compile_typst(source: Path, *, timestamp: dt.datetime | None, font_paths: list[str]) -> Path:
+    import typst
+
+    output = source.with_suffix(".pdf")
+    # A fixed timestamp keeps the PDF's metadata the same in every run of the same study.
+    stamp = int((timestamp or dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)).timestamp())
+    try:
+        typst.compile(
+            os.fspath(source), output=os.fspath(output), root=os.fspath(source.parent),
+            font_paths=font_paths, timestamp=stamp,
+        )
+    except Exception as exc:  # the binding raises its own error types
+        raise RenderError(f"typst could not compile {source.name}: {exc}") from exc
+    return output

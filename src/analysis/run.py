@@ -1,0 +1,124 @@
+"""The run folder: what one study run reads and writes, and what notebooks talk to.
+
+A run folder holds ``config.json`` (the resolved config), ``tables/`` (data handed between stages
+and tables for the report), ``figures/`` (PNG files and an index with captions), ``sections/``
+(one JSON file per analysis, merged into ``results.json`` at the end), executed ``notebooks/``, the
+quarantine, the manifest and the rendered report.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # runs are headless; notebooks still display figures inline
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .config import StudyConfig, config_from_json  # noqa: E402
+from .results import read_json, to_jsonable, write_json  # noqa: E402
+
+FIGURE_DPI = 150
+
+
+@dataclass
+class Run:
+    """Access to one run folder."""
+
+    root: Path
+    config: StudyConfig
+
+    @classmethod
+    def create(cls, root: Path, config: StudyConfig) -> "Run":
+        for sub in ("tables", "figures", "sections", "notebooks"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        write_json(root / "config.json", config.to_json_dict())
+        return cls(root=root, config=config)
+
+    @classmethod
+    def open(cls, root: str | Path) -> "Run":
+        root = Path(root)
+        if not (root / "config.json").exists():
+            raise FileNotFoundError(f"{root} is not a run folder (no config.json)")
+        return cls(root=root, config=config_from_json(read_json(root / "config.json")))
+
+    # data handed between stages -------------------------------------------------------------
+    def transactions(self) -> pd.DataFrame:
+        """Clean transactions: one row per customer and purchase day."""
+        return pd.read_parquet(self.root / "tables" / "transactions.parquet")
+
+    def customers(self) -> pd.DataFrame:
+        """The customer summary (with any per-customer predictions added by later stages)."""
+        return pd.read_parquet(self.root / "tables" / "customers.parquet")
+
+    def contracts(self) -> pd.DataFrame:
+        """Contractual data: customer_id, tenure, churned and covariates."""
+        return pd.read_parquet(self.root / "tables" / "contracts.parquet")
+
+    def has_table(self, name: str) -> bool:
+        return (self.root / "tables" / f"{name}.parquet").exists()
+
+    def save_data(self, frame: pd.DataFrame, name: str) -> Path:
+        path = self.root / "tables" / f"{name}.parquet"
+        frame.to_parquet(path, index=False)
+        return path
+
+    # results ---------------------------------------------------------------------------------
+    @property
+    def results(self) -> dict[str, Any]:
+        """All sections saved so far."""
+        return {p.stem: read_json(p) for p in sorted((self.root / "sections").glob("*.json"))}
+
+    def save_section(self, name: str, data: dict[str, Any]) -> None:
+        write_json(self.root / "sections" / f"{name}.json", to_jsonable(data))
+
+    def update_section(self, name: str, data: dict[str, Any]) -> None:
+        current = self.results.get(name, {})
+        current.update(to_jsonable(data))
+        self.save_section(name, current)
+
+    def rng(self, name: str) -> np.random.Generator:
+        """A generator seeded from the config seed and a stream name, the same in every run."""
+        return np.random.default_rng([self.config.seed, zlib.crc32(name.encode("utf-8"))])
+
+    # figures and tables for the report ---------------------------------------------------------
+    def _index(self, kind: str) -> list[dict[str, Any]]:
+        path = self.root / kind / "index.json"
+        return read_json(path) if path.exists() else []
+
+    def _register(self, kind: str, record: dict[str, Any]) -> None:
+        index = [r for r in self._index(kind) if r["name"] != record["name"]]
+        index.append(record)
+        write_json(self.root / kind / "index.json", index)
+
+    def save_figure(self, fig: plt.Figure, name: str, *, caption: str, chapter: str) -> dict[str, Any]:
+        path = self.root / "figures" / f"{name}.png"
+        fig.savefig(path, dpi=FIGURE_DPI, bbox_inches="tight", metadata={"Software": None})
+        plt.close(fig)
+        record = {"name": name, "path": f"figures/{name}.png", "caption": caption, "chapter": chapter}
+        self._register("figures", record)
+        return record
+
+    def save_table(
+        self, frame: pd.DataFrame, name: str, *, caption: str, chapter: str, index: bool = False
+    ) -> dict[str, Any]:
+        tables = self.root / "tables"
+        frame.to_csv(tables / f"{name}.csv", index=index)
+        record = {
+            "name": name, "path": f"tables/{name}.csv", "caption": caption, "chapter": chapter,
+            "index": index,
+        }
+        self._register("tables", record)
+        return record
+
+    def figures(self, chapter: str | None = None) -> list[dict[str, Any]]:
+        return [r for r in self._index("figures") if chapter is None or r["chapter"] == chapter]
+
+    def tables(self, chapter: str | None = None) -> list[dict[str, Any]]:
+        return [r for r in self._index("tables") if chapter is None or r["chapter"] == chapter]
