@@ -194,6 +194,12 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> St
     except ValidationError as exc:
         raise ConfigError(_format_validation_error(path, exc)) from exc
     data_path = resolve_path(config.data.path, path.resolve().parent)
+    if not data_path.exists():
+        raise ConfigError(
+            f"input file not found (data.path in {path}; relative paths are looked up from the "
+            "config's folder, then the project root)",
+            file=config.data.path,
+        )
     return config.model_copy(update={"data": config.data.model_copy(update={"path": data_path})})
 
 

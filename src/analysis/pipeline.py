@@ -19,7 +19,7 @@ from . import render
 from .cleaning import CleaningResult, clean_transactions
 from .config import StudyConfig, load_config
 from .errors import ConfigError
-from .execution import execute_notebook
+from .execution import check_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
 from .manifest import build_manifest, sha256_file
 from .privacy import pseudonymise
@@ -123,6 +123,8 @@ def run_study(
     config = load_config(config_path, overrides)
     target = Path(out_dir) if out_dir else REPORTS_DIR / config.name
     notebooks = notebooks_for(config)
+    for notebook in notebooks:  # a mistyped parameter stops the run before anything is written
+        check_parameters(notebook, {"run_dir": "", **config.notebook_parameters.get(notebook.stem, {})})
     progress = Progress(total=3 + len(notebooks) + 1, quiet=quiet)
 
     target.parent.mkdir(parents=True, exist_ok=True)

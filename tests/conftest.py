@@ -1,0 +1,51 @@
+"""Shared fixtures: paths to the project's data and to the shared datasets folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analysis.cleaning import clean_transactions
+from analysis.config import load_config
+from analysis.loading import load_transactions
+from analysis.project import PROJECT_ROOT
+from analysis.summary import customer_summary
+
+SHARED_DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
+CONFIGS = PROJECT_ROOT / "configs"
+
+
+@pytest.fixture(scope="session")
+def shared_dataset():
+    """``shared_dataset("cdnow/CDNOW_sample.txt")``: a path in ../shared/datasets (skip if absent)."""
+
+    def locate(relative: str) -> Path:
+        path = SHARED_DATASETS / relative
+        if not path.exists():
+            pytest.skip(f"shared dataset {relative} is not beside the project")
+        return path
+
+    return locate
+
+
+@pytest.fixture(scope="session")
+def cdnow_sample_config():
+    return load_config(CONFIGS / "cdnow_sample.yml")
+
+
+@pytest.fixture(scope="session")
+def cdnow_sample_clean(cdnow_sample_config):
+    config = cdnow_sample_config
+    return clean_transactions(load_transactions(config.data), config.cleaning, config.analysis)
+
+
+@pytest.fixture(scope="session")
+def cdnow_sample_summary(cdnow_sample_clean, cdnow_sample_config):
+    """The CDNOW 1/10 sample summarised from the raw file by the project's own code (weeks,
+    calibration to 1997-09-30, holdout to 1998-06-30)."""
+    analysis = cdnow_sample_config.analysis
+    return customer_summary(
+        cdnow_sample_clean.transactions, period=analysis.period,
+        calibration_end=analysis.calibration_end, observation_end=analysis.observation_end,
+    )

@@ -1,0 +1,100 @@
+"""Cleaning rules: hand examples for each rule, and the quarantine identity on Online Retail."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.cleaning import clean_transactions
+from analysis.config import AnalysisSettings, CleaningSettings, DataSettings
+from analysis.loading import LoadedTransactions, load_transactions
+from analysis.project import CONFIGS_DIR
+
+
+def loaded(rows: list[dict]) -> LoadedTransactions:
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "_row", range(1, len(frame) + 1))
+    frame["date"] = pd.to_datetime(frame["date"], format="ISO8601")
+    frame["customer_id"] = frame["customer_id"].astype("string")
+    for column in ("invoice", "product"):
+        if column in frame:
+            frame[column] = frame[column].astype("string")
+    raw = frame.astype("string")
+    raw["_row"] = frame["_row"]
+    return LoadedTransactions(transactions=frame, raw=raw, path="test.csv")
+
+
+def test_cancellations_netted_partly_fully_and_unmatched():
+    data = loaded([
+        {"customer_id": "a", "date": "2020-01-01", "amount": 10.0, "invoice": "1", "product": "p"},
+        {"customer_id": "a", "date": "2020-01-02", "amount": -4.0, "invoice": "C2", "product": "p"},
+        {"customer_id": "b", "date": "2020-01-01", "amount": 5.0, "invoice": "3", "product": "q"},
+        {"customer_id": "b", "date": "2020-01-03", "amount": -5.0, "invoice": "C4", "product": "q"},
+        {"customer_id": "c", "date": "2020-01-03", "amount": -2.0, "invoice": "C5", "product": "r"},
+        {"customer_id": None, "date": "2020-01-03", "amount": 2.0, "invoice": "6", "product": "r"},
+        {"customer_id": "d", "date": "2020-01-04", "amount": 0.0, "invoice": "7", "product": "r"},
+    ])
+    result = clean_transactions(data, CleaningSettings(), AnalysisSettings())
+    # a's purchase is reduced from 10 to 6; b's is cancelled in full; c's cancellation has no purchase
+    assert result.transactions[["customer_id", "amount"]].values.tolist() == [["a", 6.0]]
+    assert result.counts()["dropped"] == {
+        "missing_customer": 1, "cancellation_netted": 2, "cancellation_unmatched": 1,
+        "cancelled_in_full": 1, "nonpositive_amount": 1,
+    }
+    assert result.changed["reduced_by_cancellation"] == 1
+    assert result.quarantine["reason"].tolist() == [
+        "cancellation_netted", "cancelled_in_full", "cancellation_netted",
+        "cancellation_unmatched", "missing_customer", "nonpositive_amount",
+    ]
+    assert result.input_rows == result.kept_rows + result.quarantined_rows
+
+
+def test_drop_mode_duplicates_window_and_same_day_merge():
+    data = loaded([
+        {"customer_id": "a", "date": "2020-01-01 10:00", "amount": 1.0, "invoice": "1"},
+        {"customer_id": "a", "date": "2020-01-01 10:00", "amount": 1.0, "invoice": "1"},  # duplicate
+        {"customer_id": "a", "date": "2020-01-01 15:00", "amount": 2.0, "invoice": "2"},  # same day
+        {"customer_id": "a", "date": "2020-01-02", "amount": -1.0, "invoice": "C3"},
+        {"customer_id": "a", "date": "2020-03-01", "amount": 9.0, "invoice": "4"},  # after the window
+    ])
+    settings = CleaningSettings(cancellations="drop")
+    result = clean_transactions(data, settings, AnalysisSettings(observation_end="2020-02-01"))
+    assert result.transactions[["amount", "n_lines"]].values.tolist() == [[3.0, 2]]
+    assert result.counts()["dropped"] == {"exact_duplicate": 1, "cancellation": 1, "outside_window": 1}
+    assert result.changed["merged_same_day"] == 1
+    assert result.input_rows == 5 == result.kept_rows + result.quarantined_rows
+
+
+def test_zero_amounts_kept_when_configured():
+    data = loaded([
+        {"customer_id": "a", "date": "2020-01-01", "amount": 0.0},
+        {"customer_id": "a", "date": "2020-01-05", "amount": 3.0},
+    ])
+    kept = clean_transactions(data, CleaningSettings(zero_amounts="keep"), AnalysisSettings())
+    dropped = clean_transactions(data, CleaningSettings(), AnalysisSettings())
+    assert len(kept.transactions) == 2 and len(dropped.transactions) == 1
+
+
+@pytest.fixture(scope="module")
+def online_retail_clean(shared_dataset):
+    from analysis.config import load_config
+
+    shared_dataset("online_retail/online_retail.csv.gz")
+    config = load_config(CONFIGS_DIR / "online_retail.yml")
+    return clean_transactions(load_transactions(config.data), config.cleaning, config.analysis)
+
+
+def test_online_retail_quarantine_identity(online_retail_clean):
+    result = online_retail_clean
+    counts = result.counts()
+    # shared/datasets/README.md: 541,909 invoice lines, 135,080 without a CustomerID
+    assert counts["input_rows"] == 541_909
+    assert counts["dropped"]["missing_customer"] == 135_080
+    assert counts["input_rows"] == counts["kept_rows"] + counts["quarantined_rows"]
+    assert counts["quarantined_rows"] == sum(counts["dropped"].values())
+    assert result.quarantine["_row"].is_unique
+    assert int(result.transactions["n_lines"].sum()) == counts["kept_rows"]
+    # every cancellation line with an id is either netted or unmatched
+    cancellations = counts["dropped"]["cancellation_netted"] + counts["dropped"]["cancellation_unmatched"]
+    assert 0 < cancellations <= 9_288
+    assert (result.transactions["amount"] > 0).all()

@@ -1,0 +1,71 @@
+"""The whole study on the CDNOW 1/10 sample: outputs, published counts, provenance, and
+byte-identical results.json across two runs."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analysis.pipeline import run_study
+from analysis.project import CONFIGS_DIR
+
+CONFIG = CONFIGS_DIR / "cdnow_sample.yml"
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory):
+    return run_study(CONFIG, out_dir=tmp_path_factory.mktemp("e2e") / "cdnow_sample", quiet=True)
+
+
+@pytest.mark.slow
+def test_outputs_written(full_run):
+    for name in ("report.html", "report.pdf", "results.json", "manifest.json", "quarantine.csv.gz",
+                 "config.json", "report.qmd"):
+        assert (full_run / name).stat().st_size > 0, name
+    executed = sorted(p.name for p in (full_run / "notebooks").glob("*.ipynb"))
+    assert "01_data.ipynb" in executed
+    assert len(list((full_run / "figures").glob("*.png"))) >= 4
+    assert not list(full_run.parent.glob(".*.partial-*"))
+
+
+@pytest.mark.slow
+def test_published_counts_in_results(full_run):
+    results = json.loads((full_run / "results.json").read_text())
+    data, cleaning = results["data"], results["cleaning"]
+    # Fader, Hardie & Lee (2005a): 2,357 customers; 2,457 calibration and 1,882 holdout repeat purchases
+    assert data["customers"] == 2357
+    assert data["transactions"] == 6696
+    assert data["calibration"]["repeat_transactions"] == 2457
+    assert data["calibration"]["holdout_transactions"] == 1882
+    assert cleaning["input_rows"] == cleaning["kept_rows"] + cleaning["quarantined_rows"] == 6919
+    customers = pd.read_parquet(full_run / "tables" / "customers.parquet")
+    assert len(customers) == 2357 and int(customers["frequency_cal"].sum()) == 2457
+
+
+@pytest.mark.slow
+def test_customer_ids_are_pseudonymised(full_run):
+    customers = pd.read_parquet(full_run / "tables" / "customers.parquet")
+    raw_ids = set(pd.read_csv(CONFIG.parent.parent / "data/raw/cdnow/CDNOW_sample.txt", sep=r"\s+",
+                              header=None, dtype=str)[0])
+    assert not set(customers["customer_id"]) & raw_ids
+    assert customers["customer_id"].str.fullmatch(r"[0-9a-f]{12}").all()
+
+
+@pytest.mark.slow
+def test_manifest(full_run):
+    manifest = json.loads((full_run / "manifest.json").read_text())
+    # sha256 of CDNOW_sample.txt from shared/datasets/SHA256SUMS
+    assert manifest["inputs"]["CDNOW_sample.txt"].startswith("6fae10155c0b0ba3")
+    assert manifest["config"]["name"] == "cdnow_sample"
+    assert {"pandas", "statsmodels", "duckdb"} <= set(manifest["packages"])
+    assert "commit" in manifest["git"] and "dirty" in manifest["git"]
+    assert manifest["renderer"].split()[0] in {"pandoc", "quarto"}
+    assert manifest["started"] <= manifest["finished"]
+
+
+@pytest.mark.slow
+def test_results_are_byte_identical_across_runs(full_run, tmp_path):
+    again = run_study(CONFIG, out_dir=tmp_path / "again", quiet=True)
+    assert (again / "results.json").read_bytes() == (full_run / "results.json").read_bytes()
