@@ -1,0 +1,94 @@
+"""Synthetic transaction logs with known ground truth, for tests and benchmarks.
+
+Purchasing follows the BG/NBD story (Fader, Hardie & Lee 2005a): each customer buys at time 0
+(their first purchase), then as a Poisson process with rate λ ~ Gamma(r, α) (α a rate), and after
+each repeat purchase becomes inactive with probability p ~ Beta(a, b). Each purchase's value
+follows the Gamma-Gamma model (Fader, Hardie & Lee 2005b): z ~ Gamma(p, ν), ν ~ Gamma(q, γ), so a
+customer's mean spend is p/ν. Times are in days here; the BG/NBD rate is per ``period_days``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class TruePurchasing:
+    r: float = 0.243
+    alpha: float = 4.414
+    a: float = 0.793
+    b: float = 2.426
+    period_days: float = 7.0  # the unit of alpha (weekly by default, as in the CDNOW estimates)
+
+
+@dataclass(frozen=True)
+class TrueSpend:
+    p: float = 6.25
+    q: float = 3.74
+    gamma: float = 15.44
+
+
+def simulate_transactions(
+    n_customers: int,
+    *,
+    purchasing: TruePurchasing = TruePurchasing(),
+    spend: TrueSpend = TrueSpend(),
+    start: str = "2020-01-01",
+    acquisition_days: int = 84,
+    observation_days: int = 546,
+    seed: int = 0,
+    id_offset: int = 0,
+) -> pd.DataFrame:
+    """One row per purchase: ``customer_id, date, amount`` (dates at day resolution).
+
+    Customers are acquired uniformly over the first ``acquisition_days`` days and observed until
+    ``start + observation_days``. Purchases within one day stay separate rows, as in raw logs.
+    """
+    rng = np.random.default_rng(seed)
+    first_day = rng.integers(0, acquisition_days, size=n_customers)
+    horizon = (observation_days - first_day) / purchasing.period_days  # T in periods
+    rate = rng.gamma(purchasing.r, 1.0 / purchasing.alpha, size=n_customers)
+    dropout = rng.beta(purchasing.a, purchasing.b, size=n_customers)
+
+    owners = [np.arange(n_customers)]
+    times = [np.zeros(n_customers)]
+    active = np.arange(n_customers)
+    clock = np.zeros(n_customers)
+    while active.size:
+        clock[active] += rng.exponential(1.0, size=active.size) / np.maximum(rate[active], 1e-300)
+        active = active[clock[active] <= horizon[active]]
+        owners.append(active)
+        times.append(clock[active].copy())
+        active = active[rng.random(active.size) >= dropout[active]]
+
+    owner = np.concatenate(owners)
+    elapsed_days = np.floor(np.concatenate(times) * purchasing.period_days).astype(np.int64)
+    nu = rng.gamma(spend.q, 1.0 / spend.gamma, size=n_customers)
+    amount = rng.gamma(spend.p, 1.0, size=owner.size) / nu[owner]
+    order = np.lexsort((elapsed_days, owner))
+    day = first_day[owner] + elapsed_days
+    return pd.DataFrame({
+        "customer_id": pd.array((owner[order] + id_offset).astype(str), dtype="string"),
+        "date": pd.Timestamp(start) + pd.to_timedelta(day[order], unit="D"),
+        "amount": np.round(amount[order], 2),
+    })
+
+
+def write_parquet_chunks(
+    folder: Path, n_customers: int, *, chunk_customers: int = 1_000_000, seed: int = 0, **options
+) -> list[Path]:
+    """Write a large log as Parquet files of ``chunk_customers`` customers each (seeded per chunk)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index, offset in enumerate(range(0, n_customers, chunk_customers)):
+        size = min(chunk_customers, n_customers - offset)
+        frame = simulate_transactions(size, seed=seed * 100_003 + index, id_offset=offset, **options)
+        path = folder / f"part-{index:05d}.parquet"
+        frame.to_parquet(path, index=False)
+        paths.append(path)
+    return paths
