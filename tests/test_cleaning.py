@@ -21,7 +21,7 @@ def loaded(rows: list[dict]) -> LoadedTransactions:
             frame[column] = frame[column].astype("string")
     raw = frame.astype("string")
     raw["_row"] = frame["_row"]
-    return LoadedTransactions(transactions=frame, raw=raw, path="test.csv")
+    return LoadedTransactions.from_frames(frame, raw, path="test.csv")
 
 
 def test_cancellations_netted_partly_fully_and_unmatched():

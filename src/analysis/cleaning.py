@@ -24,17 +24,21 @@ The rules run in this order, each on the rows the earlier ones kept:
 
 Every dropped row goes to the quarantine with its reason, so that
 ``input_rows == kept_rows + quarantined_rows`` always holds.
+
+The rules run as SQL in DuckDB on the loaded table, so they work on logs larger than memory.
+Amounts are summed as DECIMAL(38, 6): exact, hence the same in every run whatever the order in
+which parallel threads add them up.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .config import AnalysisSettings, CleaningSettings
-from .loading import ROW, LoadedTransactions
+from .loading import ROW, LoadedTransactions, literal, quote
 
 DROP_REASONS = (
     "missing_customer",
@@ -50,19 +54,33 @@ DROP_REASONS = (
     "outside_window",
 )
 
+# Smallest remaining amount that is still a purchase after a partial cancellation (a cent).
+MIN_AMOUNT = 0.005
+EXACT = "DECIMAL(38, 6)"
+
 
 @dataclass
 class CleaningResult:
     transactions: pd.DataFrame  # one row per customer and purchase day
-    quarantine: pd.DataFrame  # dropped input rows, all input columns, with reason
     dropped: dict[str, int]  # reason -> input rows dropped
     changed: dict[str, int] = field(default_factory=dict)  # reason -> rows kept but altered
     input_rows: int = 0
     kept_rows: int = 0
+    loaded: LoadedTransactions | None = None
 
     @property
     def quarantined_rows(self) -> int:
-        return int(len(self.quarantine))
+        return int(sum(self.dropped.values()))
+
+    @property
+    def quarantine(self) -> pd.DataFrame:
+        """Dropped input rows: every input column as read, ``_row`` and ``reason``."""
+        return self.loaded.con.execute(_quarantine_sql(self.loaded)).df()
+
+    def write_quarantine(self, path: Path) -> None:
+        self.loaded.con.execute(
+            f"COPY ({_quarantine_sql(self.loaded)}) TO {literal(str(path))} (HEADER, COMPRESSION gzip)"
+        )
 
     def counts(self) -> dict:
         """The cleaning counts as they go into results.json."""
@@ -77,17 +95,30 @@ class CleaningResult:
         }
 
 
-class _Quarantine:
-    def __init__(self, data: pd.DataFrame):
-        self.data = data
-        self.reasons: dict[int, str] = {}  # _row -> reason
+def _quarantine_sql(loaded: LoadedTransactions) -> str:
+    columns = ", ".join(f"r.{quote(c)}" for c in loaded.raw.columns)
+    return (f"SELECT r.{ROW}, {columns}, s.reason FROM raw r JOIN stage s USING ({ROW}) "
+            f"WHERE s.reason IS NOT NULL ORDER BY r.{ROW}")
+
+
+class _Stage:
+    """Table ``stage``: the typed rows with the reason each dropped row was dropped for."""
+
+    def __init__(self, loaded: LoadedTransactions):
+        self.con = loaded.con
+        self.con.execute("DROP TABLE IF EXISTS stage")
+        self.con.execute("CREATE TABLE stage AS SELECT *, CAST(NULL AS VARCHAR) AS reason FROM tx")
         self.dropped = dict.fromkeys(DROP_REASONS, 0)
 
-    def drop(self, mask: pd.Series, reason: str) -> None:
-        rows = self.data.loc[mask, ROW].to_numpy()
-        self.reasons.update(dict.fromkeys(rows.tolist(), reason))
-        self.dropped[reason] += int(len(rows))
-        self.data = self.data.loc[~mask]
+    def drop(self, condition: str, reason: str, parameters: list | None = None) -> None:
+        done = self.con.execute(
+            f"UPDATE stage SET reason = {literal(reason)} WHERE reason IS NULL AND ({condition})",
+            parameters or [],
+        ).fetchone()
+        self.dropped[reason] += int(done[0])
+
+    def count(self, condition: str = "true") -> int:
+        return self.con.execute(f"SELECT count(*) FROM stage WHERE reason IS NULL AND ({condition})").fetchone()[0]
 
 
 def clean_transactions(
@@ -95,98 +126,115 @@ def clean_transactions(
     cleaning: CleaningSettings,
     analysis: AnalysisSettings,
 ) -> CleaningResult:
-    data = loaded.transactions
-    q = _Quarantine(data)
+    stage = _Stage(loaded)
+    con, roles = loaded.con, set(loaded.roles)
     changed: dict[str, int] = {}
+    input_rows = con.execute("SELECT count(*) FROM stage").fetchone()[0]
 
-    q.drop(q.data["customer_id"].isna(), "missing_customer")
-    q.drop(q.data["date"].isna(), "missing_date")
-    q.drop(q.data["amount"].isna(), "missing_amount")
-    if cleaning.exclude_products and "product" in q.data:
-        q.drop(q.data["product"].isin(cleaning.exclude_products), "excluded_product")
+    stage.drop("customer_id IS NULL", "missing_customer")
+    stage.drop("date IS NULL", "missing_date")
+    stage.drop("amount IS NULL OR isnan(amount)", "missing_amount")
+    if cleaning.exclude_products and "product" in roles:
+        stage.drop("product IN (SELECT unnest(?::VARCHAR[]))", "excluded_product", [cleaning.exclude_products])
     if cleaning.drop_exact_duplicates:
-        raw_kept = loaded.raw.loc[loaded.raw[ROW].isin(q.data[ROW])]
-        duplicated_rows = raw_kept.loc[raw_kept.drop(columns=ROW).duplicated(keep="first"), ROW]
-        q.drop(q.data[ROW].isin(duplicated_rows), "exact_duplicate")
-    if cleaning.cancellation_prefix and "invoice" in q.data:
-        is_cancel = q.data["invoice"].fillna("").str.startswith(cleaning.cancellation_prefix)
+        columns = ", ".join(f"r.{quote(c)}" for c in loaded.raw.columns)
+        stage.drop(
+            f"""{ROW} IN (SELECT {ROW} FROM (
+                    SELECT r.{ROW}, row_number() OVER (PARTITION BY {columns} ORDER BY r.{ROW}) AS copy
+                    FROM raw r JOIN stage s USING ({ROW}) WHERE s.reason IS NULL) WHERE copy > 1)""",
+            "exact_duplicate",
+        )
+    if cleaning.cancellation_prefix and "invoice" in roles:
+        is_cancel = f"starts_with(coalesce(invoice, ''), {literal(cleaning.cancellation_prefix)})"
         if cleaning.cancellations == "drop":
-            q.drop(is_cancel, "cancellation")
-        elif is_cancel.any():
-            changed["reduced_by_cancellation"] = _net_cancellations(q, is_cancel)
-    nonpositive = q.data["amount"] < 0 if cleaning.zero_amounts == "keep" else q.data["amount"] <= 0
-    q.drop(nonpositive, "nonpositive_amount")
-    outside = pd.Series(False, index=q.data.index)
+            stage.drop(is_cancel, "cancellation")
+        elif stage.count(is_cancel):
+            changed["reduced_by_cancellation"] = _net_cancellations(stage, is_cancel, "product" in roles)
+    stage.drop("amount < 0" if cleaning.zero_amounts == "keep" else "amount <= 0", "nonpositive_amount")
     if analysis.observation_start is not None:
-        outside |= q.data["date"] < pd.Timestamp(analysis.observation_start)
+        stage.drop("date < ?::TIMESTAMP", "outside_window", [analysis.observation_start])
     if analysis.observation_end is not None:
-        outside |= q.data["date"] >= pd.Timestamp(analysis.observation_end) + pd.Timedelta(days=1)
-    q.drop(outside, "outside_window")
+        stage.drop("date >= ?::TIMESTAMP + INTERVAL 1 DAY", "outside_window", [analysis.observation_end])
 
-    kept = q.data
-    transactions = merge_same_day(kept) if cleaning.merge_same_day else _one_per_row(kept)
-    changed["merged_same_day"] = int(len(kept) - len(transactions))
-
-    reasons = pd.Series(q.reasons, name="reason", dtype="string")
-    quarantine = loaded.raw.loc[loaded.raw[ROW].isin(reasons.index)].copy()
-    quarantine["reason"] = quarantine[ROW].map(reasons).astype("string")
-    quarantine = quarantine.sort_values(ROW, kind="stable").reset_index(drop=True)
+    kept_rows = stage.count()
+    transactions = merged_purchase_days(loaded, roles) if cleaning.merge_same_day else _one_per_row(loaded, roles)
+    changed["merged_same_day"] = int(kept_rows - len(transactions))
     return CleaningResult(
-        transactions=transactions,
-        quarantine=quarantine,
-        dropped=q.dropped,
-        changed=changed,
-        input_rows=int(len(data)),
-        kept_rows=int(len(kept)),
+        transactions=transactions, dropped=stage.dropped, changed=changed,
+        input_rows=int(input_rows), kept_rows=int(kept_rows), loaded=loaded,
     )
 
 
-def _net_cancellations(q: _Quarantine, is_cancel: pd.Series) -> int:
-    """Net each cancellation against the purchase it reverses; return purchases reduced."""
-    keys = ["customer_id"] + (["product"] if "product" in q.data else [])
-    cancels = q.data.loc[is_cancel, [ROW, "date", "amount", *keys]]
-    purchases = q.data.loc[~is_cancel & (q.data["amount"] > 0), [ROW, "date", *keys]]
-    matched = pd.merge_asof(
-        cancels.sort_values("date", kind="stable"),
-        purchases.rename(columns={ROW: "purchase_row"}).sort_values("date", kind="stable"),
-        on="date",
-        by=keys,
-        direction="backward",
-        allow_exact_matches=True,
-    )
-    netted = matched["purchase_row"].notna()
-    netted_rows = set(matched.loc[netted, ROW])
-    q.drop(q.data[ROW].isin(netted_rows), "cancellation_netted")
-    q.drop(q.data[ROW].isin(set(matched.loc[~netted, ROW])), "cancellation_unmatched")
+def _net_cancellations(stage: _Stage, is_cancel: str, has_product: bool) -> int:
+    """Net each cancellation against the purchase it reverses; return the purchases reduced.
 
-    cancelled = matched.loc[netted].groupby("purchase_row")["amount"].sum().abs()
-    target = q.data[ROW].map(cancelled)
-    hit = target.notna()
-    remaining = q.data["amount"] - target.fillna(0.0)
-    # a cent is the smallest amount that is still a purchase
-    full = hit & (remaining < 0.005)
-    q.data = q.data.assign(amount=remaining.where(hit, q.data["amount"]))
-    q.drop(full, "cancelled_in_full")
-    return int((hit & ~full).sum())
+    The purchase is the latest one on or before the cancellation (ties: the later input row) of
+    the same customer and product; the as-of key packs the time and the row number into one
+    integer so that the join picks it deterministically (rows are numbered below 2^28).
+    """
+    con = stage.con
+    product = "coalesce(product, '')" if has_product else "''"
+    key = f"CAST(epoch(date) AS BIGINT) * 268435456"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE cancel_match AS
+        WITH c AS (SELECT {ROW}, customer_id, {product} AS product, amount, {key} + 268435455 AS at
+                   FROM stage WHERE reason IS NULL AND {is_cancel}),
+             p AS (SELECT {ROW} AS purchase_row, customer_id, {product} AS product, {key} + {ROW} AS at
+                   FROM stage WHERE reason IS NULL AND NOT {is_cancel} AND amount > 0)
+        SELECT c.{ROW}, c.amount, p.purchase_row
+        FROM c ASOF LEFT JOIN p
+          ON c.customer_id = p.customer_id AND c.product = p.product AND c.at >= p.at
+    """)
+    stage.drop(f"{ROW} IN (SELECT {ROW} FROM cancel_match WHERE purchase_row IS NOT NULL)", "cancellation_netted")
+    stage.drop(f"{ROW} IN (SELECT {ROW} FROM cancel_match WHERE purchase_row IS NULL)", "cancellation_unmatched")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE cancelled AS
+        SELECT purchase_row, abs(sum(CAST(amount AS {EXACT}))) AS cancelled
+        FROM cancel_match WHERE purchase_row IS NOT NULL GROUP BY purchase_row
+    """)
+    con.execute(f"""
+        UPDATE stage SET amount = CAST(CAST(stage.amount AS {EXACT}) - c.cancelled AS DOUBLE)
+        FROM cancelled c WHERE stage.{ROW} = c.purchase_row AND stage.reason IS NULL
+    """)
+    stage.drop(f"amount < {MIN_AMOUNT} AND {ROW} IN (SELECT purchase_row FROM cancelled)", "cancelled_in_full")
+    reduced = con.execute(
+        f"SELECT count(*) FROM stage WHERE reason IS NULL AND {ROW} IN (SELECT purchase_row FROM cancelled)"
+    ).fetchone()[0]
+    con.execute("DROP TABLE cancel_match; DROP TABLE cancelled")
+    return int(reduced)
 
 
-def merge_same_day(kept: pd.DataFrame) -> pd.DataFrame:
+def merged_purchase_days(loaded: LoadedTransactions, roles: set[str]) -> pd.DataFrame:
     """One row per customer and day: amounts (and quantities) summed, input rows counted."""
-    day = kept["date"].dt.normalize()
-    frame = kept.assign(date=day)
-    aggregations = {"amount": ("amount", "sum"), "n_lines": (ROW, "size"), "first_row": (ROW, "min")}
-    if "quantity" in frame:
-        aggregations["quantity"] = ("quantity", "sum")
+    extra = ""
+    if "quantity" in roles:
+        extra += f", CAST(sum(CAST(quantity AS {EXACT})) AS DOUBLE) AS quantity"
+    if "segment" in roles:
+        extra += f", arg_min(segment, {ROW}) AS segment"
+    frame = loaded.con.execute(f"""
+        SELECT customer_id, date_trunc('day', date) AS date,
+               CAST(sum(CAST(amount AS {EXACT})) AS DOUBLE) AS amount,
+               count(*) AS n_lines{extra}
+        FROM stage WHERE reason IS NULL
+        GROUP BY customer_id, date_trunc('day', date)
+        ORDER BY customer_id, date
+    """).df()
+    return _normalise(frame)
+
+
+def _one_per_row(loaded: LoadedTransactions, roles: set[str]) -> pd.DataFrame:
+    extra = "".join(f", {r}" for r in ("quantity", "segment") if r in roles)
+    frame = loaded.con.execute(f"""
+        SELECT customer_id, date, amount, 1 AS n_lines{extra}
+        FROM stage WHERE reason IS NULL ORDER BY customer_id, date, {ROW}
+    """).df()
+    return _normalise(frame)
+
+
+def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["customer_id"] = frame["customer_id"].astype("string")
+    frame["date"] = frame["date"].astype("datetime64[ns]")
+    frame["n_lines"] = frame["n_lines"].astype("int64")
     if "segment" in frame:
-        aggregations["segment"] = ("segment", "first")
-    merged = frame.groupby(["customer_id", "date"], sort=True, observed=True).agg(**aggregations)
-    merged = merged.reset_index().drop(columns="first_row")
-    merged["n_lines"] = merged["n_lines"].astype("int64")
-    merged["customer_id"] = merged["customer_id"].astype("string")
-    return merged
-
-
-def _one_per_row(kept: pd.DataFrame) -> pd.DataFrame:
-    frame = kept.drop(columns=[c for c in ("invoice", "product") if c in kept]).copy()
-    frame["n_lines"] = np.int64(1)
-    return frame.drop(columns=ROW).sort_values(["customer_id", "date"], kind="stable").reset_index(drop=True)
+        frame["segment"] = frame["segment"].astype("string")
+    return frame

@@ -1,24 +1,43 @@
-"""Load a transaction log (or a contract table) and check its types.
+"""Load a transaction log (or a contract table) into DuckDB and check its types.
 
-Files are scanned by DuckDB, which reads CSV/TSV (plain or gzip) and Parquet in parallel and
-without loading the whole file into pandas first; whitespace-aligned text and Excel files go through
-pandas. Every value is first read as text, so that a value that does not parse can be reported with
-its file, column and row (data rows counted from 1, after the header).
+The file is scanned by DuckDB into a table of text columns (Parquet keeps its types), numbered by
+data row, and typed there, so logs larger than memory work: DuckDB spills to a temporary folder.
+Every value is first read as text so that one that does not parse can be reported with its file,
+column and row (data rows counted from 1, after the header). Excel files are read by pandas.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from .config import DataSettings
 from .errors import InputError
 
 ROW = "_row"  # 1-based data-row number in the input file
+LINE = "__line"  # 0-based line number of a whitespace-aligned file
+
+
+def quote(name: str) -> str:
+    """A SQL identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def connect(temp_directory: str | Path | None = None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    # scans must keep the file's row order: data-row numbers come from it
+    con.execute("SET preserve_insertion_order = true")
+    spill = Path(temp_directory) if temp_directory else Path(tempfile.gettempdir()) / "analysis-duckdb"
+    con.execute(f"SET temp_directory = {literal(str(spill))}")
+    return con
 
 
 def detect_format(path: Path, declared: str) -> str:
@@ -31,169 +50,258 @@ def detect_format(path: Path, declared: str) -> str:
     return "whitespace" if name.endswith(".txt") or name.endswith(".dat") else "csv"
 
 
-def read_raw_table(settings: DataSettings) -> pd.DataFrame:
-    """Read every column as text (Parquet keeps its types) and add the data-row number."""
+@dataclass
+class RawTable:
+    """The input as table ``raw`` in a DuckDB connection: ``_row`` and the input's columns."""
+
+    con: duckdb.DuckDBPyConnection
+    path: Path
+    columns: list[str]
+    types: dict[str, str] = field(default_factory=dict)  # column -> DuckDB type
+
+    @property
+    def rows(self) -> int:
+        return self.con.execute("SELECT count(*) FROM raw").fetchone()[0]
+
+
+def read_raw_table(settings: DataSettings, con: duckdb.DuckDBPyConnection | None = None) -> RawTable:
+    """Scan the input file into table ``raw`` with every column as text (Parquet: as typed)."""
+    con = con or connect()
     path = Path(settings.path)
     if not path.exists():
         raise InputError("input file not found", file=path)
     if path.stat().st_size == 0:
         raise InputError("input file is empty", file=path)
     fmt = detect_format(path, settings.format)
+    source = literal(str(path))
     try:
         if fmt == "parquet":
-            table = duckdb.sql(f"SELECT * FROM read_parquet('{_sql_path(path)}')").df()
+            con.execute(f"CREATE TABLE scan AS SELECT * FROM read_parquet({source})")
+            first_row = 1
         elif fmt in ("csv", "tsv"):
-            options = {
-                "delimiter": "\t" if fmt == "tsv" else ",",
-                "header": settings.header,
-                "all_varchar": True,
-            }
-            relation = duckdb.read_csv(str(path), **options)
-            table = relation.df()
+            options = [f"delim = {literal(chr(9) if fmt == 'tsv' else ',')}", "all_varchar = true",
+                       f"header = {str(settings.header).lower()}"]
+            if not settings.header:
+                options.append("names = [" + ", ".join(literal(n) for n in settings.names or []) + "]")
+            con.execute(f"CREATE TABLE scan AS SELECT * FROM read_csv({source}, {', '.join(options)})")
+            first_row = 1
         elif fmt == "whitespace":
-            table = pd.read_csv(
-                path, sep=r"\s+", dtype=str, header=0 if settings.header else None,
-                keep_default_na=False, na_values=[""],
-            )
+            _scan_whitespace(con, path, settings)
+            first_row = 0 if settings.header else 1
         else:
-            table = pd.read_excel(path, dtype=str, header=0 if settings.header else None)
-    except (duckdb.Error, pd.errors.ParserError, ValueError, OSError) as exc:
-        raise InputError(f"cannot read as {fmt}: {exc}", file=path) from exc
-    if not settings.header:
-        names = list(settings.names or [])
-        if len(names) != table.shape[1]:
-            raise InputError(
-                f"data.names lists {len(names)} columns but the file has {table.shape[1]}",
-                file=path,
-                value=names,
-            )
-        table.columns = names
-    if len(table) == 0:
+            frame = pd.read_excel(path, dtype=str, header=0 if settings.header else None)
+            if not settings.header:
+                frame.columns = _check_names(settings, frame.shape[1], path)
+            con.register("excel_frame", frame)
+            con.execute("CREATE TABLE scan AS SELECT * FROM excel_frame")
+            first_row = 1
+    except (duckdb.Error, ValueError, OSError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"cannot read as {fmt}: {str(exc).splitlines()[0]}", file=path) from exc
+    described = [row for row in con.execute("DESCRIBE scan").fetchall() if row[0] != LINE]
+    columns = [row[0].strip() for row in described]
+    if fmt in ("csv", "tsv") and not settings.header:
+        _check_names(settings, len(columns), path)
+    select = ", ".join(f"{quote(old)} AS {quote(new)}" for (old, *_), new in zip(described, columns))
+    if fmt == "whitespace":
+        # line numbers counted from the first data line; blank lines are skipped but counted
+        row_number = f"{LINE} + {first_row}"
+        where = f" WHERE {LINE} > 0" if settings.header else ""
+        con.execute(f"CREATE TABLE raw AS SELECT {row_number} AS {ROW}, {select} FROM scan{where} ORDER BY {LINE}")
+    else:
+        con.execute(f"CREATE TABLE raw AS SELECT rowid + {first_row} AS {ROW}, {select} FROM scan")
+    con.execute("DROP TABLE scan")
+    raw = RawTable(con=con, path=path, columns=columns, types={r[0].strip(): r[1] for r in described})
+    if raw.rows == 0:
         raise InputError("input file has no data rows", file=path)
-    table.columns = [str(c).strip() for c in table.columns]
-    table.insert(0, ROW, np.arange(1, len(table) + 1, dtype=np.int64))
-    return table
+    return raw
 
 
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
+def _check_names(settings: DataSettings, found: int, path: Path) -> list[str]:
+    names = list(settings.names or [])
+    if len(names) != found:
+        raise InputError(
+            f"data.names lists {len(names)} columns but the file has {found}", file=path, value=names
+        )
+    return names
 
 
-def _require_columns(table: pd.DataFrame, settings: DataSettings) -> None:
+def _scan_whitespace(con: duckdb.DuckDBPyConnection, path: Path, settings: DataSettings) -> None:
+    """Whitespace-aligned text: split each line on runs of blanks."""
+    con.execute(
+        f"CREATE TABLE lines AS SELECT regexp_split_to_array(trim(line), '\\s+') AS parts "
+        f"FROM read_csv({literal(str(path))}, columns = {{'line': 'VARCHAR'}}, header = false, "
+        "delim = '\x01', quote = '', escape = '', auto_detect = false)"
+    )
+    if settings.header:
+        names = con.execute("SELECT parts FROM lines WHERE rowid = 0").fetchone()[0]
+    else:
+        width = con.execute("SELECT len(parts) FROM lines WHERE rowid = 0").fetchone()[0]
+        names = _check_names(settings, width, path)
+    bad = con.execute(
+        f"SELECT rowid, array_to_string(parts, ' ') FROM lines WHERE len(parts) <> {len(names)} "
+        f"AND NOT (len(parts) = 1 AND parts[1] = '') ORDER BY rowid LIMIT 1"
+    ).fetchone()
+    if bad is not None:
+        row = bad[0] + (0 if settings.header else 1)
+        raise InputError(f"expected {len(names)} fields", file=path, row=row, value=bad[1])
+    fields = ", ".join(f"parts[{i + 1}] AS {quote(name)}" for i, name in enumerate(names))
+    con.execute(
+        f"CREATE TABLE scan AS SELECT rowid AS {LINE}, {fields} FROM lines "
+        "WHERE NOT (len(parts) = 1 AND parts[1] = '') ORDER BY rowid"
+    )
+    con.execute("DROP TABLE lines")
+
+
+def _require_columns(raw: RawTable, settings: DataSettings) -> None:
     for role, column in settings.columns.items():
-        if column not in table.columns:
-            available = [c for c in table.columns if c != ROW]
+        if column not in raw.columns:
             raise InputError(
-                f"column '{column}' (mapped as '{role}') is missing; the file has {available}",
-                file=settings.path,
-                column=column,
+                f"column '{column}' (mapped as '{role}') is missing; the file has {raw.columns}",
+                file=raw.path, column=column,
             )
     for column in settings.covariates:
-        if column not in table.columns:
-            raise InputError("covariate column is missing", file=settings.path, column=column)
+        if column not in raw.columns:
+            raise InputError("covariate column is missing", file=raw.path, column=column)
 
 
-def _blank(values: pd.Series) -> pd.Series:
-    return values.isna() | (values.astype("string").str.strip() == "")
+def _is_text(raw: RawTable, column: str) -> bool:
+    return raw.types.get(column, "VARCHAR") == "VARCHAR"
 
 
-def parse_numbers(values: pd.Series, *, file: Path, column: str, rows: pd.Series) -> pd.Series:
-    """Parse numbers; blanks become NaN, anything else that does not parse is an error."""
-    if pd.api.types.is_numeric_dtype(values):
-        return values.astype("float64")
-    text = values.astype("string").str.strip()
-    numbers = pd.to_numeric(text, errors="coerce").astype("float64")
-    bad = numbers.isna() & ~_blank(values)
-    if bad.any():
-        first = bad.to_numpy().nonzero()[0][0]
-        raise InputError(
-            f"not a number ({int(bad.sum())} such rows)",
-            file=file, column=column, row=int(rows.iloc[first]), value=values.iloc[first],
-        )
-    return numbers
+def text_expr(column: str) -> str:
+    return f"NULLIF(trim(CAST({quote(column)} AS VARCHAR)), '')"
 
 
-def parse_dates(
-    values: pd.Series, *, date_format: str | None, file: Path, column: str, rows: pd.Series
-) -> pd.Series:
-    """Parse dates with the configured format (ISO 8601 when none); report the first failure."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return values.astype("datetime64[ns]")
-    text = values.astype("string").str.strip()
-    fmt = date_format or "ISO8601"
-    dates = pd.to_datetime(text, format=fmt, errors="coerce")
-    bad = dates.isna() & ~_blank(values)
-    if bad.any():
-        first = bad.to_numpy().nonzero()[0][0]
+def _first_bad(raw: RawTable, parsed: str, column: str) -> tuple[int, int, str] | None:
+    count, first = raw.con.execute(
+        f"SELECT count(*), min({ROW}) FROM raw WHERE {text_expr(column)} IS NOT NULL AND ({parsed}) IS NULL"
+    ).fetchone()
+    if not count:
+        return None
+    value = raw.con.execute(f"SELECT {quote(column)} FROM raw WHERE {ROW} = ?", [first]).fetchone()[0]
+    return count, first, value
+
+
+def number_expr(raw: RawTable, column: str) -> str:
+    """SQL that parses a column as DOUBLE; a non-blank value that does not parse is an error."""
+    if not _is_text(raw, column):
+        return f"CAST({quote(column)} AS DOUBLE)"
+    parsed = f"TRY_CAST({text_expr(column)} AS DOUBLE)"
+    bad = _first_bad(raw, parsed, column)
+    if bad:
+        count, row, value = bad
+        raise InputError(f"not a number ({count} such rows)", file=raw.path, column=column, row=row, value=value)
+    return parsed
+
+
+def date_expr(raw: RawTable, column: str, date_format: str | None) -> str:
+    """SQL that parses a column as TIMESTAMP with the configured format (ISO 8601 by default)."""
+    if not _is_text(raw, column):
+        return f"CAST({quote(column)} AS TIMESTAMP)"
+    if date_format:
+        parsed = f"TRY_STRPTIME({text_expr(column)}, {literal(date_format)})"
+    else:
+        parsed = f"TRY_CAST({text_expr(column)} AS TIMESTAMP)"
+    bad = _first_bad(raw, parsed, column)
+    if bad:
+        count, row, value = bad
         expected = date_format or "ISO 8601 (YYYY-MM-DD)"
         raise InputError(
-            f"cannot parse as a date with format {expected} ({int(bad.sum())} such rows)",
-            file=file, column=column, row=int(rows.iloc[first]), value=values.iloc[first],
+            f"cannot parse as a date with format {expected} ({count} such rows)",
+            file=raw.path, column=column, row=row, value=value,
         )
-    return dates.astype("datetime64[ns]")
+    return parsed
 
 
-def _text(values: pd.Series) -> pd.Series:
-    text = values.astype("string").str.strip()
-    return text.mask(text == "")
-
-
-@dataclass(frozen=True)
+@dataclass
 class LoadedTransactions:
-    """Typed transactions, one row per input row, with the raw text kept for the quarantine."""
+    """Typed transactions in table ``tx`` (one row per input row) beside the raw input ``raw``."""
 
-    transactions: pd.DataFrame  # _row, customer_id, date, amount, [quantity, invoice, product, segment]
-    raw: pd.DataFrame  # every input column as read, with _row
-    path: Path
+    raw: RawTable
+    roles: tuple[str, ...]  # optional roles present: quantity, invoice, product, segment
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        return self.raw.con
+
+    @property
+    def path(self) -> Path:
+        return self.raw.path
+
+    def frame(self) -> pd.DataFrame:
+        return self.con.execute(f"SELECT * FROM tx ORDER BY {ROW}").df()
+
+    @classmethod
+    def from_frames(cls, transactions: pd.DataFrame, raw: pd.DataFrame | None = None,
+                    path: str | Path = "<frame>") -> "LoadedTransactions":
+        """Typed transactions given as a DataFrame (tests, other front ends)."""
+        con = connect()
+        con.register("tx_frame", transactions)
+        con.execute("CREATE TABLE tx AS SELECT * FROM tx_frame")
+        raw = transactions if raw is None else raw
+        con.register("raw_frame", raw)
+        con.execute("CREATE TABLE raw AS SELECT * FROM raw_frame")
+        columns = [c for c in raw.columns if c != ROW]
+        roles = tuple(r for r in ("quantity", "invoice", "product", "segment") if r in transactions)
+        return cls(raw=RawTable(con=con, path=Path(path), columns=columns), roles=roles)
 
 
-def load_transactions(settings: DataSettings) -> LoadedTransactions:
-    raw = read_raw_table(settings)
+def load_transactions(settings: DataSettings, con: duckdb.DuckDBPyConnection | None = None) -> LoadedTransactions:
+    raw = read_raw_table(settings, con)
     _require_columns(raw, settings)
-    path, rows, cols = Path(settings.path), raw[ROW], settings.columns
-    data = pd.DataFrame({ROW: rows})
-    data["customer_id"] = _text(raw[cols["customer"]])
-    data["date"] = parse_dates(
-        raw[cols["date"]], date_format=settings.date_format, file=path, column=cols["date"], rows=rows
-    )
+    cols = settings.columns
+    fields = [ROW, f"{text_expr(cols['customer'])} AS customer_id",
+              f"{date_expr(raw, cols['date'], settings.date_format)} AS date"]
+    roles = []
     if "quantity" in cols:
-        data["quantity"] = parse_numbers(raw[cols["quantity"]], file=path, column=cols["quantity"], rows=rows)
+        fields.append(f"{number_expr(raw, cols['quantity'])} AS quantity")
+        roles.append("quantity")
     if "amount" in cols:
-        data["amount"] = parse_numbers(raw[cols["amount"]], file=path, column=cols["amount"], rows=rows)
+        fields.append(f"{number_expr(raw, cols['amount'])} AS amount")
     else:
-        price = parse_numbers(raw[cols["price"]], file=path, column=cols["price"], rows=rows)
-        data["amount"] = price * data["quantity"]
+        fields.append(f"{number_expr(raw, cols['price'])} * {number_expr(raw, cols['quantity'])} AS amount")
     for role in ("invoice", "product", "segment"):
         if role in cols:
-            data[role] = _text(raw[cols[role]])
-    return LoadedTransactions(transactions=data, raw=raw, path=path)
+            fields.append(f"{text_expr(cols[role])} AS {role}")
+            roles.append(role)
+    raw.con.execute(f"CREATE TABLE tx AS SELECT {', '.join(fields)} FROM raw")
+    return LoadedTransactions(raw=raw, roles=tuple(roles))
 
 
 def load_contracts(settings: DataSettings) -> pd.DataFrame:
     """Contractual data: one row per customer with tenure (periods), churn flag and covariates.
 
-    Covariates stay as read when they are text; numeric-looking covariates are parsed, with blanks
-    kept as missing (the analysis decides what to do with them, and says so).
+    Text covariates stay text; a covariate that is numeric apart from blanks (Telco's
+    ``TotalCharges``) is parsed, its blanks kept as missing for the analysis to handle and report.
     """
     raw = read_raw_table(settings)
     _require_columns(raw, settings)
-    path, rows, cols = Path(settings.path), raw[ROW], settings.columns
-    contracts = pd.DataFrame({ROW: rows})
-    contracts["customer_id"] = _text(raw[cols["customer"]])
-    missing_id = contracts["customer_id"].isna()
-    if missing_id.any():
-        first = int(rows[missing_id].iloc[0])
-        raise InputError("customer id is blank", file=path, column=cols["customer"], row=first, value="")
-    contracts["tenure"] = parse_numbers(raw[cols["tenure"]], file=path, column=cols["tenure"], rows=rows)
-    churn_text = _text(raw[cols["churned"]])
-    contracts["churned"] = churn_text.isin(settings.churned_values).astype("int64")
+    cols, con = settings.columns, raw.con
+    blank_id = con.execute(
+        f"SELECT min({ROW}) FROM raw WHERE {text_expr(cols['customer'])} IS NULL"
+    ).fetchone()[0]
+    if blank_id is not None:
+        raise InputError("customer id is blank", file=raw.path, column=cols["customer"], row=blank_id, value="")
+    churned = ", ".join(literal(v) for v in settings.churned_values)
+    fields = [
+        ROW, f"{text_expr(cols['customer'])} AS customer_id",
+        f"{number_expr(raw, cols['tenure'])} AS tenure",
+        f"CAST(coalesce({text_expr(cols['churned'])} IN ({churned}), false) AS BIGINT) AS churned",
+    ]
     for column in settings.covariates:
-        values = raw[column]
-        text = _text(values)
-        numbers = pd.to_numeric(text, errors="coerce")
-        looks_numeric = numbers.notna().sum() == text.notna().sum()
-        contracts[column] = numbers.astype("float64") if looks_numeric else text
-        # text that is numeric except for blanks (e.g. Telco's TotalCharges) is parsed too
-        if not looks_numeric and numbers.notna().mean() > 0.95:
-            contracts[column] = parse_numbers(values, file=path, column=column, rows=rows)
-    return contracts
+        if not _is_text(raw, column):
+            fields.append(quote(column))
+            continue
+        parsed = f"TRY_CAST({text_expr(column)} AS DOUBLE)"
+        non_blank, numeric = con.execute(
+            f"SELECT count({text_expr(column)}), count({parsed}) FROM raw"
+        ).fetchone()
+        if non_blank and numeric == non_blank:
+            fields.append(f"{parsed} AS {quote(column)}")
+        elif non_blank and numeric / non_blank > 0.95:
+            fields.append(f"{number_expr(raw, column)} AS {quote(column)}")  # names the odd value
+        else:
+            fields.append(f"{text_expr(column)} AS {quote(column)}")
+    return con.execute(f"SELECT {', '.join(fields)} FROM raw ORDER BY {ROW}").df()

@@ -154,7 +154,7 @@ def run_study(
             )
             check_not_empty(cleaning, config)
             customers = progress.stage("customer summary", lambda: summarize(cleaning, config))
-            cleaning.quarantine.to_csv(staging / "quarantine.csv.gz", index=False)
+            cleaning.write_quarantine(staging / "quarantine.csv.gz")
             transactions = cleaning.transactions
             if not config.report.show_customer_ids:
                 transactions = transactions.assign(customer_id=pseudonymise(transactions["customer_id"], salt))

@@ -13,7 +13,8 @@ the ``*_cal`` columns describe the calibration window (customers who first bough
 calibration values) and ``frequency_holdout``/``monetary_value_holdout`` count the purchase days
 after it, up to the observation end; ``duration_holdout`` is the holdout length.
 
-The grouping runs in DuckDB, so that it stays fast on logs of millions of rows.
+The grouping runs in DuckDB, so that it stays fast on logs of millions of rows; amounts are added
+as DECIMAL, exactly, so the result does not depend on how threads split the work.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def customer_summary(
     con.execute(
         """
         CREATE TEMP TABLE days AS
-        SELECT customer_id::VARCHAR AS customer_id, CAST(date AS DATE) AS day, SUM(amount) AS amount
+        SELECT customer_id::VARCHAR AS customer_id, CAST(date AS DATE) AS day,
+               SUM(CAST(amount AS DECIMAL(38, 6))) AS amount
         FROM tx_input GROUP BY 1, 2
         """
     )
@@ -78,7 +80,7 @@ def customer_summary(
         holdout = con.execute(
             """
             SELECT customer_id, COUNT(*) AS frequency_holdout,
-                   AVG(amount) AS monetary_value_holdout
+                   CAST(AVG(amount) AS DOUBLE) AS monetary_value_holdout
             FROM days WHERE day > ? AND day <= ? GROUP BY 1
             """,
             [cal_end, end],
@@ -112,10 +114,10 @@ def _window_summary(con, end: dt.date, period_days: float, *, suffix: str, upto:
                COUNT(*) - 1 AS frequency,
                DATE_DIFF('day', MIN(day), MAX(day)) / ? AS recency,
                DATE_DIFF('day', MIN(day), ?::DATE) / ? AS T,
-               COALESCE(AVG(amount) FILTER (WHERE day > first_day), 0.0) AS monetary_value,
+               CAST(COALESCE(AVG(amount) FILTER (WHERE day > first_day), 0) AS DOUBLE) AS monetary_value,
                MIN(day) AS first_purchase,
                MAX(day) AS last_purchase,
-               SUM(amount) AS total_value,
+               CAST(SUM(amount) AS DOUBLE) AS total_value,
                COUNT(*) AS n_transactions
         FROM d GROUP BY customer_id
         """,
