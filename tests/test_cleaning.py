@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis.cleaning import clean_transactions
-from analysis.config import AnalysisSettings, CleaningSettings, DataSettings
+from analysis.config import AnalysisSettings, CleaningSettings
 from analysis.loading import LoadedTransactions, load_transactions
 from analysis.project import CONFIGS_DIR
 

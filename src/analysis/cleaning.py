@@ -32,6 +32,7 @@ which parallel threads add them up.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,16 +58,40 @@ DROP_REASONS = (
 # Smallest remaining amount that is still a purchase after a partial cancellation (a cent).
 MIN_AMOUNT = 0.005
 EXACT = "DECIMAL(38, 6)"
+_RUNS = itertools.count()
 
 
 @dataclass
 class CleaningResult:
-    transactions: pd.DataFrame  # one row per customer and purchase day
+    """Clean purchase days in DuckDB table ``purchase_days``, and the counts of every rule."""
+
+    loaded: LoadedTransactions
     dropped: dict[str, int]  # reason -> input rows dropped
     changed: dict[str, int] = field(default_factory=dict)  # reason -> rows kept but altered
     input_rows: int = 0
     kept_rows: int = 0
-    loaded: LoadedTransactions | None = None
+    table: str = "purchase_days"
+    stage: str = "stage"
+
+    @property
+    def con(self):
+        return self.loaded.con
+
+    @property
+    def transactions(self) -> pd.DataFrame:
+        """Clean transactions as a DataFrame: one row per customer and purchase day."""
+        return _normalise(self.con.execute(f"SELECT * FROM {self.table} ORDER BY customer_id, date").df())
+
+    @property
+    def n_transactions(self) -> int:
+        return self.con.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0]
+
+    def write_transactions(self, path: Path, customer_id: str = "customer_id") -> None:
+        """Write the clean transactions to Parquet; ``customer_id`` may be an SQL expression."""
+        self.con.execute(
+            f"COPY (SELECT * REPLACE ({customer_id} AS customer_id) FROM {self.table} "
+            f"ORDER BY customer_id, date) TO {literal(str(path))} (FORMAT parquet)"
+        )
 
     @property
     def quarantined_rows(self) -> int:
@@ -75,11 +100,11 @@ class CleaningResult:
     @property
     def quarantine(self) -> pd.DataFrame:
         """Dropped input rows: every input column as read, ``_row`` and ``reason``."""
-        return self.loaded.con.execute(_quarantine_sql(self.loaded)).df()
+        return self.con.execute(_quarantine_sql(self.loaded, self.stage)).df()
 
     def write_quarantine(self, path: Path) -> None:
         self.loaded.con.execute(
-            f"COPY ({_quarantine_sql(self.loaded)}) TO {literal(str(path))} (HEADER, COMPRESSION gzip)"
+            f"COPY ({_quarantine_sql(self.loaded, self.stage)}) TO {literal(str(path))} (HEADER, COMPRESSION gzip)"
         )
 
     def counts(self) -> dict:
@@ -88,37 +113,39 @@ class CleaningResult:
             "input_rows": self.input_rows,
             "kept_rows": self.kept_rows,
             "quarantined_rows": self.quarantined_rows,
-            "transactions": int(len(self.transactions)),
-            "customers": int(self.transactions["customer_id"].nunique()),
+            "transactions": int(self.n_transactions),
+            "customers": int(self.con.execute(
+                f"SELECT count(DISTINCT customer_id) FROM {self.table}").fetchone()[0]),
             "dropped": {k: v for k, v in self.dropped.items() if v},
             "changed": {k: v for k, v in self.changed.items() if v},
         }
 
 
-def _quarantine_sql(loaded: LoadedTransactions) -> str:
+def _quarantine_sql(loaded: LoadedTransactions, stage: str) -> str:
     columns = ", ".join(f"r.{quote(c)}" for c in loaded.raw.columns)
-    return (f"SELECT r.{ROW}, {columns}, s.reason FROM raw r JOIN stage s USING ({ROW}) "
+    return (f"SELECT r.{ROW}, {columns}, s.reason FROM raw r JOIN {stage} s USING ({ROW}) "
             f"WHERE s.reason IS NOT NULL ORDER BY r.{ROW}")
 
 
 class _Stage:
-    """Table ``stage``: the typed rows with the reason each dropped row was dropped for."""
+    """A copy of the typed rows with the reason each dropped row was dropped for."""
 
-    def __init__(self, loaded: LoadedTransactions):
-        self.con = loaded.con
-        self.con.execute("DROP TABLE IF EXISTS stage")
-        self.con.execute("CREATE TABLE stage AS SELECT *, CAST(NULL AS VARCHAR) AS reason FROM tx")
+    def __init__(self, loaded: LoadedTransactions, name: str):
+        self.con, self.name = loaded.con, name
+        self.con.execute(f"CREATE TABLE {name} AS SELECT *, CAST(NULL AS VARCHAR) AS reason FROM tx")
         self.dropped = dict.fromkeys(DROP_REASONS, 0)
 
     def drop(self, condition: str, reason: str, parameters: list | None = None) -> None:
         done = self.con.execute(
-            f"UPDATE stage SET reason = {literal(reason)} WHERE reason IS NULL AND ({condition})",
+            f"UPDATE {self.name} SET reason = {literal(reason)} WHERE reason IS NULL AND ({condition})",
             parameters or [],
         ).fetchone()
         self.dropped[reason] += int(done[0])
 
     def count(self, condition: str = "true") -> int:
-        return self.con.execute(f"SELECT count(*) FROM stage WHERE reason IS NULL AND ({condition})").fetchone()[0]
+        return self.con.execute(
+            f"SELECT count(*) FROM {self.name} WHERE reason IS NULL AND ({condition})"
+        ).fetchone()[0]
 
 
 def clean_transactions(
@@ -126,10 +153,12 @@ def clean_transactions(
     cleaning: CleaningSettings,
     analysis: AnalysisSettings,
 ) -> CleaningResult:
-    stage = _Stage(loaded)
+    run_number = next(_RUNS)  # each cleaning of one loaded table keeps its own tables
+    stage = _Stage(loaded, f"stage_{run_number}")
+    days = f"purchase_days_{run_number}"
     con, roles = loaded.con, set(loaded.roles)
     changed: dict[str, int] = {}
-    input_rows = con.execute("SELECT count(*) FROM stage").fetchone()[0]
+    input_rows = con.execute(f"SELECT count(*) FROM {stage.name}").fetchone()[0]
 
     stage.drop("customer_id IS NULL", "missing_customer")
     stage.drop("date IS NULL", "missing_date")
@@ -141,7 +170,7 @@ def clean_transactions(
         stage.drop(
             f"""{ROW} IN (SELECT {ROW} FROM (
                     SELECT r.{ROW}, row_number() OVER (PARTITION BY {columns} ORDER BY r.{ROW}) AS copy
-                    FROM raw r JOIN stage s USING ({ROW}) WHERE s.reason IS NULL) WHERE copy > 1)""",
+                    FROM raw r JOIN {stage.name} s USING ({ROW}) WHERE s.reason IS NULL) WHERE copy > 1)""",
             "exact_duplicate",
         )
     if cleaning.cancellation_prefix and "invoice" in roles:
@@ -157,12 +186,16 @@ def clean_transactions(
         stage.drop("date >= ?::TIMESTAMP + INTERVAL 1 DAY", "outside_window", [analysis.observation_end])
 
     kept_rows = stage.count()
-    transactions = merged_purchase_days(loaded, roles) if cleaning.merge_same_day else _one_per_row(loaded, roles)
-    changed["merged_same_day"] = int(kept_rows - len(transactions))
-    return CleaningResult(
-        transactions=transactions, dropped=stage.dropped, changed=changed,
-        input_rows=int(input_rows), kept_rows=int(kept_rows), loaded=loaded,
+    if cleaning.merge_same_day:
+        merge_purchase_days(con, stage.name, days, roles)
+    else:
+        _one_per_row(con, stage.name, days, roles)
+    result = CleaningResult(
+        loaded=loaded, dropped=stage.dropped, changed=changed,
+        input_rows=int(input_rows), kept_rows=int(kept_rows), table=days, stage=stage.name,
     )
+    changed["merged_same_day"] = int(kept_rows - result.n_transactions)
+    return result
 
 
 def _net_cancellations(stage: _Stage, is_cancel: str, has_product: bool) -> int:
@@ -174,13 +207,13 @@ def _net_cancellations(stage: _Stage, is_cancel: str, has_product: bool) -> int:
     """
     con = stage.con
     product = "coalesce(product, '')" if has_product else "''"
-    key = f"CAST(epoch(date) AS BIGINT) * 268435456"
+    key = "CAST(epoch(date) AS BIGINT) * 268435456"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE cancel_match AS
         WITH c AS (SELECT {ROW}, customer_id, {product} AS product, amount, {key} + 268435455 AS at
-                   FROM stage WHERE reason IS NULL AND {is_cancel}),
+                   FROM {stage.name} WHERE reason IS NULL AND {is_cancel}),
              p AS (SELECT {ROW} AS purchase_row, customer_id, {product} AS product, {key} + {ROW} AS at
-                   FROM stage WHERE reason IS NULL AND NOT {is_cancel} AND amount > 0)
+                   FROM {stage.name} WHERE reason IS NULL AND NOT {is_cancel} AND amount > 0)
         SELECT c.{ROW}, c.amount, p.purchase_row
         FROM c ASOF LEFT JOIN p
           ON c.customer_id = p.customer_id AND c.product = p.product AND c.at >= p.at
@@ -193,42 +226,42 @@ def _net_cancellations(stage: _Stage, is_cancel: str, has_product: bool) -> int:
         FROM cancel_match WHERE purchase_row IS NOT NULL GROUP BY purchase_row
     """)
     con.execute(f"""
-        UPDATE stage SET amount = CAST(CAST(stage.amount AS {EXACT}) - c.cancelled AS DOUBLE)
-        FROM cancelled c WHERE stage.{ROW} = c.purchase_row AND stage.reason IS NULL
+        UPDATE {stage.name} SET amount = CAST(CAST({stage.name}.amount AS {EXACT}) - c.cancelled AS DOUBLE)
+        FROM cancelled c WHERE {stage.name}.{ROW} = c.purchase_row AND {stage.name}.reason IS NULL
     """)
     stage.drop(f"amount < {MIN_AMOUNT} AND {ROW} IN (SELECT purchase_row FROM cancelled)", "cancelled_in_full")
     reduced = con.execute(
-        f"SELECT count(*) FROM stage WHERE reason IS NULL AND {ROW} IN (SELECT purchase_row FROM cancelled)"
+        f"SELECT count(*) FROM {stage.name} WHERE reason IS NULL AND {ROW} IN (SELECT purchase_row FROM cancelled)"
     ).fetchone()[0]
     con.execute("DROP TABLE cancel_match; DROP TABLE cancelled")
     return int(reduced)
 
 
-def merged_purchase_days(loaded: LoadedTransactions, roles: set[str]) -> pd.DataFrame:
-    """One row per customer and day: amounts (and quantities) summed, input rows counted."""
+def merge_purchase_days(con, stage: str, days: str, roles: set[str]) -> None:
+    """Table ``days``: one row per customer and day, amounts (and quantities) summed, input rows
+    counted."""
     extra = ""
     if "quantity" in roles:
         extra += f", CAST(sum(CAST(quantity AS {EXACT})) AS DOUBLE) AS quantity"
     if "segment" in roles:
         extra += f", arg_min(segment, {ROW}) AS segment"
-    frame = loaded.con.execute(f"""
+    con.execute(f"""
+        CREATE TABLE {days} AS
         SELECT customer_id, date_trunc('day', date) AS date,
                CAST(sum(CAST(amount AS {EXACT})) AS DOUBLE) AS amount,
                count(*) AS n_lines{extra}
-        FROM stage WHERE reason IS NULL
+        FROM {stage} WHERE reason IS NULL
         GROUP BY customer_id, date_trunc('day', date)
-        ORDER BY customer_id, date
-    """).df()
-    return _normalise(frame)
+    """)
 
 
-def _one_per_row(loaded: LoadedTransactions, roles: set[str]) -> pd.DataFrame:
+def _one_per_row(con, stage: str, days: str, roles: set[str]) -> None:
     extra = "".join(f", {r}" for r in ("quantity", "segment") if r in roles)
-    frame = loaded.con.execute(f"""
+    con.execute(f"""
+        CREATE TABLE {days} AS
         SELECT customer_id, date, amount, 1 AS n_lines{extra}
-        FROM stage WHERE reason IS NULL ORDER BY customer_id, date, {ROW}
-    """).df()
-    return _normalise(frame)
+        FROM {stage} WHERE reason IS NULL
+    """)
 
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:

@@ -47,7 +47,7 @@ class DataSettings(Strict):
     source: str | None = Field(default=None, description="provenance note shown in the report")
 
     @model_validator(mode="after")
-    def _check_roles(self) -> "DataSettings":
+    def _check_roles(self) -> DataSettings:
         allowed = TRANSACTION_ROLES if self.kind == "transactions" else CONTRACT_ROLES
         unknown = sorted(set(self.columns) - set(allowed))
         if unknown:

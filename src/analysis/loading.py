@@ -47,7 +47,7 @@ def detect_format(path: Path, declared: str) -> str:
     for suffix, fmt in ((".parquet", "parquet"), (".xlsx", "xlsx"), (".tsv", "tsv"), (".csv", "csv")):
         if name.endswith(suffix):
             return fmt
-    return "whitespace" if name.endswith(".txt") or name.endswith(".dat") else "csv"
+    return "whitespace" if name.endswith((".txt", ".dat")) else "csv"
 
 
 @dataclass
@@ -70,13 +70,29 @@ def read_raw_table(settings: DataSettings, con: duckdb.DuckDBPyConnection | None
     path = Path(settings.path)
     if not path.exists():
         raise InputError("input file not found", file=path)
-    if path.stat().st_size == 0:
+    if path.is_dir():
+        parts = sorted(path.glob("*.parquet"))
+        if not parts:
+            raise InputError("input folder holds no .parquet files", file=path)
+        fmt, source = "parquet", literal(str(path / "*.parquet"))
+    elif path.stat().st_size == 0:
         raise InputError("input file is empty", file=path)
-    fmt = detect_format(path, settings.format)
-    source = literal(str(path))
+    else:
+        fmt, source = detect_format(path, settings.format), literal(str(path))
     try:
         if fmt == "parquet":
-            con.execute(f"CREATE TABLE scan AS SELECT * FROM read_parquet({source})")
+            # rows are numbered through the parts in file-name order, without sorting the data
+            con.execute(f"""
+                CREATE TABLE scan AS
+                WITH parts AS (
+                    SELECT filename, count(*) AS n FROM read_parquet({source}, filename = true) GROUP BY 1),
+                offsets AS (
+                    SELECT filename, coalesce(sum(n) OVER (ORDER BY filename ROWS BETWEEN UNBOUNDED
+                           PRECEDING AND 1 PRECEDING), 0) AS start FROM parts)
+                SELECT data.* EXCLUDE (filename, file_row_number),
+                       offsets.start + data.file_row_number AS {LINE}
+                FROM read_parquet({source}, filename = true, file_row_number = true) AS data
+                JOIN offsets USING (filename)""")
             first_row = 1
         elif fmt in ("csv", "tsv"):
             options = [f"delim = {literal(chr(9) if fmt == 'tsv' else ',')}", "all_varchar = true",
@@ -104,11 +120,10 @@ def read_raw_table(settings: DataSettings, con: duckdb.DuckDBPyConnection | None
     if fmt in ("csv", "tsv") and not settings.header:
         _check_names(settings, len(columns), path)
     select = ", ".join(f"{quote(old)} AS {quote(new)}" for (old, *_), new in zip(described, columns))
-    if fmt == "whitespace":
-        # line numbers counted from the first data line; blank lines are skipped but counted
-        row_number = f"{LINE} + {first_row}"
-        where = f" WHERE {LINE} > 0" if settings.header else ""
-        con.execute(f"CREATE TABLE raw AS SELECT {row_number} AS {ROW}, {select} FROM scan{where} ORDER BY {LINE}")
+    if fmt in ("whitespace", "parquet"):
+        # numbered while scanning: whitespace files count blank lines, Parquet parts follow each other
+        where = f" WHERE {LINE} > 0" if fmt == "whitespace" and settings.header else ""
+        con.execute(f"CREATE TABLE raw AS SELECT {LINE} + {first_row} AS {ROW}, {select} FROM scan{where}")
     else:
         con.execute(f"CREATE TABLE raw AS SELECT rowid + {first_row} AS {ROW}, {select} FROM scan")
     con.execute("DROP TABLE scan")
@@ -235,7 +250,7 @@ class LoadedTransactions:
 
     @classmethod
     def from_frames(cls, transactions: pd.DataFrame, raw: pd.DataFrame | None = None,
-                    path: str | Path = "<frame>") -> "LoadedTransactions":
+                    path: str | Path = "<frame>") -> LoadedTransactions:
         """Typed transactions given as a DataFrame (tests, other front ends)."""
         con = connect()
         con.register("tx_frame", transactions)

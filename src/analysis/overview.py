@@ -13,8 +13,8 @@ def describe_transactions(transactions: pd.DataFrame, customers: pd.DataFrame) -
     amounts = transactions["amount"].to_numpy(dtype=float)
     purchases = customers["n_transactions"].to_numpy()
     overview: dict[str, Any] = {
-        "customers": int(len(customers)),
-        "transactions": int(len(transactions)),
+        "customers": len(customers),
+        "transactions": len(transactions),
         "repeat_transactions": int(customers["frequency"].sum()),
         "first_date": transactions["date"].min(),
         "last_date": transactions["date"].max(),

@@ -11,9 +11,10 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from . import render
 from .cleaning import CleaningResult, clean_transactions
@@ -22,7 +23,7 @@ from .errors import ConfigError
 from .execution import check_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
 from .manifest import build_manifest, sha256_file
-from .privacy import pseudonymise
+from .privacy import pseudonym_sql, pseudonymise
 from .project import NOTEBOOKS_DIR, REPORTS_DIR
 from .results import read_json, write_json
 from .run import Run
@@ -77,7 +78,7 @@ def prepare_transactions(config: StudyConfig) -> PreparedData:
 
 
 def check_not_empty(cleaning: CleaningResult, config: StudyConfig) -> None:
-    if cleaning.transactions.empty:
+    if cleaning.n_transactions == 0:
         raise ConfigError(
             "no transactions are left after cleaning", file=config.data.path,
             value=cleaning.counts()["dropped"],
@@ -87,7 +88,8 @@ def check_not_empty(cleaning: CleaningResult, config: StudyConfig) -> None:
 def summarize(cleaning: CleaningResult, config: StudyConfig):
     analysis = config.analysis
     return customer_summary(
-        cleaning.transactions,
+        con=cleaning.con,
+        table=cleaning.table,
         period=analysis.period,
         observation_end=analysis.observation_end,
         calibration_end=analysis.calibration_end,
@@ -117,7 +119,7 @@ def run_study(
     overrides: dict[str, Any] | None = None,
 ) -> Path:
     """Run a whole study and return the run folder."""
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     quiet = default_quiet() if quiet is None else quiet
     config_path = Path(config_path)
     config = load_config(config_path, overrides)
@@ -155,11 +157,13 @@ def run_study(
             check_not_empty(cleaning, config)
             customers = progress.stage("customer summary", lambda: summarize(cleaning, config))
             cleaning.write_quarantine(staging / "quarantine.csv.gz")
-            transactions = cleaning.transactions
-            if not config.report.show_customer_ids:
-                transactions = transactions.assign(customer_id=pseudonymise(transactions["customer_id"], salt))
+            if config.report.show_customer_ids:
+                cleaning.write_transactions(staging / "tables" / "transactions.parquet")
+            else:
+                cleaning.write_transactions(
+                    staging / "tables" / "transactions.parquet", customer_id=pseudonym_sql(salt)
+                )
                 customers = customers.assign(customer_id=pseudonymise(customers["customer_id"], salt))
-            run.save_data(transactions, "transactions")
             run.save_data(customers, "customers")
             run.save_section("cleaning", cleaning.counts())
             study["observation_end"] = study["observation_end"] or customers["last_purchase"].max()
@@ -188,13 +192,13 @@ def run_study(
 
         renderer = render.available_renderer(config.report.renderer)
         title = config.title or f"Customer analytics: {config.name}"
-        finished = dt.datetime.now(dt.timezone.utc)
+        finished = dt.datetime.now(dt.UTC)
 
         def manifest(outputs: list[str]) -> dict[str, Any]:
             return build_manifest(
                 inputs={config.data.path.name: config.data.path, "config": config_path},
                 config=config.to_json_dict(), started=started.isoformat(),
-                finished=dt.datetime.now(dt.timezone.utc).isoformat(), renderer=renderer,
+                finished=dt.datetime.now(dt.UTC).isoformat(), renderer=renderer,
                 renderer_version=_renderer_version(renderer), outputs=outputs,
             )
 
@@ -234,7 +238,7 @@ def _renderer_version(renderer: str) -> str | None:
     import subprocess
 
     try:
-        return subprocess.run(["quarto", "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+        return subprocess.run(["quarto", "--version"], capture_output=True, text=True, timeout=30, check=False).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return None
 

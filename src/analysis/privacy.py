@@ -15,7 +15,13 @@ def pseudonymise(ids: pd.Series, salt: str, length: int = 12) -> pd.Series:
     """
     unique = pd.unique(ids.astype("string"))
     mapping = {
-        value: hashlib.sha256(f"{salt}\x1f{value}".encode("utf-8")).hexdigest()[:length]
+        value: hashlib.sha256(f"{salt}\x1f{value}".encode()).hexdigest()[:length]
         for value in unique
     }
     return ids.astype("string").map(mapping).astype("string")
+
+
+def pseudonym_sql(salt: str, column: str = "customer_id", length: int = 12) -> str:
+    """The same pseudonym as :func:`pseudonymise`, as a DuckDB SQL expression."""
+    quoted_salt = (salt + "\x1f").replace("'", "''")
+    return f"left(sha256('{quoted_salt}' || CAST({column} AS VARCHAR)), {length})"

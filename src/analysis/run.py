@@ -17,12 +17,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # runs are headless; notebooks still display figures inline
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from .config import StudyConfig, config_from_json  # noqa: E402
-from .results import read_json, to_jsonable, write_json  # noqa: E402
+from .config import StudyConfig, config_from_json
+from .results import read_json, to_jsonable, write_json
 
 FIGURE_DPI = 150
 
@@ -35,14 +35,14 @@ class Run:
     config: StudyConfig
 
     @classmethod
-    def create(cls, root: Path, config: StudyConfig) -> "Run":
+    def create(cls, root: Path, config: StudyConfig) -> Run:
         for sub in ("tables", "figures", "sections", "notebooks"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         write_json(root / "config.json", config.to_json_dict())
         return cls(root=root, config=config)
 
     @classmethod
-    def open(cls, root: str | Path) -> "Run":
+    def open(cls, root: str | Path) -> Run:
         root = Path(root)
         if not (root / "config.json").exists():
             raise FileNotFoundError(f"{root} is not a run folder (no config.json)")

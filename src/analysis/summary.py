@@ -37,8 +37,10 @@ CALIBRATION_COLUMNS = [
 
 
 def customer_summary(
-    transactions: pd.DataFrame,
+    transactions: pd.DataFrame | None = None,
     *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    table: str | None = None,
     period: str = "week",
     observation_end: dt.date | pd.Timestamp | None = None,
     calibration_end: dt.date | pd.Timestamp | None = None,
@@ -47,8 +49,10 @@ def customer_summary(
 
     Parameters
     ----------
-    transactions : DataFrame
+    transactions : DataFrame, optional
         Clean transactions; several rows on one day for a customer are merged here too.
+    con, table : DuckDB connection and table name, optional
+        The same, as a table in DuckDB (nothing is copied into pandas).
     period : {"day", "week", "month"}
         Unit of ``recency``, ``T`` and ``duration_holdout``.
     observation_end : date, optional
@@ -61,14 +65,17 @@ def customer_summary(
     Fader, Hardie & Lee (2005a), "Counting your customers the easy way", Marketing Science 24(2).
     """
     period_days = PERIOD_DAYS[period]
-    con = duckdb.connect()
-    con.register("tx_input", transactions[["customer_id", "date", "amount"]])
+    own_connection = con is None
+    if own_connection:
+        con = duckdb.connect()
+        con.register("tx_input", transactions[["customer_id", "date", "amount"]])
+        table = "tx_input"
     con.execute(
-        """
-        CREATE TEMP TABLE days AS
+        f"""
+        CREATE OR REPLACE TEMP TABLE days AS
         SELECT customer_id::VARCHAR AS customer_id, CAST(date AS DATE) AS day,
                SUM(CAST(amount AS DECIMAL(38, 6))) AS amount
-        FROM tx_input GROUP BY 1, 2
+        FROM {table} GROUP BY 1, 2
         """
     )
     last_day = con.execute("SELECT MAX(day) FROM days").fetchone()[0]
@@ -97,7 +104,9 @@ def customer_summary(
         summary["frequency_holdout"] = summary["frequency_holdout"].astype("Int64")
         summary["duration_holdout"] = (end - cal_end).days / period_days
         summary.loc[~in_cal, "duration_holdout"] = float("nan")
-    con.close()
+    con.execute("DROP TABLE days")
+    if own_connection:
+        con.close()
     summary["customer_id"] = summary["customer_id"].astype("string")
     return summary.sort_values("customer_id", kind="stable").reset_index(drop=True)
 

@@ -22,7 +22,7 @@ def get(results: dict, dotted: str, default: Any = None) -> Any:
     return node
 
 
-def num(value: float | int | None, digits: int = 0) -> str:
+def num(value: float | None, digits: int = 0) -> str:
     """A number with thousands separators: ``num(2357) == "2,357"``, ``num(0.2431, 3) == "0.243"``."""
     if value is None:
         return "n/a"

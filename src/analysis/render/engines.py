@@ -43,7 +43,7 @@ def render_document(
 
 
 def _run(command: list[str], cwd: Path) -> None:
-    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         tail = (completed.stderr or completed.stdout).strip()[-2000:]
         raise RenderError(f"{Path(command[0]).name} failed (exit {completed.returncode}):\n{tail}")
@@ -98,7 +98,7 @@ def _compile_typst(source: Path, *, timestamp: dt.datetime | None, font_paths: l
 
     output = source.with_suffix(".pdf")
     # A fixed timestamp keeps the PDF's metadata the same in every run of the same study.
-    stamp = int((timestamp or dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)).timestamp())
+    stamp = int((timestamp or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)).timestamp())
     try:
         typst.compile(
             os.fspath(source), output=os.fspath(output), root=os.fspath(source.parent),
