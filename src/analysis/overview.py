@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .i18n import tr
+
 
 def describe_transactions(transactions: pd.DataFrame, customers: pd.DataFrame) -> dict[str, Any]:
     """Counts, window and distributions of clean transactions and the customer summary."""
@@ -55,8 +57,9 @@ def transactions_per_period(transactions: pd.DataFrame, period: str = "week") ->
 
 def cleaning_table(counts: dict[str, Any]) -> pd.DataFrame:
     """Rows dropped and changed by cleaning rule, with the input/kept/quarantined identity."""
-    rows = [("input rows", "", counts["input_rows"])]
-    rows += [("dropped", reason, n) for reason, n in counts["dropped"].items()]
-    rows += [("changed (kept)", reason, n) for reason, n in counts["changed"].items()]
-    rows += [("kept rows", "", counts["kept_rows"]), ("quarantined rows", "", counts["quarantined_rows"])]
-    return pd.DataFrame(rows, columns=["stage", "rule", "rows"])
+    rows = [(tr("input rows", "输入行"), "", counts["input_rows"])]
+    rows += [(tr("dropped", "剔除"), reason, n) for reason, n in counts["dropped"].items()]
+    rows += [(tr("changed (kept)", "修改（保留）"), reason, n) for reason, n in counts["changed"].items()]
+    rows += [(tr("kept rows", "保留行"), "", counts["kept_rows"]),
+             (tr("quarantined rows", "隔离行"), "", counts["quarantined_rows"])]
+    return pd.DataFrame(rows, columns=[tr("stage", "阶段"), tr("rule", "规则"), tr("rows", "行数")])

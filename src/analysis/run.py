@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .config import StudyConfig, config_from_json
+from .i18n import set_language
 from .results import read_json, to_jsonable, write_json
 
 FIGURE_DPI = 150
@@ -46,7 +47,9 @@ class Run:
         root = Path(root)
         if not (root / "config.json").exists():
             raise FileNotFoundError(f"{root} is not a run folder (no config.json)")
-        return cls(root=root, config=config_from_json(read_json(root / "config.json")))
+        config = config_from_json(read_json(root / "config.json"))
+        set_language(config.report.lang)  # figure labels and captions follow the report
+        return cls(root=root, config=config)
 
     # data handed between stages -------------------------------------------------------------
     def transactions(self) -> pd.DataFrame:

@@ -2,76 +2,91 @@
 
 from __future__ import annotations
 
+from ..i18n import tr
 from .common import figure_md, get, money, num, pct, table_md
 
-RULE_TEXT = {
-    "missing_customer": "no customer id",
-    "missing_date": "blank date",
-    "missing_amount": "blank amount",
-    "excluded_product": "excluded product code (postage, fees, adjustments)",
-    "exact_duplicate": "exact duplicate of an earlier row",
-    "cancellation": "cancellation",
-    "cancellation_netted": "cancellation netted against the purchase it reverses",
-    "cancellation_unmatched": "cancellation with no earlier matching purchase",
-    "cancelled_in_full": "purchase cancelled in full",
-    "nonpositive_amount": "zero or negative amount",
-    "outside_window": "outside the observation window",
-    "reduced_by_cancellation": "purchase reduced by a partial cancellation",
-    "merged_same_day": "merged into another purchase by the same customer on the same day",
-}
+
+def rule_text(reason: str) -> str:
+    texts = {
+        "missing_customer": tr("no customer id", "缺少客户编号"),
+        "missing_date": tr("blank date", "日期为空"),
+        "missing_amount": tr("blank amount", "金额为空"),
+        "excluded_product": tr("excluded product code (postage, fees, adjustments)",
+                               "排除的商品代码（邮费、手续费、调整项）"),
+        "exact_duplicate": tr("exact duplicate of an earlier row", "与前一行完全重复"),
+        "cancellation": tr("cancellation", "取消订单"),
+        "cancellation_netted": tr("cancellation netted against the purchase it reverses",
+                                  "取消行已与其冲销的购买相抵"),
+        "cancellation_unmatched": tr("cancellation with no earlier matching purchase",
+                                     "找不到对应早前购买的取消行"),
+        "cancelled_in_full": tr("purchase cancelled in full", "被全部取消的购买"),
+        "nonpositive_amount": tr("zero or negative amount", "金额为零或负数"),
+        "outside_window": tr("outside the observation window", "在观察窗口之外"),
+        "reduced_by_cancellation": tr("purchase reduced by a partial cancellation", "因部分取消而减少金额的购买"),
+        "merged_same_day": tr("merged into another purchase by the same customer on the same day",
+                              "与同一客户同一天的其他购买合并"),
+    }
+    return texts.get(reason, reason)
 
 
 def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     data = get(results, "data", {})
     cleaning = get(results, "cleaning", {})
     study = get(results, "study", {})
-    lines = ["# Data and method", ""]
-    source = study.get("source") or "the configured input file"
-    lines.append(
-        f"The study uses {source} (file `{study.get('input_file', '?')}`, "
-        f"sha256 `{str(study.get('input_sha256', ''))[:12]}…`)."
-    )
+    period = study.get("period", "week")
+    period_zh = {"day": "天", "week": "周", "month": "月"}.get(period, period)
+    lines = [tr("# Data and method", "# 数据与方法"), ""]
+    source = study.get("source") or tr("the configured input file", "配置的输入文件")
+    digest = str(study.get("input_sha256", ""))[:12]
+    lines.append(tr(
+        f"The study uses {source} (file `{study.get('input_file', '?')}`, sha256 `{digest}…`).",
+        f"本研究使用 {source}（文件 `{study.get('input_file', '?')}`，sha256 `{digest}…`）。",
+    ))
     if data:
-        lines.append(
+        lines.append(tr(
             f"After cleaning it holds {num(data.get('transactions'))} purchase days of "
             f"{num(data.get('customers'))} customers between {data.get('first_date')} and "
             f"{data.get('last_date')}, worth {money(data.get('total_value'))} in all; "
-            f"{pct(data.get('share_one_time_buyers'))} of the customers bought on one day only."
-        )
-    period = study.get("period", "week")
-    lines += [
-        "",
+            f"{pct(data.get('share_one_time_buyers'))} of the customers bought on one day only.",
+            f"清洗后共有 {num(data.get('customers'))} 位客户在 {data.get('first_date')} 至 "
+            f"{data.get('last_date')} 期间的 {num(data.get('transactions'))} 个购买日，总金额 "
+            f"{money(data.get('total_value'))}；{pct(data.get('share_one_time_buyers'))} 的客户只在一天购买过。",
+        ))
+    lines += ["", tr(
         f"Time is measured in {period}s. A customer's purchases on one day count as one purchase "
         "occasion, as in the published buy-till-you-die analyses; `frequency` is the number of "
         "repeat purchase days, `recency` the time from the first to the last purchase, `T` the time "
         "from the first purchase to the end of the window.",
-    ]
+        f"时间以{period_zh}为单位。与已发表的“购买直至流失”（BTYD）分析一致，同一客户同一天的多次购买计为一次；"
+        "`frequency` 为重复购买的天数，`recency` 为首次到最后一次购买的时间，`T` 为首次购买到观察期末的时间。",
+    )]
     cal = data.get("calibration")
     if cal:
-        lines += [
-            "",
+        lines += ["", tr(
             f"Models are fitted on the calibration window ending {study.get('calibration_end')} and "
             f"checked on the {num(cal.get('duration_holdout'), 1)}-{period} holdout after it: "
             f"{num(cal.get('customers'))} customers made {num(cal.get('repeat_transactions'))} "
             f"repeat purchases in calibration ({num(cal.get('repeat_buyers'))} repeat buyers) and "
             f"{num(cal.get('holdout_transactions'))} in the holdout.",
-        ]
+            f"模型在截至 {study.get('calibration_end')} 的校准期内拟合，并在其后 "
+            f"{num(cal.get('duration_holdout'), 1)} {period_zh}的验证期检验：{num(cal.get('customers'))} 位客户在校准期内"
+            f"重复购买 {num(cal.get('repeat_transactions'))} 次（其中重复购买者 {num(cal.get('repeat_buyers'))} 位），"
+            f"验证期内 {num(cal.get('holdout_transactions'))} 次。",
+        )]
     if cleaning:
-        dropped = cleaning.get("dropped", {})
-        lines += [
-            "",
-            "## Cleaning",
-            "",
+        lines += ["", tr("## Cleaning", "## 数据清洗"), "", tr(
             f"Of {num(cleaning.get('input_rows'))} input rows, {num(cleaning.get('kept_rows'))} were "
             f"kept and {num(cleaning.get('quarantined_rows'))} set aside in `quarantine.csv.gz` "
             "with their reason, so that no row is lost.",
-        ]
-        lines.append("")
-        if dropped:
-            for reason, count in dropped.items():
-                lines.append(f"- {RULE_TEXT.get(reason, reason)}: {num(count)} rows dropped")
+            f"在 {num(cleaning.get('input_rows'))} 行输入数据中，保留 {num(cleaning.get('kept_rows'))} 行，"
+            f"另有 {num(cleaning.get('quarantined_rows'))} 行连同原因存入 `quarantine.csv.gz`，没有任何一行丢失。",
+        ), ""]
+        for reason, count in cleaning.get("dropped", {}).items():
+            lines.append(tr(f"- {rule_text(reason)}: {num(count)} rows dropped",
+                            f"- {rule_text(reason)}：剔除 {num(count)} 行"))
         for reason, count in cleaning.get("changed", {}).items():
-            lines.append(f"- {RULE_TEXT.get(reason, reason)}: {num(count)} rows (kept)")
+            lines.append(tr(f"- {rule_text(reason)}: {num(count)} rows (kept)",
+                            f"- {rule_text(reason)}：{num(count)} 行（保留）"))
     lines.append("")
     for record in tables:
         lines += [table_md(record), ""]

@@ -2,36 +2,41 @@
 
 from __future__ import annotations
 
+from ..i18n import tr
 from .common import get
 
 
 def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     manifest = results.get("_manifest", {})
     study = get(results, "study", {})
-    lines = ["# Reproducibility {.appendix}", ""]
-    lines.append(
+    lines = [tr("# Reproducibility {.appendix}", "# 可复现性 {.appendix}"), ""]
+    lines.append(tr(
         "Every number in this report is read from `results.json` in the run folder; every figure "
-        "and table was written by the executed notebooks kept beside it."
-    )
-    lines += ["", "| item | value |", "|---|---|"]
+        "and table was written by the executed notebooks kept beside it.",
+        "本报告中的每个数字都读取自运行目录中的 `results.json`；每张图和表都由保存在旁边的已执行笔记本生成。",
+    ))
+    lines += ["", tr("| item | value |", "| 项目 | 值 |"), "|---|---|"]
     for name, digest in sorted(manifest.get("inputs", {}).items()):
-        lines.append(f"| input `{name}` | sha256 `{digest}` |")
+        lines.append(tr(f"| input `{name}` | sha256 `{digest}` |", f"| 输入 `{name}` | sha256 `{digest}` |"))
     git = manifest.get("git", {})
     if git:
-        dirty = " (uncommitted changes)" if git.get("dirty") else ""
-        lines.append(f"| code version | git `{git.get('commit', 'unknown')}`{dirty} |")
+        dirty = tr(" (uncommitted changes)", "（有未提交的修改）") if git.get("dirty") else ""
+        lines.append(tr("| code version |", "| 代码版本 |") + f" git `{git.get('commit', 'unknown')}`{dirty} |")
     versions = manifest.get("packages", {})
     if versions:
         shown = ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))
-        lines.append(f"| packages | {shown} |")
+        lines.append(tr(f"| packages | {shown} |", f"| 软件包 | {shown} |"))
     if manifest.get("python"):
         lines.append(f"| Python | {manifest['python']} |")
     if manifest.get("renderer"):
-        lines.append(f"| renderer | {manifest['renderer']} |")
-    lines.append(f"| config | `{study.get('config_file', '?')}` (resolved copy in `config.json`) |")
-    lines += [
-        "",
-        "To rerun: `python -m analysis run " + str(study.get("config_file", "CONFIG")) + "` "
-        "(or `make run CONFIG=…`). The same config and data give a byte-identical `results.json`.",
-    ]
+        lines.append(tr(f"| renderer | {manifest['renderer']} |", f"| 渲染器 | {manifest['renderer']} |"))
+    config_file = study.get("config_file", "CONFIG")
+    lines.append(tr(f"| config | `{config_file}` (resolved copy in `config.json`) |",
+                    f"| 配置 | `{config_file}`（解析后的副本见 `config.json`） |"))
+    lines += ["", tr(
+        f"To rerun: `python -m analysis run {config_file}` (or `make run CONFIG=…`). The same config "
+        "and data give a byte-identical `results.json`.",
+        f"重新运行：`python -m analysis run {config_file}`（或 `make run CONFIG=…`）。相同的配置和数据会得到"
+        "逐字节相同的 `results.json`。",
+    )]
     return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from ..i18n import tr
 from . import apply_style
 
 
@@ -15,8 +16,9 @@ def spend_distribution(transactions: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(7, 3.8))
     positive = transactions.loc[transactions["amount"] > 0, "amount"]
     sns.histplot(positive, log_scale=True, bins=50, ax=ax, color="C0")
-    ax.axvline(positive.median(), color="C3", linestyle="--", label=f"median {positive.median():,.2f}")
-    ax.set(xlabel="value of a purchase day (log scale)", ylabel="purchase days")
+    ax.axvline(positive.median(), color="C3", linestyle="--", label=tr("median", "中位数") + f" {positive.median():,.2f}")
+    ax.set(xlabel=tr("value of a purchase day (log scale)", "单个购买日金额（对数刻度）"),
+           ylabel=tr("purchase days", "购买日数"))
     ax.legend()
     return fig
 
@@ -28,7 +30,7 @@ def purchases_per_customer(customers: pd.DataFrame, cap: int = 15) -> plt.Figure
     fig, ax = plt.subplots(figsize=(7, 3.8))
     labels = [str(k) if k < cap else f"{cap}+" for k in table.index]
     sns.barplot(x=labels, y=table.to_numpy(), ax=ax, color="C0")
-    ax.set(xlabel="purchase days per customer", ylabel="customers")
+    ax.set(xlabel=tr("purchase days per customer", "每位客户的购买日数"), ylabel=tr("customers", "客户数"))
     return fig
 
 
@@ -36,7 +38,8 @@ def activity_over_time(per_period: pd.DataFrame, period: str) -> plt.Figure:
     apply_style()
     fig, ax = plt.subplots(figsize=(7, 3.8))
     ax.plot(per_period.index, per_period["transactions"], color="C0")
-    ax.set(xlabel="date", ylabel=f"purchase days per {period}")
+    period_zh = {"day": "天", "week": "周", "month": "月"}.get(period, period)
+    ax.set(xlabel=tr("date", "日期"), ylabel=tr(f"purchase days per {period}", f"每{period_zh}购买日数"))
     ax.set_ylim(bottom=0)
     fig.autofmt_xdate()
     return fig
@@ -51,5 +54,5 @@ def cleaning_bars(counts: dict) -> plt.Figure:
         sns.barplot(x=np.array(list(reasons.values())), y=names, ax=ax, color="C1", orient="h")
         for i, value in enumerate(reasons.values()):
             ax.text(value, i, f" {value:,}", va="center")
-    ax.set(xlabel="input rows", ylabel="")
+    ax.set(xlabel=tr("input rows", "输入行数"), ylabel="")
     return fig

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from ..i18n import set_language, tr
 from ..results import read_json
 
 CHAPTERS = ("summary", "data", "pareto", "clv", "retention", "segments", "reproducibility")
@@ -29,6 +30,7 @@ def _chapter_module(name: str):
 def build_document(run_dir: Path, *, title: str, lang: str = "en") -> Path:
     """Write ``report.qmd`` in the run folder and return its path."""
     run_dir = Path(run_dir)
+    set_language(lang)
     results = read_json(run_dir / "results.json")
     if (run_dir / "manifest.json").exists():
         results["_manifest"] = read_json(run_dir / "manifest.json")
@@ -38,7 +40,7 @@ def build_document(run_dir: Path, *, title: str, lang: str = "en") -> Path:
         record["file"] = str(run_dir / record["path"])
     front = {
         "title": title,
-        "subtitle": "A reproducible customer-analytics case study",
+        "subtitle": tr("A reproducible customer-analytics case study", "可复现的客户分析案例研究"),
         "lang": "zh-CN" if lang == "zh" else "en",
         "toc": True,
         "number-sections": True,
