@@ -8,6 +8,7 @@ column and row (data rows counted from 1, after the header). Excel files are rea
 
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +32,18 @@ def literal(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def connect(temp_directory: str | Path | None = None) -> duckdb.DuckDBPyConnection:
+DEFAULT_MEMORY_LIMIT = "4GB"
+
+
+def connect(temp_directory: str | Path | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that spills to disk beyond ``memory_limit`` (default: the environment
+    variable ANALYSIS_DUCKDB_MEMORY, else 4GB), so a study's peak memory stays bounded."""
     con = duckdb.connect()
     # scans must keep the file's row order: data-row numbers come from it
     con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
+    limit = memory_limit or os.environ.get("ANALYSIS_DUCKDB_MEMORY", DEFAULT_MEMORY_LIMIT)
+    con.execute(f"SET memory_limit = {literal(limit)}")
     spill = Path(temp_directory) if temp_directory else Path(tempfile.gettempdir()) / "analysis-duckdb"
     con.execute(f"SET temp_directory = {literal(str(spill))}")
     return con
