@@ -1,0 +1,78 @@
+"""Check that every number in the report's text comes from results.json.
+
+Numbers are found in the prose (code spans, tables, figure paths and the YAML header are left out:
+tables are written from the saved CSV files, and the header holds no findings), then matched
+against every number in results.json formatted the ways the narrative formats numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+NUMBER = re.compile(r"(?<![\w.])[−-]?\$?\d[\d,]*(?:\.\d+)?%?")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Numbers that are part of names, not findings: the rule's name, the CI level, the course's rules
+# of thumb and Kaplan & Cooper's whale-curve range.
+CONSTANTS = {"80/20", "80/20/30", "95%", "150", "300%", "150–300%", "2", "1"}
+
+
+def numbers_in_results(results: Any) -> Iterable[float]:
+    if isinstance(results, bool):
+        return
+    if isinstance(results, (int, float)):
+        yield float(results)
+    elif isinstance(results, dict):
+        for value in results.values():
+            yield from numbers_in_results(value)
+    elif isinstance(results, list):
+        for value in results:
+            yield from numbers_in_results(value)
+
+
+def formatted_forms(value: float) -> set[str]:
+    forms = set()
+    for digits in range(0, 5):
+        for scaled, suffix in ((value, ""), (100 * value, "%")):
+            text = f"{scaled:,.{digits}f}{suffix}"
+            forms.add(text)
+            forms.add(text.replace("-", "−"))
+            forms.add("$" + f"{abs(scaled):,.{digits}f}")
+            forms.add("−$" + f"{abs(scaled):,.{digits}f}")
+    return forms
+
+
+def prose(markdown: str) -> str:
+    """The text a reader reads: without YAML header, code spans, tables, images and link targets."""
+    text = re.sub(r"\A---\n.*?\n---\n", "", markdown, flags=re.S)
+    text = re.sub(r"`[^`]*`", " ", text)
+    text = "\n".join(line for line in text.splitlines()
+                     if not line.lstrip().startswith("|") and not line.startswith(": "))
+    text = re.sub(r"\]\([^)]*\)(\{[^}]*\})?", "]", text)
+    text = re.sub(r"\{[#.][^}]*\}", " ", text)
+    text = DATE.sub(" ", text)
+    return re.sub(r"^\s*\d+\.\s", " ", text, flags=re.M)  # list numbering
+
+
+def strings_in_results(results: Any) -> Iterable[str]:
+    if isinstance(results, str):
+        yield results
+    elif isinstance(results, dict):
+        for value in results.values():
+            yield from strings_in_results(value)
+    elif isinstance(results, list):
+        for value in results:
+            yield from strings_in_results(value)
+
+
+def untraceable_numbers(markdown: str, results: dict) -> list[str]:
+    """Number tokens in the report's prose that no value in ``results`` formats to."""
+    allowed = set(CONSTANTS)
+    for value in numbers_in_results(results):
+        allowed |= formatted_forms(value)
+    for text in strings_in_results(results):  # numbers quoted inside text values (sources, labels)
+        allowed |= set(NUMBER.findall(text))
+    text = prose(markdown)
+    for constant in ("80/20/30", "80/20", "150–300%"):
+        text = text.replace(constant, " ")
+    return [token for token in NUMBER.findall(text) if token not in allowed]
