@@ -8,7 +8,7 @@ import time
 from analysis.simulate import simulate_transactions
 from analysis.summary import customer_summary
 
-LIFETIMES_MAX_ROWS = 10_000_000
+LIFETIMES_MAX_ROWS = 20_000_000
 
 
 def _timed(work):

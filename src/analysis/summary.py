@@ -112,25 +112,23 @@ def customer_summary(
 
 
 def _window_summary(con, end: dt.date, period_days: float, *, suffix: str, upto: dt.date) -> pd.DataFrame:
+    # One pass per customer: the mean repeat value is (total − first day's value) / repeat days.
     frame = con.execute(
         """
-        WITH d AS (
-            SELECT customer_id, day, amount,
-                   MIN(day) OVER (PARTITION BY customer_id) AS first_day
-            FROM days WHERE day <= ?
-        )
         SELECT customer_id,
                COUNT(*) - 1 AS frequency,
                DATE_DIFF('day', MIN(day), MAX(day)) / ? AS recency,
                DATE_DIFF('day', MIN(day), ?::DATE) / ? AS T,
-               CAST(COALESCE(AVG(amount) FILTER (WHERE day > first_day), 0) AS DOUBLE) AS monetary_value,
+               CASE WHEN COUNT(*) > 1
+                    THEN CAST(SUM(amount) - ARG_MIN(amount, day) AS DOUBLE) / (COUNT(*) - 1)
+                    ELSE 0.0 END AS monetary_value,
                MIN(day) AS first_purchase,
                MAX(day) AS last_purchase,
                CAST(SUM(amount) AS DOUBLE) AS total_value,
                COUNT(*) AS n_transactions
-        FROM d GROUP BY customer_id
+        FROM days WHERE day <= ? GROUP BY customer_id
         """,
-        [upto, period_days, end, period_days],
+        [period_days, end, period_days, upto],
     ).df()
     frame["frequency"] = frame["frequency"].astype("int64")
     frame["n_transactions"] = frame["n_transactions"].astype("int64")
