@@ -1,0 +1,166 @@
+"""Shared machinery of the buy-till-you-die likelihood models.
+
+Each model is a ``statsmodels`` ``GenericLikelihoodModel`` whose parameters are estimated on the log
+scale (all are positive), so the optimiser is unconstrained; results are reported on the natural
+scale with delta-method standard errors. Customers with identical (frequency, recency, T[, spend])
+rows are fitted once with a frequency weight: the likelihood, its derivatives and hence the
+standard errors are unchanged, while ``nobs`` stays the number of customers.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.base.model import GenericLikelihoodModel
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+
+def compress_rows(columns: dict[str, np.ndarray], weights: np.ndarray | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Unique rows of the given columns and how many customers (or how much weight) each holds."""
+    names = list(columns)
+    frame = pd.DataFrame({name: np.asarray(columns[name], dtype=float) for name in names})
+    frame["_w"] = 1.0 if weights is None else np.asarray(weights, dtype=float)
+    grouped = frame.groupby(names, sort=True, as_index=False)["_w"].sum()
+    return {name: grouped[name].to_numpy() for name in names}, grouped["_w"].to_numpy()
+
+
+class LogScaleLikelihoodModel(GenericLikelihoodModel):
+    """A likelihood model of positive parameters, fitted on their logarithms, with frequency weights.
+
+    Subclasses set ``param_names`` and implement ``_loglik(params)`` returning the per-row
+    log-likelihood for natural-scale ``params`` on ``self.data_columns``.
+    """
+
+    param_names: ClassVar[tuple[str, ...]] = ()
+    natural_results: ClassVar[type | None] = None  # BTYDResults or a subclass
+
+    def __init__(self, columns: dict[str, np.ndarray], weights=None, compress: bool = True, **kwargs):
+        columns = {k: np.asarray(v, dtype=float) for k, v in columns.items()}
+        n = len(next(iter(columns.values())))
+        if weights is not None and len(weights) != n:
+            raise ValueError(f"weights has {len(weights)} values for {n} rows")
+        if compress:
+            columns, weights = compress_rows(columns, weights)
+        elif weights is None:
+            weights = np.ones(n)
+        self.data_columns = columns
+        self.freq_weights = np.asarray(weights, dtype=float)
+        endog = next(iter(columns.values()))
+        super().__init__(endog, exog=np.ones((len(endog), 1)), **kwargs)
+        self.exog_names[:] = ["const"]
+        # statsmodels' degrees of freedom and information criteria count customers, not rows
+        self.nobs = float(self.freq_weights.sum())
+        self.k_params = len(self.param_names)
+        self.df_model = self.k_params
+        self.df_resid = self.nobs - self.k_params
+        self.data.xnames = [f"log_{name}" for name in self.param_names]
+
+    # statsmodels calls these with the log-scale parameter vector
+    def loglikeobs(self, log_params):
+        return self.freq_weights * self._loglik(np.exp(np.asarray(log_params, dtype=float)))
+
+    def loglike(self, log_params):
+        values = self.loglikeobs(log_params)
+        return float(np.sum(values)) if np.all(np.isfinite(values)) else -np.inf
+
+    def _loglik(self, params: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def start_params_natural(self) -> np.ndarray:
+        return np.ones(len(self.param_names))
+
+    def fit(self, start_params=None, method: str = "bfgs", maxiter: int = 2000, disp: bool = False, **kwargs):
+        """Maximum likelihood; returns results on the natural scale (see :class:`BTYDResults`).
+
+        ``start_params`` are natural-scale values. When the first optimiser does not converge,
+        Nelder–Mead then BFGS are tried from its end point; a fit that still has not converged
+        warns (ConvergenceWarning) and says so in ``results.converged``.
+        """
+        start = np.log(self.start_params_natural() if start_params is None else np.asarray(start_params, float))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            # statsmodels checks df against unique rows; ours count customers on purpose
+            warnings.filterwarnings("ignore", message="df_", category=UserWarning)
+            fitted = super().fit(start_params=start, method=method, maxiter=maxiter, disp=disp, **kwargs)
+            if not fitted.mle_retvals.get("converged", False):
+                polished = super().fit(start_params=fitted.params, method="nm", maxiter=20000, disp=disp)
+                fitted = super().fit(start_params=polished.params, method="bfgs", maxiter=maxiter, disp=disp)
+        results = (self.natural_results or BTYDResults)(self, fitted)
+        if not results.converged:
+            warnings.warn(
+                f"{type(self).__name__} did not converge: {fitted.mle_retvals}; estimates are unreliable",
+                ConvergenceWarning, stacklevel=2,
+            )
+        return results
+
+
+class BTYDResults:
+    """Natural-scale view of a log-scale fit: ``params``, ``bse``, ``conf_int()``, ``summary()``."""
+
+    def __init__(self, model: LogScaleLikelihoodModel, fitted):
+        self.model = model
+        self.fitted = fitted  # statsmodels results on the log scale
+        names = list(model.param_names)
+        self.log_params = pd.Series(np.asarray(fitted.params), index=names)
+        self.params = pd.Series(np.exp(self.log_params.to_numpy()), index=names)
+        cov = np.asarray(fitted.cov_params())
+        self.cov_log_params = pd.DataFrame(cov, index=names, columns=names)
+        finite = np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0)
+        self.bse = pd.Series(
+            self.params.to_numpy() * np.sqrt(np.diag(cov)) if finite else np.full(len(names), np.nan),
+            index=names,
+        )
+        self.llf = float(fitted.llf)
+        self.nobs = int(round(model.nobs))
+        k = len(names)
+        self.aic = -2 * self.llf + 2 * k
+        self.bic = -2 * self.llf + k * np.log(self.nobs)
+        gradient = np.asarray(model.score(fitted.params))
+        self.converged = bool(fitted.mle_retvals.get("converged", False)) and finite and bool(
+            np.max(np.abs(gradient)) < 1e-2 * max(1.0, abs(self.llf)) ** 0.5
+        )
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Intervals from the log-scale Wald interval, mapped back (they stay positive)."""
+        z = stats.norm.ppf(1 - alpha / 2)
+        se_log = np.sqrt(np.diag(self.cov_log_params.to_numpy()))
+        lower = np.exp(self.log_params.to_numpy() - z * se_log)
+        upper = np.exp(self.log_params.to_numpy() + z * se_log)
+        return pd.DataFrame({"lower": lower, "upper": upper}, index=self.params.index)
+
+    def sample_params(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Draws of the natural-scale parameters from the asymptotic normal of the log parameters."""
+        draws = rng.multivariate_normal(self.log_params.to_numpy(), self.cov_log_params.to_numpy(), size=n)
+        return np.exp(draws)
+
+    def summary_frame(self) -> pd.DataFrame:
+        ci = self.conf_int()
+        return pd.DataFrame({"estimate": self.params, "std err": self.bse,
+                             "[0.025": ci["lower"], "0.975]": ci["upper"]})
+
+    def summary(self) -> str:
+        title = f"{type(self.model).__name__} — maximum likelihood (log-scale fit, delta-method SE)"
+        lines = [title, "=" * len(title),
+                 f"customers: {self.nobs:,}   unique rows: {len(self.model.freq_weights):,}",
+                 f"log-likelihood: {self.llf:.4f}   AIC: {self.aic:.2f}   BIC: {self.bic:.2f}",
+                 f"converged: {self.converged}", "",
+                 self.summary_frame().to_string(float_format=lambda v: f"{v:.4f}")]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+    def to_dict(self) -> dict:
+        ci = self.conf_int()
+        return {
+            "params": {k: float(v) for k, v in self.params.items()},
+            "se": {k: (None if not np.isfinite(v) else float(v)) for k, v in self.bse.items()},
+            "ci": {k: [float(ci.loc[k, "lower"]), float(ci.loc[k, "upper"])] for k in self.params.index},
+            "loglik": self.llf, "aic": self.aic, "bic": self.bic, "n": self.nobs,
+            "converged": self.converged,
+        }

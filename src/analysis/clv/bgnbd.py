@@ -1,0 +1,93 @@
+"""BG/NBD: the beta-geometric/negative-binomial model of repeat buying.
+
+While alive, a customer buys as a Poisson process with rate λ ~ Gamma(r, α) (α a rate); after each
+repeat purchase they drop out with probability p ~ Beta(a, b).
+
+References
+----------
+Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005a). "Counting your customers" the easy way: an
+alternative to the Pareto/NBD model. Marketing Science 24(2), 275–284.
+Fader, Hardie & Lee (2008). Computing P(alive) using the BG/NBD model (note 027, numerically stable
+form of the likelihood).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import betaln, gammaln, hyp2f1
+
+from .base import BTYDResults, LogScaleLikelihoodModel
+
+
+def bgnbd_loglik(params, x, t_x, T) -> np.ndarray:
+    """Per-customer log-likelihood, FHL (2005a) eq. (6), combined with log-sum-exp."""
+    r, alpha, a, b = params
+    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) - betaln(a, b)
+    alive = betaln(a, b + x) - (r + x) * np.log(alpha + T)
+    repeat = x > 0
+    dropped = np.full_like(alive, -np.inf)
+    dropped[repeat] = betaln(a + 1, b + x[repeat] - 1) - (r + x[repeat]) * np.log(alpha + t_x[repeat])
+    return common + np.logaddexp(alive, dropped)
+
+
+class BetaGeo(LogScaleLikelihoodModel):
+    """BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005a).
+
+    Parameters
+    ----------
+    frequency, recency, T : array_like
+        Repeat purchases, time of the last purchase and length of observation, from each
+        customer's first purchase, in one time unit.
+    weights : array_like, optional
+        Frequency weights (customers per row).
+    compress : bool
+        Fit identical rows once, with their count as weight (default).
+    """
+
+    param_names = ("r", "alpha", "a", "b")
+
+    def __init__(self, frequency, recency, T, weights=None, compress=True, **kwargs):
+        super().__init__({"frequency": frequency, "recency": recency, "T": T}, weights, compress, **kwargs)
+
+    def _loglik(self, params):
+        c = self.data_columns
+        return bgnbd_loglik(params, c["frequency"], c["recency"], c["T"])
+
+    def start_params_natural(self):
+        return np.array([0.5, max(float(np.average(self.data_columns["T"], weights=self.freq_weights)), 1.0) / 5,
+                         1.0, 2.0])
+
+
+class BetaGeoResults(BTYDResults):
+    """BG/NBD estimates and predictions (FHL 2005a, eqs. 9–11)."""
+
+    def expected_purchases(self, t):
+        """E[X(t)]: expected repeat purchases of a new customer in a period of length t."""
+        r, alpha, a, b = self.params
+        t = np.asarray(t, dtype=float)
+        return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+
+    def _log_odds_dropped(self, frequency, recency, T):
+        r, alpha, a, b = self.params
+        x = np.asarray(frequency, float)
+        with np.errstate(divide="ignore"):
+            odds = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * (
+                np.log(alpha + np.asarray(T, float)) - np.log(alpha + np.asarray(recency, float)))
+        return np.where(x > 0, odds, -np.inf)
+
+    def probability_alive(self, frequency, recency, T):
+        """P(alive | x, t_x, T) (FHL 2008, note 021)."""
+        return 1.0 / (1.0 + np.exp(self._log_odds_dropped(frequency, recency, T)))
+
+    def conditional_expected_purchases(self, t, frequency, recency, T):
+        """E[Y(t) | x, t_x, T]: expected purchases in the next t periods (FHL 2005a, eq. 10)."""
+        r, alpha, a, b = self.params
+        x, T = np.asarray(frequency, float), np.asarray(T, float)
+        t = np.asarray(t, dtype=float)
+        z = t / (alpha + T + t)
+        log_ratio = (r + x) * (np.log(alpha + T) - np.log(alpha + T + t))
+        bracket = 1 - np.exp(log_ratio) * hyp2f1(r + x, b + x, a + b + x - 1, z)
+        return (a + b + x - 1) / (a - 1) * bracket * self.probability_alive(frequency, recency, T)
+
+
+BetaGeo.natural_results = BetaGeoResults

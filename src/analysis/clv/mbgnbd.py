@@ -1,0 +1,63 @@
+"""MBG/NBD: the BG/NBD with a possible dropout right after the first purchase too.
+
+References
+----------
+Batislam, E. P., Denizel, M. & Filiztekin, A. (2007). Empirical validation and comparison of
+models for customer base analysis. International Journal of Research in Marketing 24(3), 201–209.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import betaln, gammaln, hyp2f1
+
+from .base import BTYDResults, LogScaleLikelihoodModel
+
+
+def mbgnbd_loglik(params, x, t_x, T):
+    r, alpha, a, b = params
+    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) - betaln(a, b)
+    alive = betaln(a, b + x + 1) - (r + x) * np.log(alpha + T)
+    dropped = betaln(a + 1, b + x) - (r + x) * np.log(alpha + t_x)
+    return common + np.logaddexp(alive, dropped)
+
+
+class ModifiedBetaGeo(LogScaleLikelihoodModel):
+    """MBG/NBD model (Batislam, Denizel & Filiztekin 2007); inputs as :class:`BetaGeo`."""
+
+    param_names = ("r", "alpha", "a", "b")
+
+    def __init__(self, frequency, recency, T, weights=None, compress=True, **kwargs):
+        super().__init__({"frequency": frequency, "recency": recency, "T": T}, weights, compress, **kwargs)
+
+    def _loglik(self, params):
+        c = self.data_columns
+        return mbgnbd_loglik(params, c["frequency"], c["recency"], c["T"])
+
+    def start_params_natural(self):
+        mean_T = max(float(np.average(self.data_columns["T"], weights=self.freq_weights)), 1.0)
+        return np.array([0.5, mean_T / 5, 1.0, 2.0])
+
+
+class ModifiedBetaGeoResults(BTYDResults):
+    def expected_purchases(self, t):
+        r, alpha, a, b = self.params
+        t = np.asarray(t, float)
+        return b / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b + 1, a + b, t / (alpha + t)))
+
+    def probability_alive(self, frequency, recency, T):
+        r, alpha, a, b = self.params
+        x, t_x, T = (np.asarray(v, float) for v in (frequency, recency, T))
+        log_odds = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+        return 1.0 / (1.0 + np.exp(log_odds))
+
+    def conditional_expected_purchases(self, t, frequency, recency, T):
+        r, alpha, a, b = self.params
+        x, T = np.asarray(frequency, float), np.asarray(T, float)
+        t = np.asarray(t, float)
+        z = t / (alpha + T + t)
+        bracket = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x + 1, a + b + x, z)
+        return (a + b + x) / (a - 1) * bracket * self.probability_alive(frequency, recency, T)
+
+
+ModifiedBetaGeo.natural_results = ModifiedBetaGeoResults
