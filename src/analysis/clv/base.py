@@ -90,6 +90,11 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
             if not fitted.mle_retvals.get("converged", False):
                 polished = super().fit(start_params=fitted.params, method="nm", maxiter=20000, disp=disp)
                 fitted = super().fit(start_params=polished.params, method="bfgs", maxiter=maxiter, disp=disp)
+            # BFGS stops on a small gradient; these likelihoods are flat near the optimum, so a few
+            # Newton steps (numerical Hessian) pin the estimate down to the published rounding.
+            newton = super().fit(start_params=fitted.params, method="newton", maxiter=50, disp=disp)
+            if np.isfinite(newton.llf) and newton.llf >= fitted.llf - 1e-9:
+                fitted = newton
         results = (self.natural_results or BTYDResults)(self, fitted)
         if not results.converged:
             warnings.warn(

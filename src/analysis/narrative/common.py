@@ -69,3 +69,10 @@ def table_md(record: dict[str, Any], *, max_rows: int = 30) -> str:
 
 def missing(chapter: str, what: str) -> str:
     return f"*The {chapter} analysis did not produce {what} for this study.*\n"
+
+
+def period_name(period: str) -> str:
+    """The analysis period as a word in the report's language (``week`` → ``week``/``周``)."""
+    from ..i18n import tr
+
+    return {"day": tr("day", "天"), "week": tr("week", "周"), "month": tr("month", "月")}.get(period, period)

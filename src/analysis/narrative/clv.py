@@ -1,0 +1,88 @@
+"""The customer-lifetime-value chapter."""
+
+from __future__ import annotations
+
+from ..i18n import tr
+from .common import figure_md, get, money, num, pct, period_name, table_md
+
+NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
+
+
+def _params(fit: dict) -> str:
+    return ", ".join(f"{k} = {num(v, 3)} (SE {num(fit['se'].get(k), 3)})" for k, v in fit["params"].items())
+
+
+def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
+    clv = get(results, "clv")
+    lines = [tr("# Customer lifetime value", "# 客户终身价值"), ""]
+    if not clv:
+        return "\n".join(lines + [tr("*The CLV analysis did not run for this study.*", "*本研究未运行客户终身价值分析。*")]) + "\n"
+    period = get(results, "study.period", "week")
+    unit = period_name(period)
+    lines.append(tr(
+        "Three buy-till-you-die models describe how often customers buy while they are active and "
+        "when they silently stop: BG/NBD (Fader, Hardie & Lee 2005a), Pareto/NBD (Schmittlein, "
+        "Morrison & Colombo 1987) and MBG/NBD (Batislam et al. 2007); the Gamma-Gamma model (Fader, "
+        "Hardie & Lee 2005b) describes spend per purchase. All are fitted by maximum likelihood on "
+        "the calibration window and judged on the holdout.",
+        "三个“购买直至流失”（BTYD）模型刻画客户活跃时的购买频率以及何时悄然流失：BG/NBD（Fader、Hardie 和 Lee，2005a）、"
+        "Pareto/NBD（Schmittlein、Morrison 和 Colombo，1987）和 MBG/NBD（Batislam 等，2007）；Gamma-Gamma 模型"
+        "（Fader、Hardie 和 Lee，2005b）刻画每次购买的金额。所有模型均在校准期内以最大似然估计，并在验证期检验。",
+    ))
+    lines += ["", tr("## Estimates", "## 参数估计"), ""]
+    for key in ("bgnbd", "paretonbd", "mbgnbd"):
+        fit = clv.get(key)
+        if fit:
+            lines.append(tr(
+                f"- {NAMES[key]}: {_params(fit)}; log-likelihood {num(fit['loglik'], 1)}"
+                + ("" if fit.get("converged") else " (did not converge)"),
+                f"- {NAMES[key]}：{_params(fit)}；对数似然 {num(fit['loglik'], 1)}"
+                + ("" if fit.get("converged") else "（未收敛）"),
+            ))
+    gg = clv.get("gammagamma")
+    if gg:
+        lines.append(tr(
+            f"- Gamma-Gamma, on {num(gg['n'])} repeat buyers: {_params(gg)}; log-likelihood {num(gg['loglik'], 2)}",
+            f"- Gamma-Gamma（{num(gg['n'])} 位重复购买者）：{_params(gg)}；对数似然 {num(gg['loglik'], 2)}",
+        ))
+    holdout = clv.get("holdout") or {}
+    if holdout:
+        best = clv["recommended_model"]
+        lines += ["", tr("## How well the models predict the holdout", "## 模型对验证期的预测效果"), "", tr(
+            f"In the {num(holdout['duration'], 1)}-{period} holdout the calibration customers made "
+            f"{num(holdout['actual_total'])} repeat purchases; the models expected "
+            + ", ".join(f"{num(v)} ({NAMES[k]}, {pct(holdout['total_error'][k])})"
+                        for k, v in holdout["predicted_total"].items())
+            + f". {NAMES[best]} is recommended: {clv['recommendation_reason']}.",
+            f"在 {num(holdout['duration'], 1)} 个{unit}的验证期内，校准期客户共重复购买 {num(holdout['actual_total'])} 次；"
+            "各模型的预期为 "
+            + "，".join(f"{num(v)}（{NAMES[k]}，{pct(holdout['total_error'][k])}）"
+                       for k, v in holdout["predicted_total"].items())
+            + f"。推荐 {NAMES[best]}：验证期内每位客户的平均绝对误差最低"
+            f"（{num(holdout['mae'][best], 3)} 次）。",
+        )]
+    summary = clv.get("summary") or {}
+    if summary:
+        lines += ["", tr("## What the customers are worth", "## 客户的价值"), "", tr(
+            f"Refitted on the whole window, {NAMES.get(summary['model'], summary['model'])} with Gamma-Gamma "
+            f"spend puts the next {num(summary['horizon_periods'])} {period}s of the "
+            f"{num(summary['customers'])} customers at {money(summary['total_clv'], 0)} of margin "
+            f"(95% interval {money(summary['total_clv_ci'][0], 0)} to {money(summary['total_clv_ci'][1], 0)}; "
+            f"margin {pct(summary['margin'], 0)}, discount rate {pct(summary['discount_rate_annual'], 0)} a year). "
+            f"The mean customer is worth {money(summary['mean_clv'])}, the median one {money(summary['median_clv'])}: "
+            f"the top 20% of customers hold {pct(summary['top20_share_of_clv'])} of the predicted value, and the "
+            f"average probability of still being active is {pct(summary['mean_p_alive'])}.",
+            f"在整个观察期上重新拟合后，{NAMES.get(summary['model'], summary['model'])} 与 Gamma-Gamma 模型预测这 "
+            f"{num(summary['customers'])} 位客户未来 {num(summary['horizon_periods'])} 个{unit}的毛利为 "
+            f"{money(summary['total_clv'], 0)}（95% 区间 {money(summary['total_clv_ci'][0], 0)} 至 "
+            f"{money(summary['total_clv_ci'][1], 0)}；毛利率 {pct(summary['margin'], 0)}，年贴现率 "
+            f"{pct(summary['discount_rate_annual'], 0)}）。客户价值均值为 {money(summary['mean_clv'])}，中位数为 "
+            f"{money(summary['median_clv'])}：前 20% 的客户占预测价值的 {pct(summary['top20_share_of_clv'])}，"
+            f"客户仍然活跃的平均概率为 {pct(summary['mean_p_alive'])}。",
+        )]
+    lines.append("")
+    for record in tables:
+        lines += [table_md(record), ""]
+    for record in figures:
+        lines += [figure_md(record), ""]
+    return "\n".join(lines)

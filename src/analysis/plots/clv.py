@@ -1,0 +1,87 @@
+"""Figures of the customer-lifetime-value chapter."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from ..i18n import tr
+from . import apply_style
+
+MODEL_LABELS = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
+
+
+def tracking(frame: pd.DataFrame, calibration_periods: float | None, period: str) -> plt.Figure:
+    """Cumulative repeat purchases: actual vs each model's expectation."""
+    apply_style()
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    ax.plot(frame["period"], frame["actual"], color="black", lw=2, label=tr("actual", "实际"))
+    for name in [c for c in frame.columns if c in MODEL_LABELS]:
+        ax.plot(frame["period"], frame[name], lw=1.4, linestyle="--", label=MODEL_LABELS[name])
+    if calibration_periods:
+        ax.axvline(calibration_periods, color="grey", linestyle=":", lw=1)
+        ax.text(calibration_periods, ax.get_ylim()[1] * 0.05, " " + tr("holdout →", "验证期 →"), color="grey")
+    ax.set(xlabel=tr(f"{period}s since the first acquisition", "自首次获客以来的时间"),
+           ylabel=tr("cumulative repeat purchases", "累计重复购买次数"))
+    ax.legend()
+    return fig
+
+
+def holdout_by_frequency(by_frequency: pd.DataFrame) -> plt.Figure:
+    apply_style()
+    long = by_frequency.drop(columns="customers").reset_index().melt(
+        id_vars="calibration_frequency", var_name="source", value_name="mean")
+    long["source"] = long["source"].map(lambda s: MODEL_LABELS.get(s, tr("actual", "实际")))
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    sns.barplot(data=long, x="calibration_frequency", y="mean", hue="source", ax=ax)
+    ax.set(xlabel=tr("repeat purchases in calibration", "校准期重复购买次数"),
+           ylabel=tr("mean purchases in the holdout", "验证期平均购买次数"))
+    ax.legend(title="")
+    return fig
+
+
+def _matrix(results, kind: str, max_frequency: int, max_recency: float, T: float):
+    frequency = np.arange(0, max_frequency + 1)
+    recency = np.linspace(0, max_recency, 40)
+    x, t_x = np.meshgrid(frequency, recency)
+    t_x = np.where(x == 0, 0, t_x)
+    if kind == "p_alive":
+        values = results.probability_alive(x, t_x, np.full_like(t_x, T, dtype=float))
+    else:
+        values = results.conditional_expected_purchases(1.0, x, t_x, np.full_like(t_x, T, dtype=float))
+    return frequency, recency, values
+
+
+def frequency_recency_matrix(results, *, T: float, kind: str, period: str, max_frequency: int = 20) -> plt.Figure:
+    """Expected purchases next period, or P(alive), over frequency × recency for a customer of age T."""
+    apply_style()
+    frequency, recency, values = _matrix(results, kind, max_frequency, T, T)
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    mesh = ax.pcolormesh(frequency, recency, values, shading="nearest", cmap="viridis")
+    label = tr("P(alive)", "存活概率 P(alive)") if kind == "p_alive" else tr(
+        f"expected purchases next {period}", "下一期预期购买次数")
+    fig.colorbar(mesh, ax=ax, label=label)
+    ax.set(xlabel=tr("repeat purchases (frequency)", "重复购买次数（frequency）"),
+           ylabel=tr(f"{period}s from first to last purchase (recency)", "首次到最后一次购买的时间（recency）"))
+    ax.grid(False)
+    return fig
+
+
+def clv_distribution(predicted_clv: np.ndarray) -> plt.Figure:
+    """Distribution of predicted CLV and its Lorenz curve."""
+    apply_style()
+    values = np.sort(np.asarray(predicted_clv, float))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.8))
+    sns.histplot(values[values > 0], log_scale=True, bins=40, ax=left, color="C2")
+    left.set(xlabel=tr("predicted CLV (log scale)", "预测的客户终身价值（对数刻度）"), ylabel=tr("customers", "客户数"))
+    share_customers = np.arange(1, values.size + 1) / values.size
+    cumulative = np.cumsum(values[::-1]) / values.sum()
+    right.plot(np.concatenate([[0], share_customers]), np.concatenate([[0], cumulative]), color="C2")
+    right.plot([0, 1], [0, 1], color="grey", linestyle=":")
+    right.axvline(0.2, color="grey", lw=0.8)
+    right.set(xlabel=tr("share of customers, highest CLV first", "客户占比（按预测价值从高到低）"),
+              ylabel=tr("share of predicted CLV", "预测价值占比"))
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,76 @@
+"""Predictions checked against independent numerical integration over the latent rates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.special import betaln
+
+from analysis.clv import BetaGeo, ParetoNBD
+from analysis.clv.paretonbd import paretonbd_loglik
+
+
+def log_grid(lo=-25.0, hi=6.0, n=3000):
+    u = np.linspace(lo, hi, n)
+    return u, np.exp(u)
+
+
+@pytest.fixture(scope="module")
+def fits(cdnow_sample_summary):
+    s = cdnow_sample_summary
+    args = (s["frequency_cal"].astype(float), s["recency_cal"], s["T_cal"])
+    return BetaGeo(*args).fit(), ParetoNBD(*args).fit()
+
+
+CUSTOMERS = [(0.0, 0.0, 38.86), (2.0, 30.43, 38.86), (5.0, 10.0, 35.0), (14.0, 35.0, 36.0)]
+
+
+@pytest.mark.parametrize("x,t_x,T", CUSTOMERS)
+def test_bgnbd_probability_alive_by_integration(fits, x, t_x, T):
+    res = fits[0]
+    r, alpha, a, b = res.params
+    u, lam = log_grid()
+    # integrate over lambda (in log space) and p (Beta integrals in closed form per branch)
+    prior = stats.gamma.pdf(lam, r, scale=1 / alpha) * lam  # density in u = log(lambda)
+    alive = lam**x * np.exp(-lam * T) * np.exp(betaln(a, b + x) - betaln(a, b))
+    dropped = (lam**x * np.exp(-lam * t_x) * np.exp(betaln(a + 1, b + x - 1) - betaln(a, b))) if x > 0 else 0 * lam
+    numerator = np.trapezoid(alive * prior, u)
+    denominator = np.trapezoid((alive + dropped) * prior, u)
+    assert res.probability_alive(x, t_x, T) == pytest.approx(numerator / denominator, rel=1e-5)
+
+
+@pytest.mark.parametrize("x,t_x,T", CUSTOMERS)
+def test_paretonbd_conditional_expectation_by_integration(fits, x, t_x, T):
+    res = fits[1]
+    r, alpha, s, beta = res.params
+    t = 39.0
+    u, grid = log_grid(-20, 5, 1500)
+    lam, mu = np.meshgrid(grid, grid, indexing="ij")
+    prior = (stats.gamma.pdf(lam, r, scale=1 / alpha) * lam) * (stats.gamma.pdf(mu, s, scale=1 / beta) * mu)
+    alive = lam**x * np.exp(-(lam + mu) * T)
+    dropped = lam**x * mu / (lam + mu) * (np.exp(-(lam + mu) * t_x) - np.exp(-(lam + mu) * T))
+    future = lam / mu * (1 - np.exp(-mu * t))
+    integrate = lambda values: np.trapezoid(np.trapezoid(values * prior, u, axis=1), u)  # noqa: E731
+    expected = integrate(alive * future) / integrate(alive + dropped)
+    assert res.conditional_expected_purchases(t, x, t_x, T) == pytest.approx(expected, rel=1e-3)
+    p_alive = integrate(alive) / integrate(alive + dropped)
+    assert res.probability_alive(x, t_x, T) == pytest.approx(p_alive, rel=1e-3)
+
+
+def test_paretonbd_large_frequencies_stay_finite(fits):
+    res = fits[1]
+    x = np.array([100.0, 500.0, 2000.0])
+
+    ll = paretonbd_loglik(res.params.to_numpy(), x, np.array([38.0, 38.5, 38.9]), np.array([39.0] * 3))
+    assert np.all(np.isfinite(ll))
+    assert np.all(np.isfinite(res.probability_alive(x, [38.0, 38.5, 38.9], [39.0] * 3)))
+
+
+def test_expected_purchases_of_new_customer_integrates_the_model(fits):
+    # E[X(t)] for BG/NBD against the mean of a large simulation from the fitted parameters
+    from analysis.clv.simulate import simulate_bgnbd
+
+    res = fits[0]
+    x, _, _ = simulate_bgnbd(200_000, *res.params, T=39.0, seed=11)
+    assert x.mean() == pytest.approx(res.expected_purchases(39.0), rel=0.03)
