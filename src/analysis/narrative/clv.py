@@ -6,10 +6,14 @@ from ..i18n import tr
 from .common import figure_md, get, money, num, pct, period_name, table_md
 
 NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
+# the papers' order (results.json sorts keys)
+ORDER = {"bgnbd": ("r", "alpha", "a", "b"), "paretonbd": ("r", "alpha", "s", "beta"),
+         "mbgnbd": ("r", "alpha", "a", "b"), "gammagamma": ("p", "q", "gamma")}
 
 
-def _params(fit: dict) -> str:
-    return ", ".join(f"{k} = {num(v, 3)} (SE {num(fit['se'].get(k), 3)})" for k, v in fit["params"].items())
+def _params(fit: dict, model: str) -> str:
+    names = [k for k in ORDER[model] if k in fit["params"]]
+    return ", ".join(f"{k} = {num(fit['params'][k], 3)} (SE {num(fit['se'].get(k), 3)})" for k in names)
 
 
 def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
@@ -34,16 +38,16 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
         fit = clv.get(key)
         if fit:
             lines.append(tr(
-                f"- {NAMES[key]}: {_params(fit)}; log-likelihood {num(fit['loglik'], 1)}"
+                f"- {NAMES[key]}: {_params(fit, key)}; log-likelihood {num(fit['loglik'], 1)}"
                 + ("" if fit.get("converged") else " (did not converge)"),
-                f"- {NAMES[key]}：{_params(fit)}；对数似然 {num(fit['loglik'], 1)}"
+                f"- {NAMES[key]}：{_params(fit, key)}；对数似然 {num(fit['loglik'], 1)}"
                 + ("" if fit.get("converged") else "（未收敛）"),
             ))
     gg = clv.get("gammagamma")
     if gg:
         lines.append(tr(
-            f"- Gamma-Gamma, on {num(gg['n'])} repeat buyers: {_params(gg)}; log-likelihood {num(gg['loglik'], 2)}",
-            f"- Gamma-Gamma（{num(gg['n'])} 位重复购买者）：{_params(gg)}；对数似然 {num(gg['loglik'], 2)}",
+            f"- Gamma-Gamma, on {num(gg['n'])} repeat buyers: {_params(gg, 'gammagamma')}; log-likelihood {num(gg['loglik'], 2)}",
+            f"- Gamma-Gamma（{num(gg['n'])} 位重复购买者）：{_params(gg, 'gammagamma')}；对数似然 {num(gg['loglik'], 2)}",
         ))
     holdout = clv.get("holdout") or {}
     if holdout:

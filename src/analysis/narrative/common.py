@@ -43,10 +43,30 @@ def money(value: float | None, digits: int = 2) -> str:
     return f"{sign}${abs(value):,.{digits}f}"
 
 
+def pvalue(value: float | None) -> str:
+    """A p-value: ``= 0.0123``, or ``< 0.0001`` when smaller."""
+    if value is None:
+        return "n/a"
+    return "< 0.0001" if value < 0.0001 else f"= {value:.4f}"
+
+
 def interval(bounds: list[float] | None, formatter=pct) -> str:
     if not bounds or any(b is None for b in bounds):
         return "n/a"
     return f"[{formatter(bounds[0])}, {formatter(bounds[1])}]"
+
+
+def cell_text(value: Any) -> str:
+    """A table cell: thousands separators for large numbers, three decimals for small ones."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int) or float(value).is_integer() and abs(value) >= 1:
+        return f"{value:,.0f}"
+    if abs(value) >= 1000:
+        return f"{value:,.1f}"
+    return f"{value:.3f}" if abs(value) >= 0.001 else f"{value:.2e}"
 
 
 def figure_md(record: dict[str, Any]) -> str:
@@ -62,7 +82,8 @@ def table_md(record: dict[str, Any], *, max_rows: int = 30) -> str:
     frame = pd.read_csv(path, index_col=0 if record.get("index") else None)
     if len(frame) > max_rows:
         frame = frame.head(max_rows)
-    text = frame.to_markdown(index=bool(record.get("index")), floatfmt=",.3g", missingval="")
+    shown = frame.astype(object).map(cell_text)
+    text = shown.to_markdown(index=bool(record.get("index")), disable_numparse=True)
     label = "tbl-" + record["name"].replace("_", "-")
     return f"{text}\n\n: {record['caption']} {{#{label}}}\n"
 

@@ -17,11 +17,13 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     ))
     lines += ["", tr("| item | value |", "| 项目 | 值 |"), "|---|---|"]
     for name, digest in sorted(manifest.get("inputs", {}).items()):
-        lines.append(tr(f"| input `{name}` | sha256 `{digest}` |", f"| 输入 `{name}` | sha256 `{digest}` |"))
+        short = f"{digest[:16]}…"  # the full digest is in manifest.json
+        lines.append(tr(f"| input `{name}` | sha256 `{short}` |", f"| 输入 `{name}` | sha256 `{short}` |"))
     git = manifest.get("git", {})
     if git:
         dirty = tr(" (uncommitted changes)", "（有未提交的修改）") if git.get("dirty") else ""
-        lines.append(tr("| code version |", "| 代码版本 |") + f" git `{git.get('commit', 'unknown')}`{dirty} |")
+        commit = str(git.get("commit") or "unknown")[:12]
+        lines.append(tr("| code version |", "| 代码版本 |") + f" git `{commit}`{dirty} |")
     versions = manifest.get("packages", {})
     if versions:
         shown = ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))

@@ -27,7 +27,7 @@ def findings(results: dict) -> list[str]:
             f"{get(results, 'pareto.value_measure', 'value')} (95% interval {ci}).",
             f"前 {q} 的客户贡献了 {pct(share)} 的价值（95% 区间 {ci}）。",
         ))
-    model = get(results, "clv.recommended_model")
+    model = get(results, "clv.recommended_model_name")
     total = get(results, "clv.summary.total_clv")
     if model and total is not None:
         found.append(tr(

@@ -1,0 +1,150 @@
+"""The 80/20 chapter's analysis: one function from the clean data to the ``pareto`` results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import inference, measures
+from .cost import whale_curve
+from .settings import ParetoSettings
+from .tail import fit_power_law_tail, tail_aware_bootstrap
+from .windows import persistence, window_shares
+
+
+@dataclass
+class Concentration:
+    """Top-q share of a value with its uncertainty (``analysis.pareto.concentration``)."""
+
+    share: float
+    ci: tuple[float, float]
+    se: float
+    bootstrap_se: float
+    p_value_80: float
+    tost_p_value: float
+    equivalent_to_80: bool
+    gini: float
+    q: float
+    n: int
+    replicates: np.ndarray
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"share": self.share, "ci": list(self.ci), "se": self.se, "bootstrap_se": self.bootstrap_se,
+                "p_value_80": self.p_value_80, "tost_p_value": self.tost_p_value,
+                "equivalent_to_80": self.equivalent_to_80, "gini": self.gini, "q": self.q, "n": self.n}
+
+
+def concentration(values, q: float = 0.2, n_boot: int = 2000, seed: int | np.random.Generator = 0, *,
+                  level: float = 0.95, margin: float = 0.05) -> Concentration:
+    """Top-q share, its BCa bootstrap interval, influence-function SE and the 80/20 tests."""
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    values = np.asarray(values, float)
+    share = measures.top_share(values, q)
+    psi = inference.influence_values(values, q)
+    se = float(np.sqrt(np.mean(psi**2) / psi.size))
+    replicates = inference.bootstrap_top_share(values, q, n_boot=n_boot, rng=rng)
+    ci = inference.bca_interval(replicates, share, psi, level)
+    tests = inference.tests_against_80(share, se, margin=margin)
+    return Concentration(share=share, ci=ci, se=se, bootstrap_se=float(replicates.std(ddof=1)),
+                         p_value_80=tests.p_value_80, tost_p_value=tests.tost_p_value,
+                         equivalent_to_80=tests.equivalent, gini=measures.gini(values), q=q,
+                         n=int(values.size), replicates=replicates)
+
+
+def value_per_customer(customers: pd.DataFrame, settings: ParetoSettings) -> pd.Series:
+    if settings.value_measure == "revenue":
+        return customers["total_value"]
+    if settings.value_measure == "purchases":
+        return customers["n_transactions"].astype(float)
+    return settings.cost.profit(customers).clip(lower=0)
+
+
+def gamma_rate_top_share(r: float, q: float = 0.2) -> float:
+    """Top-q share of purchase rates that are Gamma(r, ·) distributed: 1 − P(r + 1, P⁻¹(r, 1 − q)),
+    P the regularised lower incomplete gamma (the mean of the top q over the mean of all)."""
+    from scipy.special import gammainc, gammaincinv
+
+    return float(1 - gammainc(r + 1, gammaincinv(r, 1 - q)))
+
+
+@dataclass
+class ParetoStudy:
+    results: dict[str, Any]
+    values: np.ndarray
+    concentration: Concentration
+    tail_replicates: np.ndarray | None
+    windows: pd.DataFrame
+    persistence: dict[str, Any]
+    whale: Any
+    segments: pd.DataFrame | None
+
+
+def run_pareto(transactions: pd.DataFrame, customers: pd.DataFrame, settings: ParetoSettings,
+               rng: np.random.Generator) -> ParetoStudy:
+    values = value_per_customer(customers, settings).to_numpy(dtype=float)
+    conc = concentration(values, settings.q, settings.n_boot, rng, level=settings.level,
+                         margin=settings.equivalence_margin)
+    tail = fit_power_law_tail(values[values > 0])
+    tail_replicates = None
+    trusted = {"interval": "bootstrap (BCa)", "ci": list(conc.ci),
+               "reason": (f"the tail's survival exponent {tail.survival_exponent:.2f} is at least 2, so the "
+                          "variance is finite and the bootstrap and influence-function intervals hold")}
+    if tail.infinite_variance:
+        tail_replicates = tail_aware_bootstrap(values, tail, settings.q, n_boot=min(settings.n_boot, 1000), rng=rng)
+        tail_ci = inference.percentile_interval(tail_replicates, settings.level)
+        trusted = {"interval": "tail-aware bootstrap", "ci": list(tail_ci),
+                   "reason": (f"the tail's survival exponent {tail.survival_exponent:.2f} is below 2 (infinite "
+                              "variance): resampling the observed customers understates how large the "
+                              "largest customers can be, so the tail is redrawn from the fitted Pareto")}
+    grid = {f"{q:g}": measures.top_share(values, q) for q in settings.q_grid}
+    win = window_shares(transactions, months=settings.window_months, q=settings.q)
+    pers = persistence(transactions, q=settings.q)
+    profit = settings.cost.profit(customers)
+    whale = whale_curve(profit.to_numpy())
+    segment_table = None
+    if "segment" in transactions:
+        segment_table = segment_shares(transactions, customers, values, settings)
+    results = {
+        "q": settings.q, "value_measure": settings.value_measure, "n_customers": int(values.size),
+        "top_share": conc.share, "top_share_ci": list(conc.ci), "ci_level": settings.level,
+        "se": conc.se, "bootstrap_se": conc.bootstrap_se, "p_value_80": conc.p_value_80,
+        "tost": {"p_value": conc.tost_p_value, "equivalent": conc.equivalent_to_80,
+                 "margin": settings.equivalence_margin},
+        "gini": conc.gini, "xy_point": measures.xy_point(values), "hhi": measures.hhi(values),
+        "top10_customers_share": measures.largest_share(values, 10), "shares": grid,
+        "tail_index": tail.survival_exponent, "tail": tail.to_dict(), "trusted_interval": trusted,
+        "windows": win.to_dict(orient="records"),
+        "persistence": {k: v for k, v in pers.items() if k != "transition"},
+        "profit": {**whale.to_dict(), "assumptions": settings.cost.model_dump(),
+                   "total_profit": float(profit.sum())},
+    }
+    if segment_table is not None:
+        results["segments"] = segment_table.to_dict(orient="records")
+    return ParetoStudy(results=results, values=values, concentration=conc, tail_replicates=tail_replicates,
+                       windows=win, persistence=pers, whale=whale, segments=segment_table)
+
+
+def segment_shares(transactions: pd.DataFrame, customers: pd.DataFrame, values: np.ndarray,
+                   settings: ParetoSettings) -> pd.DataFrame:
+    """Top-q share per segment (a customer's segment: that of their first purchase), with the
+    one-sided test of H0: share ≥ 0.8 and Holm-adjusted p-values across segments."""
+    first = transactions.sort_values(["customer_id", "date"]).groupby("customer_id")["segment"].first()
+    segment = customers["customer_id"].map(first).fillna("(unknown)").to_numpy()
+    rows = []
+    for name in sorted(set(segment)):
+        mask = segment == name
+        part = values[mask]
+        if mask.sum() < settings.min_segment_customers or part.sum() <= 0:
+            continue
+        share = measures.top_share(part, settings.q)
+        se = inference.influence_se(part, settings.q)
+        tests = inference.tests_against_80(share, max(se, 1e-12), margin=settings.equivalence_margin)
+        rows.append({"segment": name, "customers": int(mask.sum()), "top_share": share, "se": se,
+                     "p_value_80": tests.p_value_80})
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        table["p_value_80_holm"] = inference.holm_adjust(table["p_value_80"].to_numpy())
+    return table

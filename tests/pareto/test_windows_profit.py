@@ -1,0 +1,57 @@
+"""Window lengths, persistence and the profit view on small hand-made logs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.pareto.cost import CostModel, whale_curve
+from analysis.pareto.windows import persistence, window_shares
+
+
+def log(rows):
+    return pd.DataFrame(rows, columns=["customer_id", "date", "amount"]).assign(
+        date=lambda f: pd.to_datetime(f["date"]))
+
+
+def test_whale_curve_hand_example():
+    # profits 60, 30, 20, -5, -5: total 100; cumulative peaks at 110% after three customers
+    whale = whale_curve([20, -5, 60, 30, -5])
+    assert whale.peak == pytest.approx(1.10) and whale.peak_at == pytest.approx(0.6)
+    assert whale.top20_share == pytest.approx(0.60)
+    assert whale.lost_on_unprofitable == pytest.approx(10.0)
+    assert whale.share_unprofitable == pytest.approx(0.4)
+    # the bottom 30% (round(1.5) = 2 customers) lose 10, a sixth of the top 20%'s 60
+    assert whale.bottom30_consumes == pytest.approx(10 / 60)
+
+
+def test_cost_model_profit():
+    customers = pd.DataFrame({"total_value": [100.0, 10.0], "n_transactions": [4, 1], "T": [50.0, 50.0]})
+    profit = CostModel(margin_rate=0.5, cost_per_order=2, cost_per_customer_per_period=0.1).profit(customers)
+    assert profit.tolist() == pytest.approx([50 - 8 - 5, 5 - 2 - 5])
+
+
+def test_window_shares_count_non_buyers():
+    rows = [("a", "2020-01-05", 10), ("b", "2020-01-06", 10), ("a", "2020-02-05", 10), ("c", "2020-03-05", 1)]
+    table = window_shares(log(rows), months=[1], q=0.5).set_index("window_months")
+    # two complete windows from 2020-01-05: [Jan 5, Feb 5) a and b equal → 0.5;
+    # [Feb 5, Mar 5) only a bought: the top half of one buyer holds half (0.5), while among a and
+    # b (b at zero) the top half holds everything (1.0)
+    assert table.loc[1, "windows"] == 2
+    assert table.loc[1, "share_buyers"] == pytest.approx(0.5)
+    assert table.loc[1, "share_all_customers"] == pytest.approx(0.75)
+    # full period: a 20, b 10, c 1; the top 1.5 customers hold 20 + 5 of 31
+    assert table.loc["full", "share_buyers"] == pytest.approx(25 / 31)
+
+
+def test_persistence_counts_who_stays_on_top():
+    rows = []
+    for i in range(10):
+        rows.append((f"c{i}", "2020-01-10", 100 - i))  # c0 largest in the first half
+        rows.append((f"c{i}", "2020-12-10", 1 + i))   # c9 largest in the second half
+    result = persistence(log(rows), q=0.2, split="2020-06-30")
+    assert result["top_customers"] == 2
+    assert result["still_top"] == 0.0
+    assert result["second_half_share_of_first_top"] == pytest.approx(3 / 55)
+    assert np.allclose(result["transition"].sum(axis=1), 1.0)
