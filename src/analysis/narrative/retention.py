@@ -1,0 +1,121 @@
+"""The retention chapter."""
+
+from __future__ import annotations
+
+from ..i18n import tr
+from .common import figure_md, get, interval, money, num, pct, period_name, pvalue, table_md
+
+
+def _hr_sentence(cox: dict) -> list[str]:
+    rows = sorted(cox["hazard_ratios"], key=lambda r: r["p_value"])[:3]
+    items = [f"{r['term']}: HR {num(r['hazard_ratio'], 2)} [{num(r['lower'], 2)}, {num(r['upper'], 2)}]" for r in rows]
+    violated = [r["term"] for r in cox["ph_check"] if r["p_value"] < 0.01]
+    out = [tr(f"The strongest effects in the Cox model ({num(cox['n'])} customers, {num(cox['events'])} churns): "
+              + "; ".join(items) + ".",
+              f"Cox 模型中最强的效应（{num(cox['n'])} 位客户，{num(cox['events'])} 次流失）：" + "；".join(items) + "。")]
+    if violated:
+        out.append(tr(f"The proportional-hazards check flags {num(len(violated))} of {num(len(cox['ph_check']))} terms "
+                      "(Schoenfeld residuals trend with time, p < 0.01): their hazard ratios are averages over time, "
+                      "and a stratified model is the safer reading.",
+                      f"比例风险检验标出 {num(len(cox['ph_check']))} 个项中的 {num(len(violated))} 个（Schoenfeld 残差随时间变化，"
+                      "p < 0.01）：这些风险比是随时间的平均值，分层模型更为稳妥。"))
+    return out
+
+
+def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
+    r = get(results, "retention")
+    lines = [tr("# Retention and churn", "# 客户保留与流失"), ""]
+    if not r:
+        return "\n".join(lines + [tr("*The retention analysis did not run for this study.*", "*本研究未运行客户保留分析。*")]) + "\n"
+    unit = period_name(r["km"].get("period", "week"))
+    km = r["km"]
+    if r["setting"] == "non-contractual":
+        rule = r["churn_rule"]
+        lines.append(tr(
+            f"Customers of a shop do not cancel; they stop buying. Here a customer counts as churned after "
+            f"{num(rule['threshold_days'])} days without a purchase (the {pct(rule['gap_quantile'], 0)} quantile of the gaps "
+            f"between purchases; the course's dormant-account rule would use {num(rule['dormant_days'])} days). "
+            f"By that rule {pct(rule['share_churned'])} of the customers have churned; {num(rule['censored'])} are "
+            "still within the threshold and are treated as censored, not as lost.",
+            f"商店的客户不会主动取消，他们只是不再购买。本研究将 {num(rule['threshold_days'])} 天无购买的客户视为流失"
+            f"（购买间隔的 {pct(rule['gap_quantile'], 0)} 分位数；课程中的休眠客户规则为 {num(rule['dormant_days'])} 天）。"
+            f"按此规则 {pct(rule['share_churned'])} 的客户已流失；另有 {num(rule['censored'])} 位客户仍在阈值之内，"
+            "作为删失处理，而不计为流失。"))
+    else:
+        lines.append(tr(
+            f"Contracts end explicitly: {num(km['events'])} of {num(km['n'])} customers have churned; the other "
+            f"{num(km['censored'])} are still customers and are censored at their current tenure.",
+            f"合同关系的终止是明确的：{num(km['n'])} 位客户中有 {num(km['events'])} 位已流失；其余 {num(km['censored'])} "
+            "位仍是客户，在当前在网时长处删失。"))
+    lines.append("")
+    if km.get("median") is not None:
+        lines.append(tr(f"Half of the customers are lost within {num(km['median'], 1)} {unit}s "
+                        f"(Kaplan–Meier median, 95% CI {interval(km['median_ci'], lambda v: num(v, 1))}).",
+                        f"一半客户在 {num(km['median'], 1)} 个{unit}内流失（Kaplan–Meier 中位数，95% 置信区间 "
+                        f"{interval(km['median_ci'], lambda v: num(v, 1))}）。"))
+    else:
+        lines.append(tr("More than half of the customers are still active at the longest observed tenure, so the "
+                        "median lifetime is beyond the data.",
+                        "在观察到的最长在网时长内仍有一半以上的客户活跃，因此中位寿命超出了数据范围。"))
+    group = r.get("km_by_group") or r.get("km_by_cohort")
+    if group and group.get("logrank"):
+        lr = group["logrank"]
+        lines.append(tr(f"A log-rank test of equal survival across {group.get('group', 'acquisition cohorts')} gives "
+                        f"χ² = {num(lr['statistic'], 1)} on {num(lr['df'])} df, p {pvalue(lr['p_value'])}.",
+                        f"各组（{group.get('group', '获客批次')}）生存相同的 log-rank 检验：χ² = {num(lr['statistic'], 1)}，"
+                        f"自由度 {num(lr['df'])}，p {pvalue(lr['p_value'])}。"))
+    lines += [""] + _hr_sentence(r["cox"])
+    model = r.get("churn_model")
+    if model:
+        lines += ["", tr(
+            f"A logistic churn model, fitted on {num(model['n_train'])} customers and scored on {num(model['n_test'])} "
+            f"others, reaches an AUC of {num(model['auc'], 3)}; the decile it ranks riskiest churns "
+            f"{num(model['top_decile_lift'], 2)} times as often as the average customer (base rate {pct(model['base_rate'])}).",
+            f"逻辑回归流失模型在 {num(model['n_train'])} 位客户上拟合、在另外 {num(model['n_test'])} 位客户上评估，AUC 为 "
+            f"{num(model['auc'], 3)}；模型认为风险最高的十分之一客户的流失率是平均水平的 {num(model['top_decile_lift'], 2)} 倍"
+            f"（基准流失率 {pct(model['base_rate'])}）。")]
+        if model.get("auc_p_alive_full_window") is not None:
+            lines.append(tr(f"Ranking the same customers by the CLV model's P(alive) gives an AUC of "
+                            f"{num(model['auc_p_alive_full_window'], 3)} (P(alive) uses the whole window, so this is optimistic).",
+                            f"按客户终身价值模型的存活概率对同一批客户排序，AUC 为 {num(model['auc_p_alive_full_window'], 3)}"
+                            "（存活概率使用了整个窗口，因此偏乐观）。"))
+    sbg = r.get("sbg") or {}
+    cohorts = {k: v for k, v in sbg.items() if k != "individual"}
+    if sbg.get("individual"):
+        fit = sbg["individual"]
+        lines += ["", tr(
+            f"The shifted-beta-geometric model (Fader & Hardie 2007) fitted to the tenures gives alpha = "
+            f"{num(fit['params']['alpha'], 3)}, beta = {num(fit['params']['beta'], 3)}: the churn probability varies widely "
+            f"between customers, so retention rises with tenure. A new customer's discounted expected lifetime at 10% "
+            f"a year is {num(fit['derl_10pct'], 1)} {unit}s.",
+            f"对在网时长拟合的移位贝塔几何（sBG）模型（Fader 和 Hardie，2007）得到 alpha = {num(fit['params']['alpha'], 3)}，"
+            f"beta = {num(fit['params']['beta'], 3)}：客户之间的流失概率差异很大，因此留存率随在网时长上升。"
+            f"按年贴现率 10%，新客户的贴现预期寿命为 {num(fit['derl_10pct'], 1)} 个{unit}。")]
+    for name, fit in cohorts.items():
+        lines.append(tr(
+            f"- Fader & Hardie's {name.replace('_', ' ')} cohort: alpha = {num(fit['params']['alpha'], 3)}, beta = "
+            f"{num(fit['params']['beta'], 3)} from years 0–7; years 8–12 are projected with a mean error of "
+            f"{pct(fit['holdout_mape_sbg'])}, against {pct(fit['holdout_mape_naive'])} for a constant retention rate.",
+            f"- Fader 和 Hardie 的 {name.replace('_', ' ')} 批次：由第 0–7 年估计 alpha = {num(fit['params']['alpha'], 3)}，"
+            f"beta = {num(fit['params']['beta'], 3)}；第 8–12 年的预测平均误差为 {pct(fit['holdout_mape_sbg'])}，"
+            f"恒定留存率方法为 {pct(fit['holdout_mape_naive'])}。"))
+    econ = r.get("economics")
+    if econ:
+        lines += ["", tr(
+            f"What retention is worth: with a yearly margin of {money(econ['annual_margin'])} per active customer and "
+            f"{pct(econ['retention'])} of customers retained from one year to the next, a customer is worth "
+            f"{money(econ['clv'])} (margin multiple r/(1 + i − r) at {pct(econ['discount_rate'], 0)}); one more point of "
+            f"retention adds {money(econ['gain_per_customer'])} per customer ({pct(econ['gain_share'])})."
+            + (f" Against an acquisition cost of {money(econ['acquisition_cost'], 0)}, keeping a customer is the cheaper way "
+               f"to hold value: a new one nets {money(econ['clv_net_of_acquisition'])}." if econ.get("acquisition_cost") else ""),
+            f"留存的价值：每位活跃客户每年毛利 {money(econ['annual_margin'])}，年留存率 {pct(econ['retention'])}，"
+            f"则一位客户价值 {money(econ['clv'])}（贴现率 {pct(econ['discount_rate'], 0)} 下的毛利乘数 r/(1 + i − r)）；"
+            f"留存率每提高一个百分点，每位客户增加 {money(econ['gain_per_customer'])}（{pct(econ['gain_share'])}）。"
+            + (f"与 {money(econ['acquisition_cost'], 0)} 的获客成本相比，保留客户是更便宜的选择：一位新客户的净值为 "
+               f"{money(econ['clv_net_of_acquisition'])}。" if econ.get("acquisition_cost") else ""))]
+    lines.append("")
+    for record in tables:
+        lines += [table_md(record), ""]
+    for record in figures:
+        lines += [figure_md(record), ""]
+    return "\n".join(lines)

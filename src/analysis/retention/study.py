@@ -1,0 +1,191 @@
+"""The retention chapter's analyses, for transaction logs and for contractual data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..periods import PERIOD_DAYS, PERIODS_PER_YEAR
+from ..project import RAW_DATA_DIR
+from .churn import churn_durations, resolve_threshold, threshold_sensitivity
+from .churn_model import fit_churn_model
+from .cohorts import average_retention_curve, cohort_table
+from .economics import retention_value
+from .sbg import ShiftedBetaGeometric
+from .settings import RetentionSettings
+from .survival import cox_model, kaplan_meier, kaplan_meier_by_group
+
+FADER_HARDIE_2007 = RAW_DATA_DIR / "retention_cohorts" / "fader_hardie_2007.csv"
+
+
+@dataclass
+class RetentionStudy:
+    results: dict[str, Any]
+    km: dict[str, Any]
+    km_groups: dict[str, Any] | None = None
+    cox: dict[str, Any] | None = None
+    churn_model: dict[str, Any] | None = None
+    cohorts: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame | None = None
+    sbg: dict[str, Any] = field(default_factory=dict)
+
+
+def _km_summary(km: dict) -> dict:
+    return {k: km[k] for k in ("median", "median_ci", "n", "events", "censored")}
+
+
+def _cox_summary(cox: dict) -> dict:
+    return {"hazard_ratios": cox["table"].to_dict(orient="records"), "loglik": cox["loglik"], "n": cox["n"],
+            "events": cox["events"], "ph_check": cox["ph_check"], "formula": cox["formula"]}
+
+
+def _churn_summary(model: dict) -> dict:
+    out = {k: v for k, v in model.items() if k != "calibration"}
+    out["calibration"] = model["calibration"].to_dict(orient="records")
+    return out
+
+
+def run_retention_transactions(transactions: pd.DataFrame, customers: pd.DataFrame, settings: RetentionSettings,
+                               *, period: str, observation_end=None, calibration_end=None) -> RetentionStudy:
+    end = pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
+    days = PERIOD_DAYS[period]
+    threshold = resolve_threshold(transactions, settings.churn_threshold, settings.dormant_days, settings.gap_quantile)
+    durations = churn_durations(customers, end, threshold, days)
+    km = kaplan_meier(durations["duration"], durations["event"])
+    cohort_month = customers["first_purchase"].dt.to_period("M").astype(str)
+    km_groups = kaplan_meier_by_group(durations["duration"], durations["event"], cohort_month)
+
+    # Cox: first purchase value and acquisition cohort (and segment, when the data has one)
+    first_value = transactions.sort_values(["customer_id", "date"]).groupby("customer_id")["amount"].first()
+    data = durations.assign(log_first_value=np.log1p(customers["customer_id"].map(first_value).to_numpy()),
+                            cohort=cohort_month.to_numpy())
+    covariates, categorical = ["log_first_value", "cohort"], ["cohort"]
+    if "segment" in transactions:
+        first_segment = transactions.sort_values(["customer_id", "date"]).groupby("customer_id")["segment"].first()
+        segment = customers["customer_id"].map(first_segment).fillna("(unknown)")
+        common = segment.value_counts()
+        segment = segment.where(segment.isin(common.index[:8]), "other")
+        data["segment"] = segment.to_numpy()
+        covariates.append("segment")
+        categorical.append("segment")
+    cox = cox_model(data[data["duration"] > 0], "duration", "event", covariates, categorical)
+
+    churn = None
+    if calibration_end is not None and "frequency_cal" in customers:
+        cal = customers[customers["frequency_cal"].notna()].copy()
+        cal["churned"] = (cal["frequency_holdout"] == 0).astype(int)
+        cal["log_monetary"] = np.log1p(cal["monetary_value_cal"].astype(float))
+        cal["since_last"] = cal["T_cal"] - cal["recency_cal"]
+        features = ["frequency_cal", "recency_cal", "since_last", "log_monetary"]
+        rng = np.random.default_rng(0)
+        test_mask = rng.random(len(cal)) < settings.test_share
+        churn = fit_churn_model(cal[~test_mask], cal[test_mask], features, "churned")
+        if "p_alive" in customers:
+            # the BTYD model's P(alive) as a churn score on the same held-out customers
+            from .churn_model import auc
+            p_alive = cal.loc[test_mask, "customer_id"].map(customers.set_index("customer_id")["p_alive"])
+            churn["auc_p_alive_full_window"] = auc(-p_alive.to_numpy(), cal.loc[test_mask, "churned"].to_numpy())
+    cohorts = cohort_table(transactions, settings.cohort_months)
+    curve = average_retention_curve(cohorts)
+    sensitivity = threshold_sensitivity(customers, end, sorted({*settings.sensitivity_days, threshold}), days)
+
+    # economics: yearly margin per active customer and the share of year-1 customers active in year 2
+    yearly = transactions.assign(year=((transactions["date"] - transactions["date"].min()).dt.days // 365))
+    active = yearly.groupby("year")["customer_id"].apply(set)
+    retention_rate = (len(active[0] & active[1]) / len(active[0])) if len(active) > 1 else None
+    annual_margin = settings.annual_margin or float(
+        settings.margin_rate * yearly.groupby(["year", "customer_id"])["amount"].sum().mean())
+    economics = (retention_value(annual_margin, retention_rate, settings.discount_rate, settings.acquisition_cost)
+                 if retention_rate else None)
+    results = {
+        "setting": "non-contractual",
+        "churn_rule": {"threshold_days": threshold, "rule": str(settings.churn_threshold),
+                       "gap_quantile": settings.gap_quantile, "dormant_days": settings.dormant_days,
+                       "share_churned": float(durations["event"].mean()),
+                       "censored": int((durations["event"] == 0).sum())},
+        "km": {**_km_summary(km), "period": period},
+        "km_by_cohort": {"logrank": km_groups["logrank"],
+                         "medians": {g: c["median"] for g, c in km_groups["curves"].items()}},
+        "cox": _cox_summary(cox),
+        "churn_model": _churn_summary(churn) if churn else None,
+        "cohorts": {"average_curve": {str(k): v for k, v in curve.items()},
+                    "month1": float(curve.get(1, np.nan)) if 1 in curve.index else None,
+                    "n_cohorts": int(len(cohorts))},
+        "threshold_sensitivity": sensitivity.to_dict(orient="records"),
+        "economics": economics,
+    }
+    return RetentionStudy(results=results, km=km, km_groups=km_groups, cox=cox, churn_model=churn,
+                          cohorts=cohorts, sensitivity=sensitivity)
+
+
+def fit_cohort_benchmark(path=FADER_HARDIE_2007, fit_years: int = 8) -> dict[str, Any]:
+    """sBG on years 0–7 of the Fader & Hardie (2007) cohorts, projected to years 8–12 against the
+    actual survivors and a naive projection at the last observed retention rate."""
+    table = pd.read_csv(path)
+    out = {}
+    for cohort in [c for c in table.columns if c != "year"]:
+        survivors = table[cohort].to_numpy(float)
+        fit = ShiftedBetaGeometric(survivors[:fit_years]).fit()
+        years = table["year"].to_numpy()
+        last_rate = survivors[fit_years - 1] / survivors[fit_years - 2]
+        naive = survivors[fit_years - 1] * last_rate ** (years - (fit_years - 1))
+        projected = fit.project(years, survivors[0])
+        holdout = years >= fit_years
+        out[cohort] = {
+            **fit.to_dict(), "years": years.tolist(), "actual": survivors.tolist(),
+            "projected": projected.tolist(), "naive": np.where(years >= fit_years - 1, naive, np.nan).tolist(),
+            "holdout_mape_sbg": float(np.mean(np.abs(projected[holdout] / survivors[holdout] - 1))),
+            "holdout_mape_naive": float(np.mean(np.abs(naive[holdout] / survivors[holdout] - 1))),
+            "derl_10pct": fit.derl(0.10),
+        }
+    return out
+
+
+def run_retention_contractual(contracts: pd.DataFrame, settings: RetentionSettings, covariates: list[str],
+                              *, period: str, rng: np.random.Generator) -> RetentionStudy:
+    """Contractual data: tenure in whole periods and a churn flag; non-churners are censored."""
+    covariates = settings.covariates or covariates
+    data = contracts.copy()
+    numeric = [c for c in covariates if pd.api.types.is_numeric_dtype(data[c])]
+    categorical = settings.categorical or [c for c in covariates if c not in numeric]
+    # covariates with missing values: rows are kept for survival curves and dropped from models, counted
+    complete = data[covariates].notna().all(axis=1)
+    km = kaplan_meier(data["tenure"], data["churned"])
+    group = categorical[0] if categorical else None
+    km_groups = kaplan_meier_by_group(data["tenure"], data["churned"], data[group]) if group else None
+    model_data = data[complete & (data["tenure"] > 0)].copy()
+    cox = cox_model(model_data, "tenure", "churned", covariates, categorical)
+    sbg = ShiftedBetaGeometric.from_durations(data["tenure"].round(), data["churned"]).fit()
+    months = np.arange(0, int(data["tenure"].max()) + 25)
+    design = pd.get_dummies(model_data[covariates], columns=categorical, drop_first=True, dtype=float)
+    design["tenure"] = model_data["tenure"]
+    design["churned"] = model_data["churned"]
+    features = [c for c in design.columns if c != "churned"]
+    test_mask = rng.random(len(design)) < settings.test_share
+    churn = fit_churn_model(design[~test_mask], design[test_mask], features, "churned")
+    benchmark = fit_cohort_benchmark() if FADER_HARDIE_2007.exists() else {}
+    rate = float(data.loc[data["tenure"] > 0, "churned"].sum() / data["tenure"].sum())  # churn per period
+    monthly_margin = settings.margin_rate * float(data[numeric[0]].mean()) if numeric else None
+    economics = None
+    if monthly_margin:
+        yearly_retention = (1 - rate) ** PERIODS_PER_YEAR[period]
+        economics = retention_value(monthly_margin * PERIODS_PER_YEAR[period], yearly_retention,
+                                    settings.discount_rate, settings.acquisition_cost)
+    results = {
+        "setting": "contractual",
+        "km": {**_km_summary(km), "period": period},
+        "km_by_group": ({"group": group, "logrank": km_groups["logrank"],
+                         "medians": {g: c["median"] for g, c in km_groups["curves"].items()}} if km_groups else None),
+        "cox": _cox_summary(cox),
+        "excluded_from_models": int((~complete | (data["tenure"] <= 0)).sum()),
+        "sbg": {"individual": {**sbg.to_dict(), "derl_10pct": sbg.derl(0.10),
+                               "projection": {str(m): float(v) for m, v in zip(months[::6], sbg.survival(months[::6]))}},
+                **benchmark},
+        "churn_model": _churn_summary(churn),
+        "economics": economics,
+    }
+    return RetentionStudy(results=results, km=km, km_groups=km_groups, cox=cox, churn_model=churn,
+                          sbg={"individual": sbg, "months": months, "benchmark": benchmark})
