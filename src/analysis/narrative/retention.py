@@ -95,10 +95,12 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
         lines.append(tr(
             f"- Fader & Hardie's {name.replace('_', ' ')} cohort: alpha = {num(fit['params']['alpha'], 3)}, beta = "
             f"{num(fit['params']['beta'], 3)} from years 0–7; years 8–12 are projected with a mean error of "
-            f"{pct(fit['holdout_mape_sbg'])}, against {pct(fit['holdout_mape_naive'])} for a constant retention rate.",
+            f"{pct(fit['holdout_mape_sbg'])}, against {pct(fit['holdout_mape_naive'])} for the average retention rate of "
+            f"years 0–7 held constant ({pct(fit['holdout_mape_last_rate'])} for the last year's rate held constant).",
             f"- Fader 和 Hardie 的 {name.replace('_', ' ')} 批次：由第 0–7 年估计 alpha = {num(fit['params']['alpha'], 3)}，"
             f"beta = {num(fit['params']['beta'], 3)}；第 8–12 年的预测平均误差为 {pct(fit['holdout_mape_sbg'])}，"
-            f"恒定留存率方法为 {pct(fit['holdout_mape_naive'])}。"))
+            f"以第 0–7 年平均留存率外推为 {pct(fit['holdout_mape_naive'])}（以最后一年留存率外推为 "
+            f"{pct(fit['holdout_mape_last_rate'])}）。"))
     econ = r.get("economics")
     if econ:
         lines += ["", tr(

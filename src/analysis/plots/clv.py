@@ -74,7 +74,8 @@ def clv_distribution(predicted_clv: np.ndarray) -> plt.Figure:
     apply_style()
     values = np.sort(np.asarray(predicted_clv, float))
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.8))
-    sns.histplot(values[values > 0], log_scale=True, bins=40, ax=left, color="C2")
+    # customers expected to be worth less than a cent are left out of the histogram (not the curve)
+    sns.histplot(values[values >= 0.01], log_scale=True, bins=40, ax=left, color="C2")
     left.set(xlabel=tr("predicted CLV (log scale)", "预测的客户终身价值（对数刻度）"), ylabel=tr("customers", "客户数"))
     share_customers = np.arange(1, values.size + 1) / values.size
     cumulative = np.cumsum(values[::-1]) / values.sum()

@@ -35,7 +35,7 @@ def sbg_projection(benchmark: dict) -> plt.Figure:
         years = np.asarray(fit["years"])
         ax.plot(years, fit["actual"], "o", color="black", ms=4, label=tr("actual", "实际"))
         ax.plot(years, fit["projected"], color="C0", label="sBG")
-        ax.plot(years, fit["naive"], color="C3", linestyle="--", label=tr("constant retention", "恒定留存率"))
+        ax.plot(years, fit["naive"], color="C3", linestyle="--", label=tr("average retention, constant", "平均留存率外推"))
         ax.axvspan(7.5, years.max() + 0.5, color="grey", alpha=0.1)
         ax.set(title=cohort.replace("_", " "), xlabel=tr("year", "年"))
     axes[0].set_ylabel(tr("survivors per 1,000", "每千人存活数"))
