@@ -22,8 +22,9 @@ def verdict(p: dict) -> str:
                   f"(p {pvalue(p['p_value_80'])}). The x/y point is {num(100 * (1 - p['xy_point']), 0)}/{num(100 * p['xy_point'], 0)}: "
                   f"the top {pct(p['xy_point'], 0)} of customers hold {pct(1 - p['xy_point'], 0)} of the value.",
                   f"否——价值的集中程度低于二八定律：前 {q} 的客户占 {pct(share)}（区间 {interval(ci)}），"
-                  f"单侧检验拒绝“占比不低于 80%”（p = {num(p['p_value_80'], 4)}）。x/y 点为 "
-                  f"{num(100 * (1 - p['xy_point']), 0)}/{num(100 * p['xy_point'], 0)}。")
+                  f"单侧检验拒绝“占比不低于 80%”（p {pvalue(p['p_value_80'])}）。x/y 点为 "
+                  f"{num(100 * (1 - p['xy_point']), 0)}/{num(100 * p['xy_point'], 0)}：前 {pct(p['xy_point'], 0)} 的客户"
+                  f"占有 {pct(1 - p['xy_point'], 0)} 的价值。")
     if ci[0] > 0.8:
         return tr(f"Value is more concentrated than 80/20: the top {q} hold {pct(share)} (interval {interval(ci)}).",
                   f"价值的集中程度高于二八定律：前 {q} 的客户占 {pct(share)}（区间 {interval(ci)}）。")

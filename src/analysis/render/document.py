@@ -50,6 +50,12 @@ def build_document(run_dir: Path, *, title: str, lang: str = "en") -> Path:
         },
         "execute": {"echo": False},
     }
+    if lang == "zh":
+        from ..fonts import cjk_font_name
+
+        # Typst and the HTML page both fall back to the CJK font for Chinese text
+        front["mainfont"] = cjk_font_name()
+        front["format"]["typst"]["mainfont"] = cjk_font_name()
     parts = ["---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True) + "---\n"]
     for name in CHAPTERS:
         module = _chapter_module(name)
