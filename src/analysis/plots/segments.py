@@ -1,0 +1,75 @@
+"""Figures of the segments chapter."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from ..i18n import tr
+from . import apply_style
+
+
+def class_label(name: str) -> str:
+    return {"core": tr("core (VIP)", "核心客户"), "potential": tr("potential", "潜力客户"),
+            "active": tr("active", "活跃客户"), "at_risk": tr("at risk", "风险客户"),
+            "dormant": tr("dormant", "休眠客户"), "lost": tr("lost", "流失客户")}.get(name, name)
+
+
+def cell_label(name: str) -> str:
+    return {"keep": tr("keep", "保持"), "develop": tr("develop", "发展"), "maintain": tr("maintain", "维持"),
+            "reconsider": tr("reconsider", "重新考虑")}.get(name, name)
+
+
+def value_matrix(customers: pd.DataFrame, thresholds: dict) -> plt.Figure:
+    apply_style()
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    current = customers["total_value"].clip(lower=0.5)
+    potential = customers["predicted_clv"].clip(lower=0.01)
+    sns.scatterplot(x=current, y=potential, hue=customers["cell"].map(cell_label), s=6, alpha=0.4, linewidth=0, ax=ax)
+    ax.set(xscale="log", yscale="log", xlabel=tr("current value (historical revenue)", "当前价值（历史收入）"),
+           ylabel=tr("potential value (predicted CLV)", "潜在价值（预测客户终身价值）"))
+    ax.axvline(thresholds["current"], color="black", lw=0.8)
+    ax.axhline(max(thresholds["potential"], 0.01), color="black", lw=0.8)
+    ax.legend(title="", markerscale=3)
+    return fig
+
+
+def classes(table: pd.DataFrame) -> plt.Figure:
+    apply_style()
+    frame = table.reset_index()
+    frame["class"] = frame["class"].map(class_label)
+    columns = {"share_customers": tr("customers", "客户"), "share_value": tr("historical value", "历史价值")}
+    if "share_predicted_clv" in frame:
+        columns["share_predicted_clv"] = tr("predicted CLV", "预测价值")
+    long = frame.melt(id_vars="class", value_vars=list(columns), var_name="measure", value_name="share")
+    long["measure"] = long["measure"].map(columns)
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    sns.barplot(data=long, x="class", y="share", hue="measure", ax=ax)
+    ax.set(xlabel="", ylabel=tr("share", "占比"))
+    ax.legend(title="")
+    return fig
+
+
+def rfm_heatmap(customers: pd.DataFrame) -> plt.Figure:
+    apply_style()
+    table = customers.pivot_table(index="R", columns="F", values="total_value", aggfunc="mean").sort_index(ascending=False)
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    sns.heatmap(table, annot=True, fmt=".0f", cmap="Greens", ax=ax, cbar_kws={"label": tr("mean historical value", "平均历史价值")})
+    ax.set(xlabel=tr("frequency score (5 = most purchases)", "频率得分（5 = 购买最多）"),
+           ylabel=tr("recency score (5 = most recent)", "最近购买得分（5 = 最近）"))
+    return fig
+
+
+def allocation(plan: pd.DataFrame) -> plt.Figure:
+    apply_style()
+    frame = plan.reset_index()
+    frame["class"] = frame["class"].map(class_label)
+    long = frame.melt(id_vars="class", value_vars=["expected_gain", "even_gain"], var_name="plan", value_name="gain")
+    long["plan"] = long["plan"].map({"expected_gain": tr("optimised", "优化分配"), "even_gain": tr("even spread", "平均分配")})
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    sns.barplot(data=long, x="class", y="gain", hue="plan", ax=ax)
+    ax.set(xlabel="", ylabel=tr("expected CLV gain", "预期客户价值增量"))
+    ax.legend(title="")
+    return fig
