@@ -13,7 +13,7 @@ import pandas as pd
 
 def quintile_scores(values: pd.Series, ids: pd.Series, higher_is_better: bool = True) -> pd.Series:
     order = pd.DataFrame({"value": values.to_numpy(), "id": ids.astype(str).to_numpy()})
-    order = order.sort_values(["value", "id"], ascending=[higher_is_better, True], kind="stable")
+    order = order.sort_values(["value", "id"], ascending=[not higher_is_better, True], kind="stable")
     n = len(order)
     rank = np.empty(n, dtype=int)
     rank[order.index.to_numpy()] = np.arange(n)  # 0 = best
