@@ -32,8 +32,8 @@ from .summary import customer_summary
 T = TypeVar("T")
 
 NOTEBOOKS = {
-    "transactions": ("01_data", "02_pareto", "03_clv", "04_retention", "05_segments"),
-    "contractual": ("04_retention",),
+    "transactions": ("01_data", "02_pareto", "03_clv", "04_retention", "05_segments", "06_case_study"),
+    "contractual": ("04_retention", "06_case_study"),
 }
 
 

@@ -35,7 +35,7 @@ def numbers_in_results(results: Any) -> Iterable[float]:
 def formatted_forms(value: float) -> set[str]:
     forms = set()
     for digits in range(0, 5):
-        for scaled, suffix in ((value, ""), (100 * value, "%"), (100 * value, ""),
+        for scaled, suffix in ((value, ""), (100 * value, "%"), (100 * value, ""), (abs(100 * value), "%"),
                                (1 - value, "%"), (100 * (1 - value), "")):
             text = f"{scaled:,.{digits}f}{suffix}"
             forms.add(text)

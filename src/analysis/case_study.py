@@ -1,0 +1,149 @@
+"""What the study's numbers support: the case study's claims, decided from results.json.
+
+Each claim is an id with the numbers it rests on; it is made only when its condition holds, so the
+report says "80/20 holds" only when the test does not reject and the interval sits near 0.8, and
+says what the data shows instead otherwise. The wording of each claim lives in
+``analysis.narrative.case_study``; the decision lives here, and is saved in results.json.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .narrative.common import get
+
+MODEL_NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
+# a holdout total within 10% counts as a forecast that works; beyond, the bias is a lesson
+HOLDOUT_TOLERANCE = 0.10
+
+
+def _claim(claim_id: str, **values: Any) -> dict[str, Any]:
+    return {"id": claim_id, "values": values}
+
+
+def what_works(r: dict) -> list[dict]:
+    out = []
+    clv = get(r, "clv", {})
+    holdout = clv.get("holdout") or {}
+    best = clv.get("recommended_model")
+    if best and holdout and abs(holdout["total_error"][best]) <= HOLDOUT_TOLERANCE:
+        out.append(_claim("clv_forecast_holds", model=MODEL_NAMES[best], error=holdout["total_error"][best],
+                          actual=holdout["actual_total"], predicted=holdout["predicted_total"][best],
+                          correlation=holdout["correlation"][best]))
+    churn = get(r, "retention.churn_model") or {}
+    if churn.get("auc", 0) >= 0.7:
+        out.append(_claim("churn_ranking_works", auc=churn["auc"], lift=churn["top_decile_lift"]))
+    for name, fit in (get(r, "retention.sbg") or {}).items():
+        if name != "individual" and fit.get("holdout_mape_sbg", 1) < 0.05:
+            out.append(_claim("sbg_projects", cohort=name, mape=fit["holdout_mape_sbg"], naive=fit["holdout_mape_naive"]))
+    p = get(r, "pareto", {})
+    if p and (p["top_share_ci"][1] - p["top_share_ci"][0]) < 0.05:
+        out.append(_claim("share_precise", share=p["top_share"], low=p["top_share_ci"][0], high=p["top_share_ci"][1]))
+    plan = get(r, "segments.allocation") or {}
+    if plan.get("gain_ratio") and plan["gain_ratio"] > 1.2:
+        out.append(_claim("targeting_beats_even", ratio=plan["gain_ratio"], gain=plan["expected_gain"], even=plan["even_gain"]))
+    return out
+
+
+def lessons(r: dict) -> list[dict]:
+    out = []
+    p = get(r, "pareto", {})
+    if p:
+        if p["top10_customers_share"] >= 0.05:
+            out.append(_claim("dependence_risk", share=p["top10_customers_share"]))
+        pers = p.get("persistence") or {}
+        if pers.get("still_top") is not None and pers["still_top"] < 0.7:
+            out.append(_claim("top_does_not_stay_top", still_top=pers["still_top"],
+                              later_share=pers["second_half_share_of_first_top"], earlier_share=pers["first_half_share"]))
+        profit = p.get("profit") or {}
+        if profit.get("share_unprofitable", 0) >= 0.1:
+            out.append(_claim("unprofitable_tail", share=profit["share_unprofitable"], loss=profit["lost_on_unprofitable"],
+                              peak=profit["peak"]))
+        windows = p.get("windows") or []
+        if len(windows) > 1 and abs(windows[0]["share_all_customers"] - windows[-1]["share_buyers"]) >= 0.1:
+            out.append(_claim("window_changes_answer", monthly=windows[0]["share_all_customers"], full=windows[-1]["share_buyers"]))
+    clv = get(r, "clv", {})
+    holdout = clv.get("holdout") or {}
+    best = clv.get("recommended_model")
+    if best and holdout and abs(holdout["total_error"][best]) > HOLDOUT_TOLERANCE:
+        out.append(_claim("holdout_bias", model=MODEL_NAMES[best], error=holdout["total_error"][best]))
+    return out
+
+
+def limitations(r: dict) -> list[dict]:
+    out = []
+    data = get(r, "data", {})
+    if data.get("calibration"):
+        out.append(_claim("short_window", first=data["first_date"], last=data["last_date"],
+                          holdout=data["calibration"]["duration_holdout"], period=get(r, "study.period", "week")))
+    cleaning = get(r, "cleaning", {})
+    if cleaning.get("quarantined_rows"):
+        out.append(_claim("data_quality", quarantined=cleaning["quarantined_rows"], rows=cleaning["input_rows"],
+                          share=cleaning["quarantined_rows"] / cleaning["input_rows"]))
+    tail = get(r, "pareto.tail") or {}
+    if tail.get("infinite_variance"):
+        out.append(_claim("heavy_tail", exponent=tail["survival_exponent"]))
+    clv = get(r, "clv", {})
+    weak = []
+    for model in ("bgnbd", "paretonbd", "mbgnbd", "gammagamma"):
+        fit = clv.get(model) or {}
+        for name, value in (fit.get("params") or {}).items():
+            se = (fit.get("se") or {}).get(name)
+            if se is not None and value > 0 and se / value > 0.4:
+                weak.append(f"{MODEL_NAMES.get(model, 'Gamma-Gamma')} {name}")
+    if weak:
+        out.append(_claim("weakly_identified", parameters=weak))
+    unconverged = [MODEL_NAMES.get(m, m) for m in ("bgnbd", "paretonbd", "mbgnbd") if clv.get(m) and not clv[m]["converged"]]
+    if unconverged:
+        out.append(_claim("not_converged", models=unconverged))
+    sensitivity = get(r, "retention.threshold_sensitivity") or []
+    if sensitivity:
+        shares = [row["share_churned"] for row in sensitivity]
+        out.append(_claim("churn_definition", low=min(shares), high=max(shares),
+                          shortest=sensitivity[0]["threshold_days"], longest=sensitivity[-1]["threshold_days"]))
+    ph = get(r, "retention.cox.ph_check") or []
+    violated = [row for row in ph if row["p_value"] < 0.01]
+    if violated:
+        out.append(_claim("proportional_hazards", violated=len(violated), terms=len(ph)))
+    if get(r, "pareto.profit.assumptions"):
+        out.append(_claim("assumed_costs", **get(r, "pareto.profit.assumptions")))
+    return out
+
+
+def recommendations(r: dict) -> list[dict]:
+    out = []
+    classes = {row["name"]: row for row in get(r, "segments.classes") or []}
+    if classes.get("core", {}).get("customers"):
+        core = classes["core"]
+        out.append(_claim("protect_core", customers=core["customers"], value_share=core["share_value"],
+                          clv_share=core.get("share_predicted_clv")))
+    if classes.get("at_risk", {}).get("customers"):
+        risk = classes["at_risk"]
+        out.append(_claim("win_back_at_risk", customers=risk["customers"], clv_share=risk.get("share_predicted_clv"),
+                          value_share=risk["share_value"]))
+    cells = {row["cell"]: row for row in get(r, "segments.matrix.cells") or []}
+    if cells.get("develop"):
+        develop = cells["develop"]
+        # a development campaign needs something to develop: a tenth of predicted value or more
+        out.append(_claim("develop_potential" if develop["share_potential"] >= 0.1 else "develop_cell_small",
+                          customers=develop["customers"], potential_share=develop["share_potential"]))
+    if cells.get("reconsider"):
+        out.append(_claim("low_cost_reconsider", customers=cells["reconsider"]["customers"],
+                          current_share=cells["reconsider"]["share_current"]))
+    elastic = get(r, "segments.elastic") or {}
+    if elastic.get("customers"):
+        out.append(_claim("keep_elastic", customers=elastic["customers"], value=elastic["future_net_value"]))
+    econ = get(r, "retention.economics") or {}
+    if econ.get("gain_per_customer"):
+        out.append(_claim("invest_in_retention", gain=econ["gain_per_customer"], share=econ["gain_share"],
+                          acquisition=econ.get("acquisition_cost")))
+    plan = get(r, "segments.allocation") or {}
+    if plan.get("return_per_dollar") is not None:
+        out.append(_claim("budget_plan", budget=plan["budget"], gain=plan["expected_gain"],
+                          per_dollar=plan["return_per_dollar"], paying=plan.get("classes_that_pay_back", [])))
+    return out
+
+
+def build(results: dict) -> dict[str, list[dict]]:
+    return {"what_works": what_works(results), "lessons": lessons(results),
+            "limitations": limitations(results), "recommendations": recommendations(results)}

@@ -1,0 +1,170 @@
+"""What works, failure modes and lessons, limitations, recommendations — the case study's close.
+
+The claims and their numbers come from the ``case_study`` section of results.json (decided by
+``analysis.case_study``); this module only words them, in English or Chinese.
+"""
+
+from __future__ import annotations
+
+from ..i18n import tr
+from .common import get, money, num, pct, period_name
+
+SECTIONS = (
+    ("what_works", ("What works", "有效的做法")),
+    ("lessons", ("Failure modes and lessons", "失败模式与教训")),
+    ("limitations", ("Limitations", "局限性")),
+    ("recommendations", ("Recommendations", "建议")),
+)
+
+
+def _text(claim: dict) -> str:  # noqa: C901 - one branch per claim keeps each wording next to its id
+    v, i = claim["values"], claim["id"]
+    if i == "clv_forecast_holds":
+        return tr(f"The {v['model']} model forecasts the holdout well: {num(v['predicted'])} repeat purchases expected "
+                  f"against {num(v['actual'])} observed ({pct(v['error'])}), with a per-customer correlation of "
+                  f"{num(v['correlation'], 2)} — its customer values can be used for targeting.",
+                  f"{v['model']} 模型对验证期预测良好：预期重复购买 {num(v['predicted'])} 次，实际 {num(v['actual'])} 次"
+                  f"（{pct(v['error'])}），客户层面相关系数 {num(v['correlation'], 2)}——其客户价值可用于精准营销。")
+    if i == "churn_ranking_works":
+        return tr(f"Ranking customers by churn risk works: AUC {num(v['auc'], 3)}, and the riskiest tenth churns "
+                  f"{num(v['lift'], 2)} times as often as average.",
+                  f"按流失风险对客户排序是有效的：AUC {num(v['auc'], 3)}，风险最高的十分之一客户流失率是平均水平的 "
+                  f"{num(v['lift'], 2)} 倍。")
+    if i == "sbg_projects":
+        return tr(f"The sBG model projects the {v['cohort'].replace('_', ' ')} cohort five years ahead with a mean error of "
+                  f"{pct(v['mape'])}, where a constant retention rate errs by {pct(v['naive'])}.",
+                  f"sBG 模型对 {v['cohort'].replace('_', ' ')} 批次向后预测五年，平均误差 {pct(v['mape'])}，"
+                  f"而恒定留存率方法误差为 {pct(v['naive'])}。")
+    if i == "share_precise":
+        return tr(f"The concentration is measured precisely: the top-20% share is {pct(v['share'])}, interval "
+                  f"[{pct(v['low'])}, {pct(v['high'])}].",
+                  f"集中度测量精确：前 20% 客户占比 {pct(v['share'])}，区间 [{pct(v['low'])}, {pct(v['high'])}]。")
+    if i == "targeting_beats_even":
+        return tr(f"Targeting pays: the same budget spent class by class in order of return yields {num(v['ratio'], 2)} "
+                  f"times the expected CLV gain of an even spread ({money(v['gain'], 0)} against {money(v['even'], 0)}).",
+                  f"精准投入更有效：同样的预算按回报顺序逐类投入，预期价值增量是平均分配的 {num(v['ratio'], 2)} 倍"
+                  f"（{money(v['gain'], 0)} 对 {money(v['even'], 0)}）。")
+    if i == "dependence_risk":
+        return tr(f"Dependence on a few customers: the 10 largest hold {pct(v['share'], 2)} of all value.",
+                  f"对少数客户的依赖：最大的 10 位客户占全部价值的 {pct(v['share'], 2)}。")
+    if i == "top_does_not_stay_top":
+        return tr(f"Top customers do not stay on top: only {pct(v['still_top'])} of one period's top 20% are top 20% in the "
+                  f"next (they held {pct(v['earlier_share'])} of the first period's value and {pct(v['later_share'])} of the "
+                  "next). A list of last period's best customers is a partly outdated list.",
+                  f"头部客户不会一直是头部：某一时期前 20% 的客户中只有 {pct(v['still_top'])} 在下一时期仍属前 20%"
+                  f"（他们占前一时期价值的 {pct(v['earlier_share'])}、下一时期的 {pct(v['later_share'])}）。"
+                  "上一时期的最佳客户名单已部分过时。")
+    if i == "unprofitable_tail":
+        return tr(f"An unprofitable tail: under the assumed costs {pct(v['share'])} of customers lose money, "
+                  f"{money(v['loss'], 0)} in all, and the whale curve peaks at {pct(v['peak'], 0)} of total profit.",
+                  f"不盈利的长尾：在假设成本下 {pct(v['share'])} 的客户亏损，共计 {money(v['loss'], 0)}，"
+                  f"鲸鱼曲线峰值为总利润的 {pct(v['peak'], 0)}。")
+    if i == "window_changes_answer":
+        return tr(f"The 80/20 answer depends on the window: {pct(v['monthly'])} in a typical month counting all customers, "
+                  f"{pct(v['full'])} over the whole period. Quote a share only with its window and base.",
+                  f"二八结论取决于窗口：计入所有客户时，典型月份为 {pct(v['monthly'])}，整个时期为 {pct(v['full'])}。"
+                  "引用占比时必须注明窗口和客户基数。")
+    if i == "holdout_bias":
+        direction = tr("under" if v["error"] < 0 else "over", "低估" if v["error"] < 0 else "高估")
+        return tr(f"Even the best model {direction}predicts the holdout by {pct(abs(v['error']))} ({v['model']}): "
+                  "forecasts of totals need that margin.",
+                  f"即使最好的模型（{v['model']}）也{direction}了验证期 {pct(abs(v['error']))}：总量预测需预留这一误差。")
+    if i == "short_window":
+        unit = period_name(v.get("period", "week"))
+        return tr(f"The data cover {v['first']} to {v['last']}, with a holdout of {num(v['holdout'], 1)} {unit}s: "
+                  "lifetimes longer than that are extrapolated by the models, not observed.",
+                  f"数据覆盖 {v['first']} 至 {v['last']}，验证期 {num(v['holdout'], 1)} 个{unit}：更长的客户寿命是模型外推的，"
+                  "并非观察所得。")
+    if i == "data_quality":
+        return tr(f"Cleaning set aside {num(v['quarantined'])} of {num(v['rows'])} rows ({pct(v['share'])}); the results "
+                  "describe the rows kept, and the quarantine file shows what was left out.",
+                  f"数据清洗剔除了 {num(v['rows'])} 行中的 {num(v['quarantined'])} 行（{pct(v['share'])}）；结果描述的是保留的数据，"
+                  "隔离文件列出了被剔除的内容。")
+    if i == "heavy_tail":
+        return tr(f"Value per customer has a heavy tail (survival exponent {num(v['exponent'], 2)}, below 2): averages and "
+                  "normal-theory intervals are fragile, so the report uses the tail-aware interval.",
+                  f"客户价值呈厚尾分布（生存指数 {num(v['exponent'], 2)}，小于 2）：均值与正态理论区间不稳健，"
+                  "因此报告采用考虑厚尾的区间。")
+    if i == "weakly_identified":
+        return tr("Some model parameters are weakly identified (standard error above 40% of the estimate): "
+                  + ", ".join(v["parameters"]) + ". Predictions are more robust than these single parameters.",
+                  "部分模型参数识别较弱（标准误超过估计值的 40%）：" + "、".join(v["parameters"]) + "。预测结果比单个参数更稳健。")
+    if i == "not_converged":
+        return tr("These models did not converge and their numbers should not be used: " + ", ".join(v["models"]) + ".",
+                  "以下模型未收敛，其结果不应使用：" + "、".join(v["models"]) + "。")
+    if i == "churn_definition":
+        return tr(f"Churn is a definition here, not an observation: between {num(v['shortest'])} and {num(v['longest'])} days "
+                  f"of inactivity, the share counted as churned moves from {pct(v['high'])} to {pct(v['low'])}.",
+                  f"这里的流失是一种定义而非观察：无活动阈值从 {num(v['shortest'])} 天到 {num(v['longest'])} 天，"
+                  f"被计为流失的比例从 {pct(v['high'])} 变为 {pct(v['low'])}。")
+    if i == "proportional_hazards":
+        return tr(f"{num(v['violated'])} of {num(v['terms'])} Cox terms fail the proportional-hazards check: read those "
+                  "hazard ratios as averages over time.",
+                  f"Cox 模型 {num(v['terms'])} 个项中有 {num(v['violated'])} 个未通过比例风险检验：这些风险比应理解为随时间的平均值。")
+    if i == "assumed_costs":
+        return tr(f"Profit uses assumed costs (margin {pct(v['margin_rate'], 0)}, {money(v['cost_per_order'])} per order, "
+                  f"{money(v['cost_per_customer_per_period'])} per customer and period), not the firm's accounts.",
+                  f"利润使用的是假设成本（毛利率 {pct(v['margin_rate'], 0)}，每单 {money(v['cost_per_order'])}，每位客户每期 "
+                  f"{money(v['cost_per_customer_per_period'])}），而非企业账目。")
+    if i == "protect_core":
+        clv = (tr(f" and {pct(v['clv_share'])} of predicted CLV", f"、预测价值的 {pct(v['clv_share'])}")
+               if v.get("clv_share") is not None else "")
+        return tr(f"Protect the {num(v['customers'])} core customers ({pct(v['value_share'])} of historical value{clv}) with "
+                  "service and recognition rather than discounts: they already buy, and a discount mostly gives away margin.",
+                  f"用服务和认可（而非折扣）保护 {num(v['customers'])} 位核心客户（历史价值的 {pct(v['value_share'])}{clv}）："
+                  "他们本来就会购买，折扣主要是让出利润。")
+    if i == "win_back_at_risk":
+        clv = (tr(f", {pct(v['clv_share'])} of predicted CLV", f"，预测价值的 {pct(v['clv_share'])}")
+               if v.get("clv_share") is not None else "")
+        return tr(f"Reach the {num(v['customers'])} at-risk customers ({pct(v['value_share'])} of historical value{clv}) "
+                  "before they fall dormant, while a contact can still change the outcome.",
+                  f"在 {num(v['customers'])} 位风险客户（历史价值的 {pct(v['value_share'])}{clv}）进入休眠之前联系他们，"
+                  "此时联系仍可能改变结果。")
+    if i == "develop_potential":
+        return tr(f"Develop the {num(v['customers'])} customers with low current but high potential value; they hold "
+                  f"{pct(v['potential_share'])} of predicted value.",
+                  f"发展 {num(v['customers'])} 位当前价值低但潜在价值高的客户；他们占预测价值的 {pct(v['potential_share'])}。")
+    if i == "develop_cell_small":
+        return tr(f"The {num(v['customers'])} customers with low current but high potential value hold only "
+                  f"{pct(v['potential_share'])} of predicted value: a development programme has little to work with here.",
+                  f"当前价值低但潜在价值高的 {num(v['customers'])} 位客户只占预测价值的 {pct(v['potential_share'])}："
+                  "在这里开展客户发展计划的空间很小。")
+    if i == "low_cost_reconsider":
+        return tr(f"Serve the {num(v['customers'])} low-current, low-potential customers ({pct(v['current_share'])} of "
+                  "current value) through low-cost channels only.",
+                  f"对 {num(v['customers'])} 位当前价值和潜在价值都低的客户（当前价值的 {pct(v['current_share'])}）只使用低成本渠道。")
+    if i == "keep_elastic":
+        return tr(f"Do not drop the {num(v['customers'])} elastic customers: unprofitable so far, they are expected to "
+                  f"return {money(v['value'])} net.",
+                  f"不要放弃 {num(v['customers'])} 位弹性客户：虽然目前不盈利，但预期未来净收益 {money(v['value'])}。")
+    if i == "invest_in_retention":
+        extra = (tr(f" — compare with {money(v['acquisition'], 0)} to win a new customer.",
+                    f"——对比获取一位新客户需要 {money(v['acquisition'], 0)}。") if v.get("acquisition") else tr(".", "。"))
+        return tr(f"Each point of retention adds {money(v['gain'])} ({pct(v['share'])}) to a customer's value" + extra,
+                  f"留存率每提高一个百分点，每位客户价值增加 {money(v['gain'])}（{pct(v['share'])}）" + extra)
+    if i == "budget_plan":
+        if v["per_dollar"] >= 1:
+            return tr(f"Spend the {money(v['budget'], 0)} contact budget as in the plan above: expected CLV gain "
+                      f"{money(v['gain'], 0)}, {money(v['per_dollar'])} per dollar.",
+                      f"按上文方案使用 {money(v['budget'], 0)} 的联系预算：预期客户价值增量 {money(v['gain'], 0)}，"
+                      f"每美元 {money(v['per_dollar'])}。")
+        return tr(f"At the assumed response rates a {money(v['budget'], 0)} campaign returns {money(v['per_dollar'])} per "
+                  "dollar: test the uplift on a small random sample before spending the budget.",
+                  f"在假设的响应率下，{money(v['budget'], 0)} 的活动每美元只回收 {money(v['per_dollar'])}："
+                  "投入预算前应先在小规模随机样本上检验提升效果。")
+    return i
+
+
+def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
+    claims = get(results, "case_study")
+    if not claims:
+        return ""
+    lines = []
+    for key, (en, zh) in SECTIONS:
+        items = claims.get(key) or []
+        lines += [f"# {tr(en, zh)}", ""]
+        if not items:
+            lines.append(tr("*Nothing in this study's numbers supports a claim here.*", "*本研究的数据不支持此处的任何结论。*"))
+        lines += [f"- {_text(claim)}" for claim in items]
+        lines.append("")
+    return "\n".join(lines)
