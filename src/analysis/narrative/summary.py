@@ -1,47 +1,74 @@
-"""The report's opening: what the study found, one sentence and one number per finding."""
+"""The report's opening: five findings, each one sentence with its number."""
 
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import get, interval, money, num, pct
+from .common import get, interval, money, num, pct, period_name
+
+
+def _pareto(results: dict) -> str | None:
+    p = get(results, "pareto")
+    if not p:
+        return None
+    ci = (p.get("trusted_interval") or {}).get("ci") or p["top_share_ci"]
+    q, share = pct(p["q"], 0), pct(p["top_share"])
+    if p["tost"]["equivalent"]:
+        return tr(f"The 80/20 rule holds: the top {q} of customers account for {share} of value (interval {interval(ci)}).",
+                  f"二八定律成立：前 {q} 的客户贡献了 {share} 的价值（区间 {interval(ci)}）。")
+    if ci[1] < 0.8:
+        return tr(f"Value is less concentrated than 80/20: the top {q} of customers account for {share} (interval {interval(ci)}).",
+                  f"价值集中度低于二八定律：前 {q} 的客户贡献了 {share}（区间 {interval(ci)}）。")
+    if ci[0] > 0.8:
+        return tr(f"Value is more concentrated than 80/20: the top {q} of customers account for {share} (interval {interval(ci)}).",
+                  f"价值集中度高于二八定律：前 {q} 的客户贡献了 {share}（区间 {interval(ci)}）。")
+    return tr(f"The top {q} of customers account for {share} of value (interval {interval(ci)}); the data cannot settle the 80/20 question.",
+              f"前 {q} 的客户贡献了 {share} 的价值（区间 {interval(ci)}）；数据无法判定二八定律是否成立。")
 
 
 def findings(results: dict) -> list[str]:
-    """Findings for which this study has numbers, in the order of the report's chapters."""
+    """Up to five findings for which this study has numbers, in the order of the chapters."""
     found: list[str] = []
+    unit = period_name(get(results, "study.period", "week"))
     data = get(results, "data", {})
     if data:
         found.append(tr(
-            f"The cleaned log holds {num(data.get('transactions'))} purchase days of "
-            f"{num(data.get('customers'))} customers, and {pct(data.get('share_one_time_buyers'))} "
-            "of them bought only once.",
+            f"The cleaned log holds {num(data.get('transactions'))} purchase days of {num(data.get('customers'))} "
+            f"customers, and {pct(data.get('share_one_time_buyers'))} of them bought only once.",
             f"清洗后的记录包含 {num(data.get('customers'))} 位客户的 {num(data.get('transactions'))} 个购买日，"
-            f"其中 {pct(data.get('share_one_time_buyers'))} 的客户只购买过一次。",
-        ))
-    share = get(results, "pareto.top_share")
-    if share is not None:
-        q = pct(get(results, "pareto.q"), 0)
-        ci = interval(get(results, "pareto.top_share_ci"))
+            f"其中 {pct(data.get('share_one_time_buyers'))} 的客户只购买过一次。"))
+    sentence = _pareto(results)
+    if sentence:
+        found.append(sentence)
+    model, summary = get(results, "clv.recommended_model_name"), get(results, "clv.summary")
+    if model and summary:
         found.append(tr(
-            f"The top {q} of customers account for {pct(share)} of "
-            f"{get(results, 'pareto.value_measure', 'value')} (95% interval {ci}).",
-            f"前 {q} 的客户贡献了 {pct(share)} 的价值（95% 区间 {ci}）。",
-        ))
-    model = get(results, "clv.recommended_model_name")
-    total = get(results, "clv.summary.total_clv")
-    if model and total is not None:
-        found.append(tr(
-            f"The recommended lifetime-value model ({model}) puts the customer base's expected "
-            f"future value at {money(total, 0)}.",
-            f"推荐的客户终身价值模型（{model}）估计现有客户的预期未来价值为 {money(total, 0)}。",
-        ))
-    median = get(results, "retention.km.median")
-    if median is not None:
-        found.append(tr(
-            f"Half of the customers are lost within {num(median, 1)} periods (Kaplan–Meier median).",
-            f"一半客户在 {num(median, 1)} 个周期内流失（Kaplan–Meier 中位数）。",
-        ))
-    return found
+            f"{model}, the model that best predicts the holdout, puts the margin from existing customers over the next "
+            f"{num(summary['horizon_periods'])} {unit}s at {money(summary['total_clv'], 0)}, and the top 20% of them hold "
+            f"{pct(summary['top20_share_of_clv'])} of it.",
+            f"验证期预测最好的模型 {model} 估计现有客户未来 {num(summary['horizon_periods'])} 个{unit}的毛利为 "
+            f"{money(summary['total_clv'], 0)}，其中前 20% 的客户占 {pct(summary['top20_share_of_clv'])}。"))
+    km = get(results, "retention.km")
+    if km:
+        if km.get("median") is not None:
+            found.append(tr(f"Half of the customers are lost within {num(km['median'], 1)} {unit}s (Kaplan–Meier median).",
+                            f"一半客户在 {num(km['median'], 1)} 个{unit}内流失（Kaplan–Meier 中位数）。"))
+        else:
+            found.append(tr(f"{num(km['events'])} of {num(km['n'])} customers have churned; more than half are still active "
+                            "at the longest tenure observed.",
+                            f"{num(km['n'])} 位客户中有 {num(km['events'])} 位已流失；在观察到的最长在网时长内，仍有一半以上客户活跃。"))
+    core = next((row for row in get(results, "segments.classes") or [] if row["name"] == "core"), None)
+    if core:
+        clv = (tr(f" and {pct(core['share_predicted_clv'])} of predicted value", f"、预测价值的 {pct(core['share_predicted_clv'])}")
+               if core.get("share_predicted_clv") is not None else "")
+        found.append(tr(f"The {num(core['customers'])} core customers ({pct(core['share_customers'])}) hold "
+                        f"{pct(core['share_value'])} of historical value{clv}.",
+                        f"{num(core['customers'])} 位核心客户（{pct(core['share_customers'])}）占历史价值的 "
+                        f"{pct(core['share_value'])}{clv}。"))
+    churn = get(results, "retention.churn_model")
+    if churn and len(found) < 5:
+        found.append(tr(f"A churn model ranks customers by risk with an AUC of {num(churn['auc'], 3)}.",
+                        f"流失模型按风险对客户排序的 AUC 为 {num(churn['auc'], 3)}。"))
+    return found[:5]
 
 
 def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
