@@ -93,6 +93,10 @@ def limitations(r: dict) -> list[dict]:
                 weak.append(f"{MODEL_NAMES.get(model, 'Gamma-Gamma')} {name}")
     if weak:
         out.append(_claim("weakly_identified", parameters=weak))
+    boundary = [f"{MODEL_NAMES[m]} {name}" for m in ("bgnbd", "paretonbd", "mbgnbd") if clv.get(m)
+                for name in clv[m].get("at_boundary", [])]
+    if boundary:
+        out.append(_claim("boundary_estimates", parameters=boundary))
     unconverged = [MODEL_NAMES.get(m, m) for m in ("bgnbd", "paretonbd", "mbgnbd") if clv.get(m) and not clv[m]["converged"]]
     if unconverged:
         out.append(_claim("not_converged", models=unconverged))

@@ -92,8 +92,13 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
                 fitted = super().fit(start_params=polished.params, method="bfgs", maxiter=maxiter, disp=disp)
             # BFGS stops on a small gradient; these likelihoods are flat near the optimum, so a few
             # Newton steps (numerical Hessian) pin the estimate down to the published rounding.
-            newton = super().fit(start_params=fitted.params, method="newton", maxiter=50, disp=disp)
-            if np.isfinite(newton.llf) and newton.llf >= fitted.llf - 1e-9:
+            newton = None
+            if fitted.mle_retvals.get("converged", False):
+                try:
+                    newton = super().fit(start_params=fitted.params, method="newton", maxiter=10, disp=disp)
+                except np.linalg.LinAlgError:  # a flat direction: the Hessian is singular, keep BFGS's answer
+                    newton = None
+            if newton is not None and np.isfinite(newton.llf) and newton.llf >= fitted.llf - 1e-9:
                 fitted = newton
         results = (self.natural_results or BTYDResults)(self, fitted)
         if not results.converged:
@@ -113,7 +118,10 @@ class BTYDResults:
         names = list(model.param_names)
         self.log_params = pd.Series(np.asarray(fitted.params), index=names)
         self.params = pd.Series(np.exp(self.log_params.to_numpy()), index=names)
-        cov = np.asarray(fitted.cov_params())
+        try:
+            cov = np.asarray(fitted.cov_params())
+        except (ValueError, np.linalg.LinAlgError):  # singular Hessian: no standard errors
+            cov = np.full((len(names), len(names)), np.nan)
         self.cov_log_params = pd.DataFrame(cov, index=names, columns=names)
         finite = np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0)
         self.bse = pd.Series(
@@ -125,6 +133,9 @@ class BTYDResults:
         k = len(names)
         self.aic = -2 * self.llf + 2 * k
         self.bic = -2 * self.llf + k * np.log(self.nobs)
+        # a log-parameter beyond ±9 (a natural value below 1e-4 or above 8,000) sits at the edge of the
+        # parameter space: e.g. a → 0 in BG/NBD when the data show no dropout at all
+        self.at_boundary = [name for name, value in self.log_params.items() if abs(value) > 9]
         gradient = np.asarray(model.score(fitted.params))
         self.converged = bool(fitted.mle_retvals.get("converged", False)) and finite and bool(
             np.max(np.abs(gradient)) < 1e-2 * max(1.0, abs(self.llf)) ** 0.5
@@ -167,5 +178,5 @@ class BTYDResults:
             "se": {k: (None if not np.isfinite(v) else float(v)) for k, v in self.bse.items()},
             "ci": {k: [float(ci.loc[k, "lower"]), float(ci.loc[k, "upper"])] for k in self.params.index},
             "loglik": self.llf, "aic": self.aic, "bic": self.bic, "n": self.nobs,
-            "converged": self.converged,
+            "converged": self.converged, "at_boundary": self.at_boundary,
         }

@@ -116,12 +116,16 @@ def run_clv(
         tracking = cumulative_tracking(cal, transactions, calibration_fits, period=period)
         comparison["holdout_mae"] = pd.Series(holdout["mae"])
         comparison["holdout_total_error"] = pd.Series(holdout["total_error"])
-        ranking = comparison.sort_values(["holdout_mae", "bic"])
+        candidates = comparison[comparison["converged"].astype(bool)]
+        ranking = (candidates if len(candidates) else comparison).sort_values(["holdout_mae", "bic"])
         recommended = str(ranking.index[0])
         reason = (f"lowest mean absolute error per customer in the holdout "
                   f"({holdout['mae'][recommended]:.3f} purchases)")
+        if not len(candidates):
+            reason += "; no model converged, so treat every forecast with caution"
     else:
-        recommended = str(comparison.sort_values("bic").index[0])
+        candidates = comparison[comparison["converged"].astype(bool)]
+        recommended = str((candidates if len(candidates) else comparison).sort_values("bic").index[0])
         reason = "lowest BIC (no holdout period configured)"
 
     # forecast from fits on the whole window

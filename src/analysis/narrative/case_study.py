@@ -89,6 +89,12 @@ def _text(claim: dict) -> str:  # noqa: C901 - one branch per claim keeps each w
         return tr("Some model parameters are weakly identified (standard error above 40% of the estimate): "
                   + ", ".join(v["parameters"]) + ". Predictions are more robust than these single parameters.",
                   "部分模型参数识别较弱（标准误超过估计值的 40%）：" + "、".join(v["parameters"]) + "。预测结果比单个参数更稳健。")
+    if i == "boundary_estimates":
+        return tr("Some estimates sit at the edge of the parameter space (" + ", ".join(v["parameters"]) + "): in the "
+                  "calibration window the data show almost no customers dropping out, so the dropout process is not "
+                  "identified and the models behave as if nobody leaves; P(alive) and long-horizon values are optimistic.",
+                  "部分估计值位于参数空间的边界（" + "、".join(v["parameters"]) + "）：校准期内几乎观察不到客户流失，"
+                  "因此流失过程无法识别，模型表现得好像没有人离开；存活概率和长期价值因此偏乐观。")
     if i == "not_converged":
         return tr("These models did not converge and their numbers should not be used: " + ", ".join(v["models"]) + ".",
                   "以下模型未收敛，其结果不应使用：" + "、".join(v["models"]) + "。")

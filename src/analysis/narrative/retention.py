@@ -9,6 +9,9 @@ from .common import figure_md, get, interval, money, num, pct, period_name, pval
 def _hr_sentence(cox: dict) -> list[str]:
     rows = sorted(cox["hazard_ratios"], key=lambda r: r["p_value"])[:3]
     items = [f"{r['term']}: HR {num(r['hazard_ratio'], 2)} [{num(r['lower'], 2)}, {num(r['upper'], 2)}]" for r in rows]
+    if cox.get("dropped_covariates"):
+        dropped = ", ".join(cox["dropped_covariates"])
+        items.append(tr(f"dropped for a singular fit: {dropped}", f"因拟合奇异而剔除：{dropped}"))
     violated = [r["term"] for r in cox["ph_check"] if r["p_value"] < 0.01]
     out = [tr(f"The strongest effects in the Cox model ({num(cox['n'])} customers, {num(cox['events'])} churns): "
               + "; ".join(items) + ".",

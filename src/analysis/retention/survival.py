@@ -43,7 +43,7 @@ def _log_log_band(surv, se, alpha):
 
 
 def _median(fit: SurvfuncRight, alpha: float) -> dict[str, Any]:
-    if fit.surv_prob.min() > 0.5:
+    if fit.surv_prob.size == 0 or fit.surv_prob.min() > 0.5:
         return {"median": None, "ci": [None, None]}
     median = float(fit.quantile(0.5))
     ci = [None, None]
@@ -68,9 +68,17 @@ def kaplan_meier_by_group(duration, event, groups, alpha: float = 0.05, min_size
     frame = frame[frame["g"].isin(counts.index[counts >= min_size])]
     curves = {str(g): kaplan_meier(part["d"], part["e"], alpha) for g, part in frame.groupby("g", sort=True)}
     logrank = None
-    if len(curves) > 1:
-        statistic, p_value = survdiff(frame["d"].to_numpy(), frame["e"].to_numpy(), frame["g"].astype(str).to_numpy())
-        logrank = {"statistic": float(statistic), "df": len(curves) - 1, "p_value": float(p_value)}
+    # groups without any event have no information for the test (and make it singular)
+    with_events = frame.groupby("g")["e"].transform("sum") > 0
+    tested = frame[with_events]
+    groups = tested["g"].nunique()
+    if groups > 1:
+        try:
+            statistic, p_value = survdiff(tested["d"].to_numpy(), tested["e"].to_numpy(), tested["g"].astype(str).to_numpy())
+            logrank = {"statistic": float(statistic), "df": groups - 1, "p_value": float(p_value),
+                       "groups_without_events": int(frame["g"].nunique() - groups)}
+        except np.linalg.LinAlgError:
+            logrank = None
     return {"curves": curves, "logrank": logrank}
 
 
@@ -82,10 +90,28 @@ def cox_model(data: pd.DataFrame, duration: str, event: str, covariates: list[st
     times (Grambsch & Therneau 1994 in its simplest form): a small p-value says the hazard ratio
     drifts over time.
     """
-    terms = [f"C({c})" if c in categorical else c for c in covariates]
-    formula = f"{duration} ~ " + " + ".join(terms)
-    model = PHReg.from_formula(formula, data=data, status=data[event].to_numpy(), ties="efron")
-    fit = model.fit()
+    data = data.copy()
+    for column in categorical:
+        # levels with fewer than 5 events carry no information on their hazard and make the
+        # information matrix singular: they are pooled into "other"
+        events = data.groupby(column)[event].sum()
+        rare = events.index[events < 5]
+        if len(rare):
+            data[column] = data[column].astype(str).where(~data[column].astype(str).isin(rare.astype(str)), "other")
+    dropped: list[str] = []
+    while True:
+        terms = [f"C({c})" if c in categorical else c for c in covariates]
+        formula = f"{duration} ~ " + " + ".join(terms)
+        model = PHReg.from_formula(formula, data=data, status=data[event].to_numpy(), ties="efron")
+        try:
+            fit = model.fit()
+            break
+        except np.linalg.LinAlgError:
+            # a singular information matrix: drop the last covariate and say so
+            if len(covariates) == 1:
+                raise
+            dropped.append(covariates[-1])
+            covariates = covariates[:-1]
     names = model.exog_names
     ci = np.exp(fit.conf_int(alpha=alpha))
     table = pd.DataFrame({
@@ -101,4 +127,5 @@ def cox_model(data: pd.DataFrame, duration: str, event: str, covariates: list[st
         r, p = stats.pearsonr(residuals[observed, j], ranks)
         ph.append({"term": name, "correlation": float(r), "p_value": float(p)})
     return {"table": table, "loglik": float(fit.llf), "n": int(model.endog.size),
-            "events": int(np.sum(model.status)), "ph_check": ph, "formula": formula, "fit": fit}
+            "events": int(np.sum(model.status)), "ph_check": ph, "formula": formula, "fit": fit,
+            "dropped_covariates": dropped}
