@@ -15,6 +15,8 @@ from .narrative.common import get
 MODEL_NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
 # a holdout total within 10% counts as a forecast that works; beyond, the bias is a lesson
 HOLDOUT_TOLERANCE = 0.10
+# a standard error above 40% of the estimate marks a weakly identified parameter
+WEAK_SE_RATIO = 0.4
 
 
 def _claim(claim_id: str, **values: Any) -> dict[str, Any]:
@@ -89,10 +91,10 @@ def limitations(r: dict) -> list[dict]:
         fit = clv.get(model) or {}
         for name, value in (fit.get("params") or {}).items():
             se = (fit.get("se") or {}).get(name)
-            if se is not None and value > 0 and se / value > 0.4:
+            if se is not None and value > 0 and se / value > WEAK_SE_RATIO:
                 weak.append(f"{MODEL_NAMES.get(model, 'Gamma-Gamma')} {name}")
     if weak:
-        out.append(_claim("weakly_identified", parameters=weak))
+        out.append(_claim("weakly_identified", parameters=weak, threshold=WEAK_SE_RATIO))
     boundary = [f"{MODEL_NAMES[m]} {name}" for m in ("bgnbd", "paretonbd", "mbgnbd") if clv.get(m)
                 for name in clv[m].get("at_boundary", [])]
     if boundary:

@@ -86,9 +86,10 @@ def _text(claim: dict) -> str:  # noqa: C901 - one branch per claim keeps each w
                   f"客户价值呈厚尾分布（生存指数 {num(v['exponent'], 2)}，小于 2）：均值与正态理论区间不稳健，"
                   "因此报告采用考虑厚尾的区间。")
     if i == "weakly_identified":
-        return tr("Some model parameters are weakly identified (standard error above 40% of the estimate): "
-                  + ", ".join(v["parameters"]) + ". Predictions are more robust than these single parameters.",
-                  "部分模型参数识别较弱（标准误超过估计值的 40%）：" + "、".join(v["parameters"]) + "。预测结果比单个参数更稳健。")
+        return tr(f"Some model parameters are weakly identified (standard error above {pct(v['threshold'], 0)} of the "
+                  "estimate): " + ", ".join(v["parameters"]) + ". Predictions are more robust than these single parameters.",
+                  f"部分模型参数识别较弱（标准误超过估计值的 {pct(v['threshold'], 0)}）：" + "、".join(v["parameters"])
+                  + "。预测结果比单个参数更稳健。")
     if i == "boundary_estimates":
         return tr("Some estimates sit at the edge of the parameter space (" + ", ".join(v["parameters"]) + "): in the "
                   "calibration window the data show almost no customers dropping out, so the dropout process is not "
