@@ -17,7 +17,7 @@ SECTIONS = (
 )
 
 
-def _text(claim: dict) -> str:  # noqa: C901 - one branch per claim keeps each wording next to its id
+def _text(claim: dict) -> str:
     v, i = claim["values"], claim["id"]
     if i == "clv_forecast_holds":
         return tr(f"The {v['model']} model forecasts the holdout well: {num(v['predicted'])} repeat purchases expected "

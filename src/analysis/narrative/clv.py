@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import figure_md, get, money, num, pct, period_name, table_md
+from .common import attachments, get, money, num, pct, period_name
 
 NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
 # the papers' order (results.json sorts keys)
@@ -84,9 +84,5 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"{money(summary['median_clv'])}：前 20% 的客户占预测价值的 {pct(summary['top20_share_of_clv'])}，"
             f"客户仍然活跃的平均概率为 {pct(summary['mean_p_alive'])}。",
         )]
-    lines.append("")
-    for record in tables:
-        lines += [table_md(record), ""]
-    for record in figures:
-        lines += [figure_md(record), ""]
+    lines += attachments(figures, tables)
     return "\n".join(lines)

@@ -6,6 +6,7 @@ recompute the text from the JSON and compare.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ def interval(bounds: list[float] | None, formatter=pct) -> str:
 
 def cell_text(value: Any) -> str:
     """A table cell: thousands separators for large numbers, three decimals for small ones."""
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
@@ -86,6 +87,16 @@ def table_md(record: dict[str, Any], *, max_rows: int = 30) -> str:
     text = shown.to_markdown(index=bool(record.get("index")), disable_numparse=True)
     label = "tbl-" + record["name"].replace("_", "-")
     return f"{text}\n\n: {record['caption']} {{#{label}}}\n"
+
+
+def attachments(figures: list[dict[str, Any]], tables: list[dict[str, Any]]) -> list[str]:
+    """A chapter's tables, then its figures, as markdown blocks."""
+    blocks = [""]
+    for record in tables:
+        blocks += [table_md(record), ""]
+    for record in figures:
+        blocks += [figure_md(record), ""]
+    return blocks
 
 
 def missing(chapter: str, what: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import figure_md, get, money, num, pct, table_md
+from .common import attachments, get, money, num, pct
 
 
 def rule_text(reason: str) -> str:
@@ -87,9 +87,5 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
         for reason, count in cleaning.get("changed", {}).items():
             lines.append(tr(f"- {rule_text(reason)}: {num(count)} rows (kept)",
                             f"- {rule_text(reason)}：{num(count)} 行（保留）"))
-    lines.append("")
-    for record in tables:
-        lines += [table_md(record), ""]
-    for record in figures:
-        lines += [figure_md(record), ""]
+    lines += attachments(figures, tables)
     return "\n".join(lines)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import figure_md, get, interval, money, num, pct, pvalue, table_md
+from .common import attachments, get, interval, money, num, pct, pvalue
 
 MEASURES = {"revenue": ("revenue", "收入"), "purchases": ("purchases", "购买次数"), "profit": ("profit", "利润")}
 
@@ -108,9 +108,5 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"Across {num(len(segments))} segments, the share falls significantly short of 80% in "
             f"{num(len(rejected))} after Holm's adjustment.",
             f"在 {num(len(segments))} 个细分中，经 Holm 校正后有 {num(len(rejected))} 个显著低于 80%。")]
-    lines.append("")
-    for record in tables:
-        lines += [table_md(record), ""]
-    for record in figures:
-        lines += [figure_md(record), ""]
+    lines += attachments(figures, tables)
     return "\n".join(lines)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import figure_md, get, interval, money, num, pct, period_name, pvalue, table_md
+from .common import attachments, get, interval, money, num, pct, period_name, pvalue
 
 
 def _hr_sentence(cox: dict) -> list[str]:
@@ -118,9 +118,5 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"留存率每提高一个百分点，每位客户增加 {money(econ['gain_per_customer'])}（{pct(econ['gain_share'])}）。"
             + (f"与 {money(econ['acquisition_cost'], 0)} 的获客成本相比，保留客户是更便宜的选择：一位新客户的净值为 "
                f"{money(econ['clv_net_of_acquisition'])}。" if econ.get("acquisition_cost") else ""))]
-    lines.append("")
-    for record in tables:
-        lines += [table_md(record), ""]
-    for record in figures:
-        lines += [figure_md(record), ""]
+    lines += attachments(figures, tables)
     return "\n".join(lines)

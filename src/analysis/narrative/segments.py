@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..i18n import tr
 from ..plots.segments import cell_label, class_label
-from .common import figure_md, get, money, num, pct, table_md
+from .common import attachments, get, money, num, pct
 
 
 def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
@@ -73,9 +73,5 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
                 "a campaign pays back only if the uplifts are larger than assumed.",
                 f"即便如此，在这些假设下每投入一美元只带来 {money(plan['return_per_dollar'])} 的客户价值：只有当提升幅度高于假设时，"
                 "营销活动才能收回成本。"))
-    lines.append("")
-    for record in tables:
-        lines += [table_md(record), ""]
-    for record in figures:
-        lines += [figure_md(record), ""]
+    lines += attachments(figures, tables)
     return "\n".join(lines)

@@ -8,7 +8,8 @@ against every number in results.json formatted the ways the narrative formats nu
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 NUMBER = re.compile(r"(?<![\w.])[−-]?\$?\d(?:[\d,]*\d)?(?:\.\d+)?%?")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -19,22 +20,25 @@ CONSTANTS = {"80/20", "80/20/30", "95%", "150", "300%", "150–300%", "2", "1", 
              "2007", "1983", "1998", "2010", "10%", "0.01", "0", "7", "8", "12"}
 
 
-def numbers_in_results(results: Any) -> Iterable[float]:
-    if isinstance(results, bool):
-        return
-    if isinstance(results, (int, float)):
-        yield float(results)
-    elif isinstance(results, dict):
+def leaves(results: Any) -> Iterable[Any]:
+    """Every scalar in a nested results structure."""
+    if isinstance(results, dict):
         for value in results.values():
-            yield from numbers_in_results(value)
+            yield from leaves(value)
     elif isinstance(results, list):
         for value in results:
-            yield from numbers_in_results(value)
+            yield from leaves(value)
+    else:
+        yield results
+
+
+def numbers_in_results(results: Any) -> Iterable[float]:
+    return (float(v) for v in leaves(results) if isinstance(v, (int, float)) and not isinstance(v, bool))
 
 
 def formatted_forms(value: float) -> set[str]:
     forms = set()
-    for digits in range(0, 5):
+    for digits in range(5):
         for scaled, suffix in ((value, ""), (100 * value, "%"), (100 * value, ""), (abs(100 * value), "%"),
                                (1 - value, "%"), (100 * (1 - value), "")):
             text = f"{scaled:,.{digits}f}{suffix}"
@@ -47,25 +51,14 @@ def formatted_forms(value: float) -> set[str]:
 
 def prose(markdown: str) -> str:
     """The text a reader reads: without YAML header, code spans, tables, images and link targets."""
-    text = re.sub(r"\A---\n.*?\n---\n", "", markdown, flags=re.S)
+    text = re.sub(r"\A---\n.*?\n---\n", "", markdown, flags=re.DOTALL)
     text = re.sub(r"`[^`]*`", " ", text)
     text = "\n".join(line for line in text.splitlines()
                      if not line.lstrip().startswith("|") and not line.startswith(": "))
     text = re.sub(r"\]\([^)]*\)(\{[^}]*\})?", "]", text)
     text = re.sub(r"\{[#.][^}]*\}", " ", text)
     text = DATE.sub(" ", text)
-    return re.sub(r"^\s*\d+\.\s", " ", text, flags=re.M)  # list numbering
-
-
-def strings_in_results(results: Any) -> Iterable[str]:
-    if isinstance(results, str):
-        yield results
-    elif isinstance(results, dict):
-        for value in results.values():
-            yield from strings_in_results(value)
-    elif isinstance(results, list):
-        for value in results:
-            yield from strings_in_results(value)
+    return re.sub(r"^\s*\d+\.\s", " ", text, flags=re.MULTILINE)  # list numbering
 
 
 def untraceable_numbers(markdown: str, results: dict) -> list[str]:
@@ -73,7 +66,7 @@ def untraceable_numbers(markdown: str, results: dict) -> list[str]:
     allowed = set(CONSTANTS)
     for value in numbers_in_results(results):
         allowed |= formatted_forms(value)
-    for text in strings_in_results(results):  # numbers quoted inside text values (sources, labels)
+    for text in (v for v in leaves(results) if isinstance(v, str)):  # numbers quoted in text values
         allowed |= set(NUMBER.findall(text))
     text = prose(markdown)
     for constant in ("80/20/30", "80/20", "150–300%"):
