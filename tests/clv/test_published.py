@@ -78,3 +78,14 @@ def test_weights_give_the_same_fit(calibration):
         assert other.bse.to_numpy() == pytest.approx(compressed.bse.to_numpy(), rel=1e-3)
         assert other.llf == pytest.approx(compressed.llf, abs=1e-6)
         assert other.nobs == 2357 and other.bic == pytest.approx(compressed.bic, abs=1e-5)
+
+
+def test_analytic_scores_match_numerical_gradients(calibration):
+    from statsmodels.tools.numdiff import approx_fprime
+
+    x, t_x, T, m = calibration
+    for model, at in ((BetaGeo(x, t_x, T), [0.3, 4.0, 0.8, 2.5]),
+                      (GammaGamma(x[x > 0], m[x > 0]), [6.0, 3.5, 15.0])):
+        point = np.log(at)
+        numerical = approx_fprime(point, model.loglike, centered=True)
+        assert model.score(point) == pytest.approx(numerical, rel=1e-5, abs=1e-4)

@@ -14,7 +14,7 @@ form of the likelihood).
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 from .base import BTYDResults, LogScaleLikelihoodModel
 
@@ -56,6 +56,31 @@ class BetaGeo(LogScaleLikelihoodModel):
     def start_params_natural(self):
         return np.array([0.5, max(float(np.average(self.data_columns["T"], weights=self.freq_weights)), 1.0) / 5,
                          1.0, 2.0])
+
+    def _score(self, params):
+        c = self.data_columns
+        return bgnbd_score(params, c["frequency"], c["recency"], c["T"])
+
+
+def bgnbd_score(params, x, t_x, T) -> np.ndarray:
+    """Per-customer gradient of :func:`bgnbd_loglik` in (r, alpha, a, b): the common term plus
+    the two branches weighted by their shares of the likelihood (d/dp ln B(p, q) = ψ(p) − ψ(p + q))."""
+    r, alpha, a, b = params
+    alive = betaln(a, b + x) - (r + x) * np.log(alpha + T)
+    repeat = x > 0
+    dropped = np.full_like(alive, -np.inf)
+    dropped[repeat] = betaln(a + 1, b + x[repeat] - 1) - (r + x[repeat]) * np.log(alpha + t_x[repeat])
+    w_alive = np.exp(alive - np.logaddexp(alive, dropped))
+    w_dropped = 1 - w_alive
+    psi_abx = digamma(a + b + x)
+    b_minus = np.where(repeat, b + x - 1, 1.0)  # unused where x = 0 (weight 0)
+    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w_alive * np.log(alpha + T) - w_dropped * np.log(alpha + t_x)
+    d_alpha = r / alpha - (r + x) * (w_alive / (alpha + T) + w_dropped / (alpha + t_x))
+    d_a = (-(digamma(a) - digamma(a + b)) + w_alive * (digamma(a) - psi_abx)
+           + w_dropped * (digamma(a + 1) - psi_abx))
+    d_b = (-(digamma(b) - digamma(a + b)) + w_alive * (digamma(b + x) - psi_abx)
+           + w_dropped * (digamma(b_minus) - psi_abx))
+    return np.column_stack([d_r, d_alpha, d_a, d_b])
 
 
 class BetaGeoResults(BTYDResults):

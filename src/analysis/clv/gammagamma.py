@@ -13,7 +13,7 @@ Fader & Hardie (2013). The Gamma-Gamma model of monetary value (note 025).
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln
+from scipy.special import digamma, gammaln
 
 from .base import BTYDResults, LogScaleLikelihoodModel
 
@@ -43,6 +43,16 @@ class GammaGamma(LogScaleLikelihoodModel):
     def start_params_natural(self):
         mean = float(np.average(self.data_columns["monetary_value"], weights=self.freq_weights))
         return np.array([2.0, 3.0, mean])
+
+    def _score(self, params):
+        p, q, gamma = params
+        x, m = self.data_columns["frequency"], self.data_columns["monetary_value"]
+        common = digamma(p * x + q)
+        return np.column_stack([
+            x * (common - digamma(p * x) + np.log(m) + np.log(x) - np.log(gamma + m * x)),
+            common - digamma(q) + np.log(gamma) - np.log(gamma + m * x),
+            q / gamma - (p * x + q) / (gamma + m * x),
+        ])
 
 
 class GammaGammaResults(BTYDResults):
