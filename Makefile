@@ -26,7 +26,7 @@ help:
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,spark]"
 	$(PY) -m ipykernel install --sys-prefix --name analysis-kit --display-name "Python (analysis kit)" >/dev/null
 	@touch $(STAMP)
 
@@ -45,7 +45,7 @@ test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m pip install --quiet -e ".[dev,spark,bench]"
 	$(PY) benchmarks/run.py
 
 lab: $(STAMP)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError
 from .periods import Period
+from .portable_summary import EngineSettings
 from .project import PROJECT_ROOT
 
 
@@ -134,6 +135,7 @@ class StudyConfig(Strict):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)  # type: ignore[valid-type]
     segments: SegmentSettings = Field(default_factory=SegmentSettings)  # type: ignore[valid-type]
     report: ReportSettings = Field(default_factory=ReportSettings)
+    engine: EngineSettings = Field(default_factory=EngineSettings)
     notebook_parameters: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="extra papermill parameters per notebook stem; each must be declared by it",

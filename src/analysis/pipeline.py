@@ -87,6 +87,13 @@ def check_not_empty(cleaning: CleaningResult, config: StudyConfig) -> None:
 
 def summarize(cleaning: CleaningResult, config: StudyConfig):
     analysis = config.analysis
+    if config.engine.name != "duckdb":
+        from .portable_summary import summarize_with_engine
+
+        return summarize_with_engine(
+            cleaning.transactions, config.engine, period=analysis.period,
+            observation_end=analysis.observation_end, calibration_end=analysis.calibration_end,
+        )
     return customer_summary(
         con=cleaning.con,
         table=cleaning.table,
