@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import attachments, get, interval, money, num, pct, period_name, pvalue
+from .common import attachments, get, interval, money, num, pct, period_name, pvalue, term_label
 
 
 def _hr_sentence(cox: dict) -> list[str]:
     rows = sorted(cox["hazard_ratios"], key=lambda r: r["p_value"])[:3]
-    items = [f"{r['term']}: HR {num(r['hazard_ratio'], 2)} [{num(r['lower'], 2)}, {num(r['upper'], 2)}]" for r in rows]
+    items = [f"{term_label(r['term'])}: HR {num(r['hazard_ratio'], 2)} [{num(r['lower'], 2)}, {num(r['upper'], 2)}]"
+             for r in rows]
     if cox.get("dropped_covariates"):
         dropped = ", ".join(cox["dropped_covariates"])
         items.append(tr(f"dropped for a singular fit: {dropped}", f"因拟合奇异而剔除：{dropped}"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import get, interval, money, num, pct, period_name
+from .common import get, interval, money, num, pct, period_name, term_label
 
 
 def _pareto(results: dict) -> str | None:
@@ -64,6 +64,24 @@ def findings(results: dict) -> list[str]:
                         f"{pct(core['share_value'])} of historical value{clv}.",
                         f"{num(core['customers'])} 位核心客户（{pct(core['share_customers'])}）占历史价值的 "
                         f"{pct(core['share_value'])}{clv}。"))
+    groups = get(results, "retention.km_by_group") or {}
+    medians = {g: m for g, m in (groups.get("medians") or {}).items() if m is not None}
+    if medians:
+        group, median = min(medians.items(), key=lambda item: item[1])
+        found.append(tr(f"{groups['group']} = {group} customers churn fastest: half are gone within {num(median, 1)} {unit}s.",
+                        f"{groups['group']} = {group} 的客户流失最快：一半在 {num(median, 1)} 个{unit}内流失。"))
+    hazards = get(results, "retention.cox.hazard_ratios") or []
+    if hazards and get(results, "retention.setting") == "contractual":
+        strongest = max(hazards, key=lambda row: abs(__import__("math").log(row["hazard_ratio"])))
+        found.append(tr(f"The strongest effect on churn is {term_label(strongest['term'])}: hazard ratio "
+                        f"{num(strongest['hazard_ratio'], 2)} (95% CI {num(strongest['lower'], 2)}–{num(strongest['upper'], 2)}).",
+                        f"对流失影响最大的是 {term_label(strongest['term'])}：风险比 {num(strongest['hazard_ratio'], 2)}"
+                        f"（95% 置信区间 {num(strongest['lower'], 2)}–{num(strongest['upper'], 2)}）。"))
+    econ = get(results, "retention.economics") or {}
+    if econ.get("gain_per_customer") and get(results, "retention.setting") == "contractual":
+        found.append(tr(f"One more point of yearly retention adds {money(econ['gain_per_customer'])} to a customer's value of "
+                        f"{money(econ['clv'])}.",
+                        f"年留存率每提高一个百分点，客户价值（{money(econ['clv'])}）增加 {money(econ['gain_per_customer'])}。"))
     churn = get(results, "retention.churn_model")
     if churn and len(found) < 5:
         found.append(tr(f"A churn model ranks customers by risk with an AUC of {num(churn['auc'], 3)}.",
