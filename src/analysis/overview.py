@@ -63,3 +63,14 @@ def cleaning_table(counts: dict[str, Any]) -> pd.DataFrame:
     rows += [(tr("kept rows", "保留行"), "", counts["kept_rows"]),
              (tr("quarantined rows", "隔离行"), "", counts["quarantined_rows"])]
     return pd.DataFrame(rows, columns=[tr("stage", "阶段"), tr("rule", "规则"), tr("rows", "行数")])
+
+
+def describe_contracts(contracts: pd.DataFrame, covariates: list[str]) -> dict[str, Any]:
+    """Counts of a contractual table: customers, churners, tenure, blanks per covariate."""
+    tenure = contracts["tenure"].to_numpy(dtype=float)
+    return {
+        "kind": "contractual", "customers": int(len(contracts)), "churned": int(contracts["churned"].sum()),
+        "share_churned": float(contracts["churned"].mean()), "tenure": _quantiles(tenure),
+        "zero_tenure": int((tenure == 0).sum()),
+        "blank_covariates": {c: int(contracts[c].isna().sum()) for c in covariates if contracts[c].isna().any()},
+    }

@@ -23,6 +23,7 @@ from .errors import ConfigError
 from .execution import check_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
 from .manifest import build_manifest, sha256_file
+from .overview import describe_contracts
 from .privacy import pseudonym_sql, pseudonymise
 from .project import NOTEBOOKS_DIR, REPORTS_DIR
 from .results import read_json, write_json
@@ -183,6 +184,7 @@ def run_study(
             run.save_data(contracts.drop(columns="_row"), "contracts")
             run.save_section("cleaning", {"input_rows": len(contracts), "kept_rows": len(contracts),
                                           "quarantined_rows": 0, "dropped": {}, "changed": {}})
+            run.save_section("data", describe_contracts(contracts, config.data.covariates))
         run.save_section("study", study)
 
         for notebook in notebooks:

@@ -20,7 +20,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     clv = get(results, "clv")
     lines = [tr("# Customer lifetime value", "# 客户终身价值"), ""]
     if not clv:
-        return "\n".join(lines + [tr("*The CLV analysis did not run for this study.*", "*本研究未运行客户终身价值分析。*")]) + "\n"
+        return ""  # the analysis does not apply to this study (or did not run)
     period = get(results, "study.period", "week")
     unit = period_name(period)
     lines.append(tr(

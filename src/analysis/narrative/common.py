@@ -109,10 +109,3 @@ def period_name(period: str) -> str:
 
     return {"day": tr("day", "天"), "week": tr("week", "周"), "month": tr("month", "月")}.get(period, period)
 
-
-def term_label(term: str) -> str:
-    """A model term as a reader says it: ``C(Contract)[T.Two year]`` → ``Contract: Two year``."""
-    import re
-
-    match = re.fullmatch(r"C\((.+?)\)\[T\.(.+)\]", term)
-    return f"{match.group(1)}: {match.group(2)}" if match else term

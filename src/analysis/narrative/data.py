@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import attachments, get, money, num, pct
+from .common import attachments, get, money, num, pct, period_name
 
 
 def rule_text(reason: str) -> str:
@@ -42,6 +42,23 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
         f"The study uses {source} (file `{study.get('input_file', '?')}`, sha256 `{digest}…`).",
         f"本研究使用 {source}（文件 `{study.get('input_file', '?')}`，sha256 `{digest}…`）。",
     ))
+    if data.get("kind") == "contractual":
+        tenure = data["tenure"]
+        blanks = data.get("blank_covariates") or {}
+        lines += [tr(
+            f"Each of its {num(data['customers'])} rows is a customer with a tenure (median {num(tenure['median'])}, "
+            f"longest {num(tenure['max'])} {period}s) and whether they have left: {num(data['churned'])} have "
+            f"({pct(data['share_churned'])}); the others are still customers, so their tenure is right-censored. "
+            f"{num(data['zero_tenure'])} customers have a tenure of zero and enter only the survival curves.",
+            f"数据的 {num(data['customers'])} 行中，每行是一位客户，包含在网时长（中位数 {num(tenure['median'])}，"
+            f"最长 {num(tenure['max'])} 个{period_name(period)}）以及是否已离开：{num(data['churned'])} 位已离开"
+            f"（{pct(data['share_churned'])}）；其余仍是客户，其在网时长为右删失。{num(data['zero_tenure'])} 位客户的在网时长为零，"
+            "只进入生存曲线。"), ""]
+        for column, count in blanks.items():
+            lines.append(tr(f"- `{column}` is blank for {num(count)} customers (left out of the models that use it).",
+                            f"- `{column}` 有 {num(count)} 位客户为空（在使用该变量的模型中剔除）。"))
+        lines += attachments(figures, tables)
+        return "\n".join(lines)
     if data:
         lines.append(tr(
             f"After cleaning it holds {num(data.get('transactions'))} purchase days of "

@@ -37,7 +37,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     p = get(results, "pareto")
     lines = [tr("# Does the 80/20 rule hold?", "# 二八定律成立吗？"), ""]
     if not p:
-        return "\n".join(lines + [tr("*The 80/20 analysis did not run for this study.*", "*本研究未运行二八定律分析。*")]) + "\n"
+        return ""  # the analysis does not apply to this study (or did not run)
     en, zh = MEASURES.get(p["value_measure"], (p["value_measure"], p["value_measure"]))
     lines.append(tr(
         f"Value measure: {en} per customer over the whole window, {num(p['n_customers'])} customers.",

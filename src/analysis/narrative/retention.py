@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import attachments, get, interval, money, num, pct, period_name, pvalue, term_label
+from .common import attachments, get, interval, money, num, pct, period_name, pvalue
 
 
 def _hr_sentence(cox: dict) -> list[str]:
     rows = sorted(cox["hazard_ratios"], key=lambda r: r["p_value"])[:3]
-    items = [f"{term_label(r['term'])}: HR {num(r['hazard_ratio'], 2)} [{num(r['lower'], 2)}, {num(r['upper'], 2)}]"
+    items = [f"{r['term']}: HR {num(r['hazard_ratio'], 2)} [{num(r['lower'], 2)}, {num(r['upper'], 2)}]"
              for r in rows]
     if cox.get("dropped_covariates"):
         dropped = ", ".join(cox["dropped_covariates"])
@@ -30,7 +30,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     r = get(results, "retention")
     lines = [tr("# Retention and churn", "# 客户保留与流失"), ""]
     if not r:
-        return "\n".join(lines + [tr("*The retention analysis did not run for this study.*", "*本研究未运行客户保留分析。*")]) + "\n"
+        return ""  # the analysis does not apply to this study (or did not run)
     unit = period_name(r["km"].get("period", "week"))
     km = r["km"]
     if r["setting"] == "non-contractual":
@@ -95,6 +95,8 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"对在网时长拟合的移位贝塔几何（sBG）模型（Fader 和 Hardie，2007）得到 alpha = {num(fit['params']['alpha'], 3)}，"
             f"beta = {num(fit['params']['beta'], 3)}：客户之间的流失概率差异很大，因此留存率随在网时长上升。"
             f"按年贴现率 10%，新客户的贴现预期寿命为 {num(fit['derl_10pct'], 1)} 个{unit}。")]
+    if cohorts:
+        lines.append("")
     for name, fit in cohorts.items():
         lines.append(tr(
             f"- Fader & Hardie's {name.replace('_', ' ')} cohort: alpha = {num(fit['params']['alpha'], 3)}, beta = "

@@ -11,7 +11,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     s = get(results, "segments")
     lines = [tr("# Segments and priorities", "# 客户细分与优先级"), ""]
     if not s:
-        return "\n".join(lines + [tr("*The segmentation did not run for this study.*", "*本研究未运行客户细分。*")]) + "\n"
+        return ""  # the analysis does not apply to this study (or did not run)
     rules = s["rules"]
     lines.append(tr(
         f"Every customer is placed in one class by rules applied in order (as of {s['as_of']}): lost (no purchase for "

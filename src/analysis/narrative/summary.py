@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import get, interval, money, num, pct, period_name, term_label
+from .common import get, interval, money, num, pct, period_name
 
 
 def _pareto(results: dict) -> str | None:
@@ -73,9 +73,9 @@ def findings(results: dict) -> list[str]:
     hazards = get(results, "retention.cox.hazard_ratios") or []
     if hazards and get(results, "retention.setting") == "contractual":
         strongest = max(hazards, key=lambda row: abs(__import__("math").log(row["hazard_ratio"])))
-        found.append(tr(f"The strongest effect on churn is {term_label(strongest['term'])}: hazard ratio "
+        found.append(tr(f"The strongest effect on churn is {strongest['term']}: hazard ratio "
                         f"{num(strongest['hazard_ratio'], 2)} (95% CI {num(strongest['lower'], 2)}–{num(strongest['upper'], 2)}).",
-                        f"对流失影响最大的是 {term_label(strongest['term'])}：风险比 {num(strongest['hazard_ratio'], 2)}"
+                        f"对流失影响最大的是 {strongest['term']}：风险比 {num(strongest['hazard_ratio'], 2)}"
                         f"（95% 置信区间 {num(strongest['lower'], 2)}–{num(strongest['upper'], 2)}）。"))
     econ = get(results, "retention.economics") or {}
     if econ.get("gain_per_customer") and get(results, "retention.setting") == "contractual":

@@ -6,6 +6,7 @@ time so far with ``event = 0``; no one is dropped for being censored.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -82,6 +83,12 @@ def kaplan_meier_by_group(duration, event, groups, alpha: float = 0.05, min_size
     return {"curves": curves, "logrank": logrank}
 
 
+def term_label(term: str) -> str:
+    """A model term as a reader says it: ``C(Contract)[T.Two year]`` → ``Contract: Two year``."""
+    match = re.fullmatch(r"C\((.+?)\)\[T\.(.+)\]", term)
+    return f"{match.group(1)}: {match.group(2)}" if match else term
+
+
 def cox_model(data: pd.DataFrame, duration: str, event: str, covariates: list[str],
               categorical: list[str], alpha: float = 0.05) -> dict[str, Any]:
     """Cox proportional hazards (Efron ties): hazard ratios with CIs and a PH check.
@@ -112,7 +119,7 @@ def cox_model(data: pd.DataFrame, duration: str, event: str, covariates: list[st
                 raise
             dropped.append(covariates[-1])
             covariates = covariates[:-1]
-    names = model.exog_names
+    names = [term_label(name) for name in model.exog_names]
     ci = np.exp(fit.conf_int(alpha=alpha))
     table = pd.DataFrame({
         "term": names, "hazard_ratio": np.exp(fit.params), "lower": ci[:, 0], "upper": ci[:, 1],
