@@ -134,6 +134,34 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
         return results
 
 
+class TransactionModel(LogScaleLikelihoodModel):
+    """A repeat-purchase model fitted to ``frequency, recency, T`` (BG/NBD, Pareto/NBD, MBG/NBD).
+
+    Parameters
+    ----------
+    frequency, recency, T : array_like
+        Repeat purchases, time of the last purchase and length of observation, from each
+        customer's first purchase, in one time unit.
+    weights : array_like, optional
+        Frequency weights (customers per row).
+    compress : bool
+        Fit identical rows once, with their count as weight (default).
+    """
+
+    loglik_function: ClassVar = None  # (params, frequency, recency, T) -> per-row log-likelihood
+
+    def __init__(self, frequency, recency, T, weights=None, compress=True, **kwargs):
+        super().__init__({"frequency": frequency, "recency": recency, "T": T}, weights, compress, **kwargs)
+
+    def _loglik(self, params):
+        c = self.data_columns
+        return self.loglik_function(params, c["frequency"], c["recency"], c["T"])
+
+    def start_params_natural(self):
+        mean_T = max(float(np.average(self.data_columns["T"], weights=self.freq_weights)), 1.0)
+        return np.array([0.5, mean_T / 5, 1.0, 2.0])
+
+
 class BTYDResults:
     """Natural-scale view of a log-scale fit: ``params``, ``bse``, ``conf_int()``, ``summary()``."""
 

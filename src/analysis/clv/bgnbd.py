@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
-from .base import BTYDResults, LogScaleLikelihoodModel
+from .base import BTYDResults, TransactionModel
 
 
 def bgnbd_loglik(params, x, t_x, T) -> np.ndarray:
@@ -30,32 +30,11 @@ def bgnbd_loglik(params, x, t_x, T) -> np.ndarray:
     return common + np.logaddexp(alive, dropped)
 
 
-class BetaGeo(LogScaleLikelihoodModel):
-    """BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005a).
-
-    Parameters
-    ----------
-    frequency, recency, T : array_like
-        Repeat purchases, time of the last purchase and length of observation, from each
-        customer's first purchase, in one time unit.
-    weights : array_like, optional
-        Frequency weights (customers per row).
-    compress : bool
-        Fit identical rows once, with their count as weight (default).
-    """
+class BetaGeo(TransactionModel):
+    """BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005a); see :class:`TransactionModel`."""
 
     param_names = ("r", "alpha", "a", "b")
-
-    def __init__(self, frequency, recency, T, weights=None, compress=True, **kwargs):
-        super().__init__({"frequency": frequency, "recency": recency, "T": T}, weights, compress, **kwargs)
-
-    def _loglik(self, params):
-        c = self.data_columns
-        return bgnbd_loglik(params, c["frequency"], c["recency"], c["T"])
-
-    def start_params_natural(self):
-        return np.array([0.5, max(float(np.average(self.data_columns["T"], weights=self.freq_weights)), 1.0) / 5,
-                         1.0, 2.0])
+    loglik_function = staticmethod(bgnbd_loglik)
 
     def _score(self, params):
         c = self.data_columns

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, gammaln, hyp2f1
 
-from .base import BTYDResults, LogScaleLikelihoodModel
+from .base import BTYDResults, TransactionModel
 
 
 def mbgnbd_loglik(params, x, t_x, T):
@@ -22,21 +22,11 @@ def mbgnbd_loglik(params, x, t_x, T):
     return common + np.logaddexp(alive, dropped)
 
 
-class ModifiedBetaGeo(LogScaleLikelihoodModel):
-    """MBG/NBD model (Batislam, Denizel & Filiztekin 2007); inputs as :class:`BetaGeo`."""
+class ModifiedBetaGeo(TransactionModel):
+    """MBG/NBD model (Batislam, Denizel & Filiztekin 2007); see :class:`TransactionModel`."""
 
     param_names = ("r", "alpha", "a", "b")
-
-    def __init__(self, frequency, recency, T, weights=None, compress=True, **kwargs):
-        super().__init__({"frequency": frequency, "recency": recency, "T": T}, weights, compress, **kwargs)
-
-    def _loglik(self, params):
-        c = self.data_columns
-        return mbgnbd_loglik(params, c["frequency"], c["recency"], c["T"])
-
-    def start_params_natural(self):
-        mean_T = max(float(np.average(self.data_columns["T"], weights=self.freq_weights)), 1.0)
-        return np.array([0.5, mean_T / 5, 1.0, 2.0])
+    loglik_function = staticmethod(mbgnbd_loglik)
 
 
 class ModifiedBetaGeoResults(BTYDResults):

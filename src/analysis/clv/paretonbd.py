@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln, hyp2f1
 
-from .base import BTYDResults, LogScaleLikelihoodModel
+from .base import BTYDResults, TransactionModel
 
 
 def _log_hyp2f1_c_is_a_plus_1(a, b, z):
@@ -49,17 +49,11 @@ def paretonbd_loglik(params, x, t_x, T):
     return gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + np.logaddexp(alive, dropped)
 
 
-class ParetoNBD(LogScaleLikelihoodModel):
-    """Pareto/NBD model (Schmittlein, Morrison & Colombo 1987); inputs as :class:`BetaGeo`."""
+class ParetoNBD(TransactionModel):
+    """Pareto/NBD model (Schmittlein, Morrison & Colombo 1987); see :class:`TransactionModel`."""
 
     param_names = ("r", "alpha", "s", "beta")
-
-    def __init__(self, frequency, recency, T, weights=None, compress=True, **kwargs):
-        super().__init__({"frequency": frequency, "recency": recency, "T": T}, weights, compress, **kwargs)
-
-    def _loglik(self, params):
-        c = self.data_columns
-        return paretonbd_loglik(params, c["frequency"], c["recency"], c["T"])
+    loglik_function = staticmethod(paretonbd_loglik)
 
     def start_params_natural(self):
         mean_T = max(float(np.average(self.data_columns["T"], weights=self.freq_weights)), 1.0)
