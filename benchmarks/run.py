@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{'' if ref_s is None else f'{ref_s:.3f}'} | {'' if ratio is None else f'{ratio:.1f}×'} | "
             f"{row.get('note', '')} |"
         )
-    (HERE / "results.md").write_text("\n".join(lines) + "\n")
+    target = HERE / ("results.md" if not args.only else f"results_{args.only}.md")
+    target.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 

@@ -18,6 +18,11 @@ PACKAGES = (
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """sha256 of a file; of a folder of Parquet parts, the sha256 of its parts' names and digests."""
+    path = Path(path)
+    if path.is_dir():
+        listing = "".join(f"{part.name}  {sha256_file(part)}\n" for part in sorted(path.glob("*.parquet")))
+        return hashlib.sha256(listing.encode("utf-8")).hexdigest()
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(chunk):

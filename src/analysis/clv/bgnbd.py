@@ -83,15 +83,19 @@ class BetaGeoResults(BTYDResults):
         """P(alive | x, t_x, T) (FHL 2008, note 021)."""
         return 1.0 / (1.0 + np.exp(self._log_odds_dropped(frequency, recency, T)))
 
-    def conditional_expected_purchases(self, t, frequency, recency, T):
-        """E[Y(t) | x, t_x, T]: expected purchases in the next t periods (FHL 2005a, eq. 10)."""
+    def expected_purchases_while_alive(self, t, frequency, T):
+        """E[Y(t) | x, T, alive]: FHL (2005a) eq. (10) without its P(alive) factor."""
         r, alpha, a, b = self.params
         x, T = np.asarray(frequency, float), np.asarray(T, float)
         t = np.asarray(t, dtype=float)
         z = t / (alpha + T + t)
         log_ratio = (r + x) * (np.log(alpha + T) - np.log(alpha + T + t))
         bracket = 1 - np.exp(log_ratio) * hyp2f1(r + x, b + x, a + b + x - 1, z)
-        return (a + b + x - 1) / (a - 1) * bracket * self.probability_alive(frequency, recency, T)
+        return (a + b + x - 1) / (a - 1) * bracket
+
+    def conditional_expected_purchases(self, t, frequency, recency, T):
+        """E[Y(t) | x, t_x, T]: expected purchases in the next t periods (FHL 2005a, eq. 10)."""
+        return self.expected_purchases_while_alive(t, frequency, T) * self.probability_alive(frequency, recency, T)
 
 
 BetaGeo.natural_results = BetaGeoResults

@@ -41,13 +41,16 @@ class ModifiedBetaGeoResults(BTYDResults):
         log_odds = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
         return 1.0 / (1.0 + np.exp(log_odds))
 
-    def conditional_expected_purchases(self, t, frequency, recency, T):
+    def expected_purchases_while_alive(self, t, frequency, T):
         r, alpha, a, b = self.params
         x, T = np.asarray(frequency, float), np.asarray(T, float)
         t = np.asarray(t, float)
         z = t / (alpha + T + t)
         bracket = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x + 1, a + b + x, z)
-        return (a + b + x) / (a - 1) * bracket * self.probability_alive(frequency, recency, T)
+        return (a + b + x) / (a - 1) * bracket
+
+    def conditional_expected_purchases(self, t, frequency, recency, T):
+        return self.expected_purchases_while_alive(t, frequency, T) * self.probability_alive(frequency, recency, T)
 
 
 ModifiedBetaGeo.natural_results = ModifiedBetaGeoResults

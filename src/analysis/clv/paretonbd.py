@@ -75,13 +75,15 @@ class ParetoNBDResults(BTYDResults):
         log_odds = (np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + T) + s * np.log(beta + T) + log_a0)
         return 1.0 / (1.0 + np.exp(log_odds))
 
-    def conditional_expected_purchases(self, t, frequency, recency, T):
-        """E[Y(t) | x, t_x, T] (Fader & Hardie 2005, eq. 21)."""
+    def expected_purchases_while_alive(self, t, frequency, T):
         r, alpha, s, beta = self.params
         x, T = np.asarray(frequency, float), np.asarray(T, float)
         t = np.asarray(t, float)
-        while_alive = (r + x) * (beta + T) / ((alpha + T) * (s - 1)) * (1 - ((beta + T) / (beta + T + t)) ** (s - 1))
-        return while_alive * self.probability_alive(frequency, recency, T)
+        return (r + x) * (beta + T) / ((alpha + T) * (s - 1)) * (1 - ((beta + T) / (beta + T + t)) ** (s - 1))
+
+    def conditional_expected_purchases(self, t, frequency, recency, T):
+        """E[Y(t) | x, t_x, T] (Fader & Hardie 2005, eq. 21)."""
+        return self.expected_purchases_while_alive(t, frequency, T) * self.probability_alive(frequency, recency, T)
 
 
 ParetoNBD.natural_results = ParetoNBDResults

@@ -25,13 +25,15 @@ def discounted_expected_purchases(transaction_results, frequency, recency, T, *,
                                   discount_rate: float) -> np.ndarray:
     """Σ_k (E[Y(k)] − E[Y(k−1)]) / (1 + d)^k for each customer (d per period)."""
     frequency, recency, T = (np.asarray(v, float) for v in (frequency, recency, T))
+    # E[Y(k) | data] = P(alive) × E[Y(k) | alive]: P(alive) does not depend on k, so it is computed once
+    p_alive = transaction_results.probability_alive(frequency, recency, T)
     total = np.zeros_like(frequency)
     previous = np.zeros_like(frequency)
     for k in range(1, horizon + 1):
-        cumulative = transaction_results.conditional_expected_purchases(k, frequency, recency, T)
+        cumulative = transaction_results.expected_purchases_while_alive(k, frequency, T)
         total += (cumulative - previous) / (1 + discount_rate) ** k
         previous = cumulative
-    return total
+    return p_alive * total
 
 
 def customer_lifetime_value(transaction_results, spend_results, frequency, recency, T, monetary_value,
