@@ -110,3 +110,19 @@ def test_churn_rule_censors_recent_customers():
     # old: churned, declared 90 days after its last purchase (31 + 90); recent: censored at 365 days
     assert frame["event"].tolist() == [1, 0]
     assert frame["duration"].tolist() == [121.0, 365.0]
+
+
+def test_rule_beside_p_alive_counts_every_customer(cdnow_sample_clean, cdnow_sample_summary):
+    from analysis.retention.settings import RetentionSettings
+    from analysis.retention.study import run_retention_transactions
+
+    customers = cdnow_sample_summary.copy()
+    # a stand-in P(alive): high for recent buyers, low for the others
+    customers["p_alive"] = np.where(customers["last_purchase"] >= "1998-01-01", 0.9, 0.1)
+    study = run_retention_transactions(cdnow_sample_clean.transactions, customers, RetentionSettings(),
+                                       period="week", observation_end="1998-06-30", calibration_end="1997-09-30")
+    agreement = study.results["rule_vs_p_alive"]
+    total = sum(sum(row.values()) for row in agreement["table"].values())
+    assert total == len(customers) == 2357
+    churned = study.results["churn_rule"]["share_churned"]
+    assert 0 < churned < 1 and 0 <= agreement["churned_with_low_p_alive"] <= 1

@@ -51,6 +51,22 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"{num(km['censored'])} are still customers and are censored at their current tenure.",
             f"合同关系的终止是明确的：{num(km['n'])} 位客户中有 {num(km['events'])} 位已流失；其余 {num(km['censored'])} "
             "位仍是客户，在当前在网时长处删失。"))
+    agreement = r.get("rule_vs_p_alive")
+    if agreement and agreement.get("churned_with_low_p_alive") is not None:
+        lines.append(tr(
+            f"The rule and the CLV model mostly agree: {pct(agreement['churned_with_low_p_alive'])} of the customers the "
+            f"rule counts as churned have a P(alive) below 50%, and {pct(agreement['active_with_high_p_alive'])} of those "
+            "it still counts as active have a P(alive) of 50% or more.",
+            f"流失规则与客户终身价值模型大体一致：规则判定为流失的客户中有 {pct(agreement['churned_with_low_p_alive'])} 的存活概率"
+            f"低于 50%，仍判定为活跃的客户中有 {pct(agreement['active_with_high_p_alive'])} 的存活概率不低于 50%。")
+            if agreement["churned_with_low_p_alive"] >= 0.5 and (agreement["active_with_high_p_alive"] or 0) >= 0.5 else tr(
+            f"The rule and the CLV model often disagree: only {pct(agreement['churned_with_low_p_alive'])} of the customers "
+            f"the rule counts as churned have a P(alive) below 50%, and {pct(agreement['active_with_high_p_alive'])} of those "
+            "it counts as active have a P(alive) of 50% or more; the rule's threshold is a choice, the model's estimate "
+            "uses each customer's own purchase rhythm.",
+            f"流失规则与客户终身价值模型常有分歧：规则判定为流失的客户中只有 {pct(agreement['churned_with_low_p_alive'])} "
+            f"的存活概率低于 50%，判定为活跃的客户中有 {pct(agreement['active_with_high_p_alive'])} 的存活概率不低于 50%；"
+            "规则的阈值是人为选择，而模型的估计利用了每位客户自身的购买节奏。"))
     lines.append("")
     if km.get("median") is not None:
         lines.append(tr(f"Half of the customers are lost within {num(km['median'], 1)} {unit}s "

@@ -89,6 +89,20 @@ def run_retention_transactions(transactions: pd.DataFrame, customers: pd.DataFra
             from .churn_model import auc
             p_alive = cal.loc[test_mask, "customer_id"].map(customers.set_index("customer_id")["p_alive"])
             churn["auc_p_alive_full_window"] = auc(-p_alive.to_numpy(), cal.loc[test_mask, "churned"].to_numpy())
+    rule_vs_model = None
+    if "p_alive" in customers:
+        # the rule's verdict beside the CLV model's P(alive), customer by customer
+        bands = pd.cut(customers["p_alive"].to_numpy(), [0, 0.25, 0.5, 0.75, 1.0], include_lowest=True,
+                       labels=["<25%", "25–50%", "50–75%", "≥75%"])
+        status = np.where(durations["event"].to_numpy() == 1, "churned by the rule", "active (censored)")
+        table = pd.crosstab(pd.Series(status, name="rule"), pd.Series(bands, name="P(alive)"))
+        churned = durations["event"].to_numpy() == 1
+        p_alive = customers["p_alive"].to_numpy()
+        rule_vs_model = {
+            "table": {row: {str(k): int(v) for k, v in table.loc[row].items()} for row in table.index},
+            "churned_with_low_p_alive": float(np.mean(p_alive[churned] < 0.5)) if churned.any() else None,
+            "active_with_high_p_alive": float(np.mean(p_alive[~churned] >= 0.5)) if (~churned).any() else None,
+        }
     cohorts = cohort_table(transactions, settings.cohort_months)
     curve = average_retention_curve(cohorts)
     sensitivity = threshold_sensitivity(customers, end, sorted({*settings.sensitivity_days, threshold}), days)
@@ -112,6 +126,7 @@ def run_retention_transactions(transactions: pd.DataFrame, customers: pd.DataFra
                          "medians": {g: c["median"] for g, c in km_groups["curves"].items()}},
         "cox": _cox_summary(cox),
         "churn_model": _churn_summary(churn) if churn else None,
+        "rule_vs_p_alive": rule_vs_model,
         "cohorts": {"average_curve": {str(k): v for k, v in curve.items()},
                     "month1": float(curve.get(1, np.nan)) if 1 in curve.index else None,
                     "n_cohorts": int(len(cohorts))},
