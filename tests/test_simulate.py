@@ -32,3 +32,23 @@ def test_seeded_and_reproducible():
     second = simulate_transactions(1000, seed=7)
     assert first.equals(second)
     assert (first["amount"] > 0).all()
+
+
+def test_messy_log_keeps_the_quarantine_identity(tmp_path):
+    from analysis.cleaning import clean_transactions
+    from analysis.config import AnalysisSettings, CleaningSettings, DataSettings
+    from analysis.loading import load_transactions
+
+    log = simulate_transactions(5000, seed=9, return_rate=0.05, missing_id_rate=0.02)
+    log.to_parquet(tmp_path / "log.parquet")
+    settings = DataSettings(path=tmp_path / "log.parquet",
+                            columns={"customer": "customer_id", "date": "date", "amount": "amount", "invoice": "invoice"})
+    result = clean_transactions(load_transactions(settings), CleaningSettings(), AnalysisSettings())
+    counts = result.counts()
+    assert counts["input_rows"] == len(log) == counts["kept_rows"] + counts["quarantined_rows"]
+    assert counts["dropped"]["missing_customer"] == int(log["customer_id"].isna().sum())
+    returns_with_id = int((log["invoice"].str.startswith("C") & log["customer_id"].notna()).sum())
+    matched = counts["dropped"].get("cancellation_netted", 0) + counts["dropped"].get("cancellation_unmatched", 0)
+    assert matched == returns_with_id
+    # a full return cancels its purchase: no negative or zero purchase days remain
+    assert (result.transactions["amount"] > 0).all()

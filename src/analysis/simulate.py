@@ -42,11 +42,17 @@ def simulate_transactions(
     observation_days: int = 546,
     seed: int = 0,
     id_offset: int = 0,
+    return_rate: float = 0.0,
+    missing_id_rate: float = 0.0,
 ) -> pd.DataFrame:
     """One row per purchase: ``customer_id, date, amount`` (dates at day resolution).
 
     Customers are acquired uniformly over the first ``acquisition_days`` days and observed until
     ``start + observation_days``. Purchases within one day stay separate rows, as in raw logs.
+    With ``return_rate`` > 0, that share of purchases is returned in full 0–13 days later (a row
+    with a negative amount on a ``C``-prefixed invoice; purchases get ``I`` invoices), and with
+    ``missing_id_rate`` > 0 that share of rows loses its customer id — the messes the cleaning
+    rules are for.
     """
     rng = np.random.default_rng(seed)
     first_day = rng.integers(0, acquisition_days, size=n_customers)
@@ -71,11 +77,21 @@ def simulate_transactions(
     amount = rng.gamma(spend.p, 1.0, size=owner.size) / nu[owner]
     order = np.lexsort((elapsed_days, owner))
     day = first_day[owner] + elapsed_days
-    return pd.DataFrame({
+    log = pd.DataFrame({
         "customer_id": pd.array((owner[order] + id_offset).astype(str), dtype="string"),
         "date": pd.Timestamp(start) + pd.to_timedelta(day[order], unit="D"),
         "amount": np.round(amount[order], 2),
     })
+    if return_rate <= 0 and missing_id_rate <= 0:
+        return log
+    log["invoice"] = pd.array([f"I{i + id_offset * 100}" for i in range(len(log))], dtype="string")
+    returned = log[rng.random(len(log)) < return_rate]
+    returns = returned.assign(
+        date=returned["date"] + pd.to_timedelta(rng.integers(0, 14, len(returned)), unit="D"),
+        amount=-returned["amount"], invoice="C" + returned["invoice"].str[1:])
+    log = pd.concat([log, returns], ignore_index=True).sort_values(["customer_id", "date"], kind="stable")
+    log.loc[rng.random(len(log)) < missing_id_rate, "customer_id"] = pd.NA
+    return log.reset_index(drop=True)
 
 
 def write_parquet_chunks(
