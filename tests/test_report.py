@@ -36,7 +36,7 @@ def simulated_run(tmp_path_factory):
 
 
 def sections(markdown: str) -> dict[str, str]:
-    parts = re.split(r"^# ", markdown, flags=re.M)[1:]
+    parts = re.split(r"^# ", markdown, flags=re.MULTILINE)[1:]
     return {part.splitlines()[0].split(" {")[0]: part for part in parts}
 
 

@@ -41,7 +41,10 @@ def connect(temp_directory: str | Path | None = None, memory_limit: str | None =
     con = duckdb.connect()
     # scans must keep the file's row order: data-row numbers come from it
     con.execute("SET preserve_insertion_order = true")
-    con.execute("SET enable_progress_bar = false")
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.InvalidInputException:
+        pass  # DuckDB 2 inside Jupyter refuses the setting without ipywidgets; its bar stays off there anyway
     limit = memory_limit or os.environ.get("ANALYSIS_DUCKDB_MEMORY", DEFAULT_MEMORY_LIMIT)
     con.execute(f"SET memory_limit = {literal(limit)}")
     spill = Path(temp_directory) if temp_directory else Path(tempfile.gettempdir()) / "analysis-duckdb"

@@ -8,20 +8,24 @@ import numpy as np
 import pandas as pd
 
 from .i18n import tr
+from .transaction_log import MONEY, TransactionLog, as_log
 
 
-def describe_transactions(transactions: pd.DataFrame, customers: pd.DataFrame) -> dict[str, Any]:
+def describe_transactions(transactions: TransactionLog | pd.DataFrame, customers: pd.DataFrame) -> dict[str, Any]:
     """Counts, window and distributions of clean transactions and the customer summary."""
-    amounts = transactions["amount"].to_numpy(dtype=float)
+    log = as_log(transactions)
+    n, first, last, total, largest = log.con.execute(
+        f"SELECT count(*), min(date), max(date), sum({MONEY})::DOUBLE, max(amount) FROM log").fetchall()[0]
+    quantiles = log.scalar(f"SELECT quantile_cont(amount, {list(QUANTILES)}) FROM log") if n else None
     purchases = customers["n_transactions"].to_numpy()
     overview: dict[str, Any] = {
         "customers": len(customers),
-        "transactions": len(transactions),
+        "transactions": int(n),
         "repeat_transactions": int(customers["frequency"].sum()),
-        "first_date": transactions["date"].min(),
-        "last_date": transactions["date"].max(),
-        "total_value": float(amounts.sum()),
-        "amount": _quantiles(amounts),
+        "first_date": pd.Timestamp(first),
+        "last_date": pd.Timestamp(last),
+        "total_value": float(total or 0.0),
+        "amount": _named_quantiles(float(total) / n if n else None, quantiles, largest),
         "purchases_per_customer": _quantiles(purchases),
         "share_one_time_buyers": float(np.mean(purchases == 1)),
     }
@@ -38,21 +42,54 @@ def describe_transactions(transactions: pd.DataFrame, customers: pd.DataFrame) -
     return overview
 
 
+QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
+
+
 def _quantiles(values: np.ndarray) -> dict[str, float]:
-    qs = np.quantile(values, [0.1, 0.25, 0.5, 0.75, 0.9, 0.99]) if len(values) else [np.nan] * 6
+    if not len(values):
+        return _named_quantiles(None, None, None)
+    return _named_quantiles(float(np.mean(values)), np.quantile(values, QUANTILES), float(np.max(values)))
+
+
+def _named_quantiles(mean, quantiles, largest) -> dict[str, float]:
+    qs = [float(q) for q in quantiles] if quantiles is not None else [np.nan] * len(QUANTILES)
     return {
-        "mean": float(np.mean(values)) if len(values) else None,
-        "p10": float(qs[0]), "p25": float(qs[1]), "median": float(qs[2]),
-        "p75": float(qs[3]), "p90": float(qs[4]), "p99": float(qs[5]),
-        "max": float(np.max(values)) if len(values) else None,
+        "mean": mean,
+        "p10": qs[0], "p25": qs[1], "median": qs[2], "p75": qs[3], "p90": qs[4], "p99": qs[5],
+        "max": float(largest) if largest is not None else None,
     }
 
 
-def transactions_per_period(transactions: pd.DataFrame, period: str = "week") -> pd.DataFrame:
-    """Number of purchase days and value per calendar period (for the activity figure)."""
-    freq = {"day": "D", "week": "W", "month": "MS"}[period]
-    grouped = transactions.set_index("date").resample(freq)
-    return pd.DataFrame({"transactions": grouped.size(), "value": grouped["amount"].sum()})
+def transactions_per_period(transactions: TransactionLog | pd.DataFrame, period: str = "week") -> pd.DataFrame:
+    """Number of purchase days and value per calendar period (for the activity figure), labelled
+    as pandas labels them (weeks by their Sunday, months by their first day); empty periods are 0."""
+    log = as_log(transactions)
+    unit = {"day": "day", "week": "week", "month": "month"}[period]
+    counts = log.query(f"SELECT date_trunc('{unit}', date) AS label, count(*) AS transactions, "
+                       f"sum({MONEY})::DOUBLE AS value FROM log GROUP BY 1 ORDER BY 1")
+    labels = pd.to_datetime(counts["label"])
+    if period == "week":
+        labels = labels + pd.Timedelta(days=6)  # DuckDB starts weeks on Monday; pandas' "W" ends them on Sunday
+    counts.index = pd.DatetimeIndex(labels, name="date")
+    full = pd.date_range(counts.index.min(), counts.index.max(), freq={"day": "D", "week": "W", "month": "MS"}[period])
+    return counts[["transactions", "value"]].reindex(full, fill_value=0).rename_axis("date")
+
+
+def spend_histogram(transactions: TransactionLog | pd.DataFrame, bins: int = 50) -> dict[str, Any]:
+    """Histogram of positive purchase-day values on log-spaced bins, and their median."""
+    log = as_log(transactions)
+    low, high, median = log.con.execute(
+        "SELECT min(amount), max(amount), quantile_cont(amount, 0.5) FROM log WHERE amount > 0").fetchall()[0]
+    if low is None:
+        return {"edges": np.array([]), "counts": np.array([]), "median": None}
+    edges = np.logspace(np.log10(low), np.log10(high), bins + 1) if high > low else np.array([low * 0.9, low * 1.1])
+    width = (np.log10(edges[-1]) - np.log10(edges[0])) / (len(edges) - 1)
+    counts = log.query(
+        f"SELECT least(CAST(floor((log10(amount) - ?) / ?) AS BIGINT), {len(edges) - 2}) AS bin, count(*) AS n "
+        "FROM log WHERE amount > 0 GROUP BY 1", [float(np.log10(edges[0])), float(width)])
+    full = np.zeros(len(edges) - 1, dtype=np.int64)
+    full[counts["bin"].clip(0, len(full) - 1).to_numpy()] += counts["n"].to_numpy()
+    return {"edges": edges, "counts": full, "median": float(median)}
 
 
 def cleaning_table(counts: dict[str, Any]) -> pd.DataFrame:
@@ -69,7 +106,7 @@ def describe_contracts(contracts: pd.DataFrame, covariates: list[str]) -> dict[s
     """Counts of a contractual table: customers, churners, tenure, blanks per covariate."""
     tenure = contracts["tenure"].to_numpy(dtype=float)
     return {
-        "kind": "contractual", "customers": int(len(contracts)), "churned": int(contracts["churned"].sum()),
+        "kind": "contractual", "customers": len(contracts), "churned": int(contracts["churned"].sum()),
         "share_churned": float(contracts["churned"].mean()), "tenure": _quantiles(tenure),
         "zero_tenure": int((tenure == 0).sum()),
         "blank_covariates": {c: int(contracts[c].isna().sum()) for c in covariates if contracts[c].isna().any()},

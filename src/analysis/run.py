@@ -24,6 +24,7 @@ import pandas as pd
 from .config import StudyConfig, config_from_json
 from .i18n import set_language
 from .results import read_json, to_jsonable, write_json
+from .transaction_log import TransactionLog
 
 FIGURE_DPI = 150
 
@@ -53,8 +54,13 @@ class Run:
 
     # data handed between stages -------------------------------------------------------------
     def transactions(self) -> pd.DataFrame:
-        """Clean transactions: one row per customer and purchase day."""
+        """Clean transactions: one row per customer and purchase day, in pandas (small data only:
+        the analyses query :meth:`transaction_log` instead)."""
         return pd.read_parquet(self.root / "tables" / "transactions.parquet")
+
+    def transaction_log(self) -> TransactionLog:
+        """Clean transactions queried in DuckDB where they lie, whatever their size."""
+        return TransactionLog.from_parquet(self.root / "tables" / "transactions.parquet")
 
     def customers(self) -> pd.DataFrame:
         """The customer summary (with any per-customer predictions added by later stages)."""

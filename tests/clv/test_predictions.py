@@ -51,7 +51,7 @@ def test_paretonbd_conditional_expectation_by_integration(fits, x, t_x, T):
     alive = lam**x * np.exp(-(lam + mu) * T)
     dropped = lam**x * mu / (lam + mu) * (np.exp(-(lam + mu) * t_x) - np.exp(-(lam + mu) * T))
     future = lam / mu * (1 - np.exp(-mu * t))
-    integrate = lambda values: np.trapezoid(np.trapezoid(values * prior, u, axis=1), u)  # noqa: E731
+    integrate = lambda values: np.trapezoid(np.trapezoid(values * prior, u, axis=1), u)
     expected = integrate(alive * future) / integrate(alive + dropped)
     assert res.conditional_expected_purchases(t, x, t_x, T) == pytest.approx(expected, rel=1e-3)
     p_alive = integrate(alive) / integrate(alive + dropped)

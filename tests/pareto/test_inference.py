@@ -6,8 +6,13 @@ import numpy as np
 import pytest
 
 from analysis.pareto import concentration, top_share
-from analysis.pareto.inference import (bootstrap_top_share, holm_adjust, influence_se,
-                                       naive_bootstrap_top_share, percentile_interval)
+from analysis.pareto.inference import (
+    bootstrap_top_share,
+    holm_adjust,
+    influence_se,
+    naive_bootstrap_top_share,
+    percentile_interval,
+)
 from analysis.pareto.inference import tests_against_80 as against_80
 from analysis.pareto.tail import fit_power_law_tail, tail_aware_bootstrap
 

@@ -7,7 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.pareto import gamma_rate_top_share, gini, hhi, largest_share, lorenz_curve, top_share, xy_point
+from analysis.pareto import (
+    gamma_rate_top_share,
+    gini,
+    hhi,
+    largest_share,
+    lorenz_curve,
+    top_share,
+    xy_point,
+)
 
 positive_arrays = st.lists(st.floats(min_value=0.01, max_value=1e6, allow_nan=False), min_size=2, max_size=200)
 

@@ -10,9 +10,9 @@ import pytest
 
 pytest.importorskip("ibis")
 
-from analysis.portable_summary import EngineSettings, normalise, summarize_with_engine  # noqa: E402
-from analysis.simulate import simulate_transactions  # noqa: E402
-from analysis.summary import customer_summary  # noqa: E402
+from analysis.portable_summary import EngineSettings, normalise, summarize_with_engine
+from analysis.simulate import simulate_transactions
+from analysis.summary import customer_summary
 
 OPTIONS = {"period": "week", "calibration_end": "1997-09-30", "observation_end": "1998-06-30"}
 

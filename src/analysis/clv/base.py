@@ -124,7 +124,14 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
                 except np.linalg.LinAlgError:  # a flat direction: the Hessian is singular, keep BFGS's answer
                     newton = None
             if newton is not None and np.isfinite(newton.llf) and newton.llf >= fitted.llf - 1e-9:
-                fitted = newton
+                retvals = newton.mle_retvals
+                score = retvals.get("score")
+                if not retvals.get("converged", False) and score is not None and np.max(np.abs(score)) < 1e-6:
+                    # at the optimum, but statsmodels' Newton stops on the step size (0.15 and later),
+                    # which on a flat ridge keeps moving in the last digits for all 10 steps
+                    retvals["converged"] = True
+                if retvals.get("converged", False):
+                    fitted = newton
         results = (self.natural_results or BTYDResults)(self, fitted)
         if not results.converged:
             warnings.warn(

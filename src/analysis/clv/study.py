@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from ..periods import PERIOD_DAYS
+from ..transaction_log import TransactionLog, as_log
 from .bgnbd import BetaGeo
 from .gammagamma import GammaGamma
 from .mbgnbd import ModifiedBetaGeo
@@ -66,7 +67,7 @@ def _fit_spend(frequency, monetary_value):
 
 def run_clv(
     customers: pd.DataFrame,
-    transactions: pd.DataFrame,
+    transactions: TransactionLog | pd.DataFrame,
     settings: ClvSettings,
     *,
     period: str,
@@ -154,7 +155,7 @@ def run_clv(
     summary = {
         "model": recommended, "horizon_periods": horizon, "period": period,
         "discount_rate_annual": settings.discount_rate, "margin": settings.margin,
-        "customers": int(len(predictions)), "total_clv": total, "total_clv_ci": [low, high],
+        "customers": len(predictions), "total_clv": total, "total_clv_ci": [low, high],
         "mean_clv": float(predictions["predicted_clv"].mean()),
         "median_clv": float(predictions["predicted_clv"].median()),
         "top20_share_of_clv": float(ordered[:top].sum() / ordered.sum()) if ordered.sum() > 0 else None,
@@ -204,19 +205,26 @@ def _clone(results, params):
     return clone
 
 
-def cumulative_tracking(cal: pd.DataFrame, transactions: pd.DataFrame, fits: dict, *, period: str) -> pd.DataFrame:
+def cumulative_tracking(cal: pd.DataFrame, transactions: TransactionLog | pd.DataFrame, fits: dict, *,
+                        period: str) -> pd.DataFrame:
     """Actual and expected cumulative repeat purchases of the calibration customers, per period
     since the earliest first purchase (FHL 2005a, Figure 3)."""
+    log = as_log(transactions)
     days = PERIOD_DAYS[period]
     start = cal["first_purchase"].min()
-    end = transactions["date"].max()
+    end = log.date_range[1]
     n_periods = int(np.ceil((end - start).days / days))
     grid = np.arange(1, n_periods + 1, dtype=float)
-    first = transactions.groupby("customer_id")["date"].transform("min")
-    ids = set(cal["customer_id"])
-    repeat = transactions[(transactions["date"] > first) & transactions["customer_id"].isin(ids)]
-    elapsed = (repeat["date"] - start).dt.days.to_numpy() / days
-    actual = np.searchsorted(np.sort(elapsed), grid, side="left").astype(float)
+    log.register("calibration_customers", cal[["customer_id"]])
+    # repeat purchase days of the calibration customers, counted per day since the start
+    per_day = log.con.execute("""
+        WITH firsts AS (SELECT customer_id, min(date) AS first FROM log GROUP BY customer_id)
+        SELECT date_diff('day', $start, date) AS day, count(*) AS n
+        FROM log JOIN firsts USING (customer_id) SEMI JOIN calibration_customers USING (customer_id)
+        WHERE date > first GROUP BY day ORDER BY day""", {"start": start.to_pydatetime()}).df()
+    log.con.unregister("calibration_customers")
+    before = np.concatenate([[0], np.cumsum(per_day["n"].to_numpy())])
+    actual = before[np.searchsorted(per_day["day"].to_numpy() / days, grid, side="left")].astype(float)
     offsets = ((cal["first_purchase"] - start).dt.days / days).value_counts()
     frame = pd.DataFrame({"period": grid, "actual": actual})
     for name, fit in fits.items():

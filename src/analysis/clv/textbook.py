@@ -11,7 +11,8 @@ m × r / (1 + i − r) (Gupta & Lehmann 2003, "Customers as assets", J. Interact
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..transaction_log import TransactionLog, as_log
 from . import inference, measures
 from .cost import whale_curve
 from .settings import ParetoSettings
@@ -82,8 +83,9 @@ class ParetoStudy:
     segments: pd.DataFrame | None
 
 
-def run_pareto(transactions: pd.DataFrame, customers: pd.DataFrame, settings: ParetoSettings,
+def run_pareto(transactions: TransactionLog | pd.DataFrame, customers: pd.DataFrame, settings: ParetoSettings,
                rng: np.random.Generator) -> ParetoStudy:
+    log = as_log(transactions)
     values = value_per_customer(customers, settings).to_numpy(dtype=float)
     conc = concentration(values, settings.q, settings.n_boot, rng, level=settings.level,
                          margin=settings.equivalence_margin)
@@ -100,13 +102,13 @@ def run_pareto(transactions: pd.DataFrame, customers: pd.DataFrame, settings: Pa
                               "variance): resampling the observed customers understates how large the "
                               "largest customers can be, so the tail is redrawn from the fitted Pareto")}
     grid = {f"{q:g}": measures.top_share(values, q) for q in settings.q_grid}
-    win = window_shares(transactions, months=settings.window_months, q=settings.q)
-    pers = persistence(transactions, q=settings.q)
+    win = window_shares(log, months=settings.window_months, q=settings.q)
+    pers = persistence(log, q=settings.q)
     profit = settings.cost.profit(customers)
     whale = whale_curve(profit.to_numpy())
     segment_table = None
-    if "segment" in transactions:
-        segment_table = segment_shares(transactions, customers, values, settings)
+    if "segment" in log:
+        segment_table = segment_shares(log, customers, values, settings)
     results = {
         "q": settings.q, "value_measure": settings.value_measure, "n_customers": int(values.size),
         "top_share": conc.share, "top_share_ci": list(conc.ci), "ci_level": settings.level,
@@ -127,11 +129,11 @@ def run_pareto(transactions: pd.DataFrame, customers: pd.DataFrame, settings: Pa
                        windows=win, persistence=pers, whale=whale, segments=segment_table)
 
 
-def segment_shares(transactions: pd.DataFrame, customers: pd.DataFrame, values: np.ndarray,
+def segment_shares(transactions: TransactionLog | pd.DataFrame, customers: pd.DataFrame, values: np.ndarray,
                    settings: ParetoSettings) -> pd.DataFrame:
     """Top-q share per segment (a customer's segment: that of their first purchase), with the
     one-sided test of H0: share ≥ 0.8 and Holm-adjusted p-values across segments."""
-    first = transactions.sort_values(["customer_id", "date"]).groupby("customer_id")["segment"].first()
+    first = as_log(transactions).first_per_customer("segment")
     segment = customers["customer_id"].map(first).fillna("(unknown)").to_numpy()
     rows = []
     for name in sorted(set(segment)):

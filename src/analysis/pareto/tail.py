@@ -16,7 +16,7 @@ SIAM Review 51(4), 661–703.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, asdict
+from dataclasses import asdict, dataclass
 
 import numpy as np
 

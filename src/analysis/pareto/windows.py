@@ -10,69 +10,147 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .measures import top_share
+from ..transaction_log import MONEY, TransactionLog, as_log
 
 
-def window_shares(transactions: pd.DataFrame, *, months: list[int], q: float = 0.2) -> pd.DataFrame:
+def window_edges(start: pd.Timestamp, end: pd.Timestamp, months: int | None) -> list[pd.Timestamp]:
+    """Consecutive whole windows of ``months`` months from ``start`` inside [start, end]; one
+    window over everything when ``months`` is None."""
+    edges = [start]
+    if months is None:
+        edges.append(end + pd.Timedelta(days=1))
+    else:
+        while edges[-1] + pd.DateOffset(months=months) <= end + pd.Timedelta(days=1):
+            edges.append(edges[-1] + pd.DateOffset(months=months))
+    return edges
+
+
+def window_shares(transactions: TransactionLog | pd.DataFrame, *, months: list[int], q: float = 0.2) -> pd.DataFrame:
     """Mean top-q share of value over consecutive windows of each length (and the full period),
-    among buyers in the window and among all customers acquired by the window's end."""
-    start, end = transactions["date"].min(), transactions["date"].max()
-    first = transactions.groupby("customer_id")["date"].min()
+    among buyers in the window and among all customers acquired by the window's end.
+
+    Each window length is one pass over the log: DuckDB sums value per window and customer, ranks
+    the sums within each window and returns the Lorenz-curve pieces (see ``measures.lorenz_at``);
+    customers acquired but silent in a window are the zeros at the bottom of its ranking.
+    """
+    log = as_log(transactions)
+    start, end = log.date_range
     rows = []
     for length in [*months, None]:
-        edges = [start]
-        if length is None:
-            edges.append(end + pd.Timedelta(days=1))
-        else:
-            while edges[-1] + pd.DateOffset(months=length) <= end + pd.Timedelta(days=1):
-                edges.append(edges[-1] + pd.DateOffset(months=length))
+        edges = window_edges(start, end, length)
         if len(edges) < 2:
             continue
-        buyers, everyone = [], []
-        for lo, hi in zip(edges[:-1], edges[1:]):
-            window = transactions[(transactions["date"] >= lo) & (transactions["date"] < hi)]
-            value = window.groupby("customer_id")["amount"].sum()
-            if value.sum() <= 0:
-                continue
-            buyers.append(top_share(value.to_numpy(), q))
-            acquired = first.index[first < hi]
-            everyone.append(top_share(value.reindex(acquired, fill_value=0.0).to_numpy(), q))
+        shares = _window_top_shares(log, edges, q)
+        if shares.empty:
+            continue
         rows.append({
-            "window_months": "full" if length is None else length, "windows": len(buyers),
-            "share_buyers": float(np.mean(buyers)), "share_all_customers": float(np.mean(everyone)),
+            "window_months": "full" if length is None else length, "windows": len(shares),
+            "share_buyers": float(shares["buyers"].mean()), "share_all_customers": float(shares["everyone"].mean()),
         })
     return pd.DataFrame(rows)
 
 
-def persistence(transactions: pd.DataFrame, *, q: float = 0.2, split=None) -> dict:
+def _window_top_shares(log: TransactionLog, edges: list[pd.Timestamp], q: float) -> pd.DataFrame:
+    windows = pd.DataFrame({"k": np.arange(len(edges) - 1), "lo": edges[:-1], "hi": edges[1:]})
+    log.register("window_edges", windows)
+    log.con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE window_values AS
+        SELECT k, customer_id, sum({MONEY}) AS value
+        FROM log JOIN window_edges ON log.date >= window_edges.lo AND log.date < window_edges.hi
+        GROUP BY k, customer_id""")
+    counts = log.query("""
+        WITH buyers AS (SELECT k, count(*) AS buyers, sum(value)::DOUBLE AS total FROM window_values GROUP BY k),
+             acquired AS (
+                SELECT k, count(*) AS everyone
+                FROM (SELECT min(date) AS first FROM log GROUP BY customer_id) f
+                JOIN window_edges ON f.first < window_edges.hi GROUP BY k)
+        SELECT k, buyers, everyone, total FROM buyers JOIN acquired USING (k) ORDER BY k""")
+    counts = counts[counts["total"] > 0].copy()
+    if counts.empty:
+        return pd.DataFrame(columns=["buyers", "everyone"])
+    # Lorenz ordinate L(1 − q): whole customers below the boundary, and the boundary customer's part
+    for name in ("buyers", "everyone"):
+        position = (1.0 - q) * counts[name].to_numpy(dtype=float)
+        counts[f"whole_{name}"] = np.floor(position).astype(np.int64)
+        counts[f"part_{name}"] = position - np.floor(position)
+    log.register("window_counts", counts)
+    # a buyer's place from the bottom among everyone: after the silent customers, who hold zero
+    pieces = log.query("""
+        WITH ranked AS (
+            SELECT v.k, v.value, row_number() OVER (PARTITION BY v.k ORDER BY v.value) AS i,
+                   c.everyone - c.buyers AS silent, c.whole_buyers, c.whole_everyone
+            FROM window_values v JOIN window_counts c USING (k))
+        SELECT k,
+               coalesce(sum(value) FILTER (WHERE i <= whole_buyers), 0)::DOUBLE AS below_buyers,
+               coalesce(max(value) FILTER (WHERE i = whole_buyers + 1), 0)::DOUBLE AS next_buyers,
+               coalesce(sum(value) FILTER (WHERE i + silent <= whole_everyone), 0)::DOUBLE AS below_everyone,
+               coalesce(max(value) FILTER (WHERE i + silent = whole_everyone + 1), 0)::DOUBLE AS next_everyone
+        FROM ranked GROUP BY k ORDER BY k""")
+    log.con.execute("DROP TABLE window_values")
+    merged = counts.merge(pieces, on="k")
+    out = pd.DataFrame(index=merged["k"])
+    for name in ("buyers", "everyone"):
+        below = merged[f"below_{name}"] + merged[f"part_{name}"] * merged[f"next_{name}"]
+        out[name] = (1.0 - below / merged["total"]).to_numpy()
+    return out
+
+
+def persistence(transactions: TransactionLog | pd.DataFrame, *, q: float = 0.2, split=None) -> dict:
     """Of the top q in the first half of the window, how many stay top q in the second half, and
     what share of second-half value they hold; plus the quintile transition table.
 
     Customers are those who bought in the first half; a customer with no second-half purchase has
     value 0 there. Ties are broken by customer id so the split is reproducible.
     """
-    start, end = transactions["date"].min(), transactions["date"].max()
+    log = as_log(transactions)
+    start, end = log.date_range
     split = pd.Timestamp(split) if split is not None else start + (end - start) / 2
-    before = transactions[transactions["date"] < split].groupby("customer_id")["amount"].sum()
-    after = transactions[transactions["date"] >= split].groupby("customer_id")["amount"].sum()
-    after = after.reindex(before.index, fill_value=0.0)
-    n = before.size
-    top_n = int(round(q * n))
-    rank_before = before.sort_index().rank(method="first", ascending=False)
-    rank_after = after.sort_index().rank(method="first", ascending=False)
-    top_before = rank_before.index[rank_before <= top_n]
-    top_after = rank_after.index[rank_after <= top_n]
-    quintile = lambda ranks: np.minimum((ranks - 1) * 5 // n, 4).astype(int) + 1  # noqa: E731 1 = top
-    transition = pd.crosstab(quintile(rank_before).rename("first half"),
-                             quintile(rank_after.reindex(rank_before.index)).rename("second half"),
-                             normalize="index")
+    cells = _persistence_cells(log, split.to_pydatetime(), q)
+    n = int(cells["n"].iloc[0]) if len(cells) else 0
+    top_n = int(cells["top_n"].iloc[0]) if len(cells) else 0
+    transition = cells.pivot_table(index="first_half", columns="second_half", values="customers",
+                                   aggfunc="sum", fill_value=0)
+    transition = transition.div(transition.sum(axis=1), axis=0)
+    transition.index.name, transition.columns.name = "first half", "second half"
+    after_total, before_total = cells["after"].sum(), cells["before"].sum()
     return {
         "split": split.date().isoformat(),
-        "customers": int(n),
-        "top_customers": int(top_n),
-        "still_top": float(len(set(top_before) & set(top_after)) / top_n) if top_n else None,
-        "second_half_share_of_first_top": float(after[top_before].sum() / after.sum()) if after.sum() > 0 else None,
-        "first_half_share": float(before[top_before].sum() / before.sum()),
-        "still_buying": float(np.mean(after > 0)),
+        "customers": n,
+        "top_customers": top_n,
+        "still_top": float(cells["still_top"].sum() / top_n) if top_n else None,
+        "second_half_share_of_first_top": float(cells["after_top"].sum() / after_total) if after_total > 0 else None,
+        "first_half_share": float(cells["before_top"].sum() / before_total),
+        "still_buying": float(cells["still_buying"].sum() / n) if n else None,
         "transition": transition,
     }
+
+
+def _persistence_cells(log: TransactionLog, split, q: float) -> pd.DataFrame:
+    """One row per (first-half quintile, second-half quintile) with the counts and sums that
+    persistence needs; quintile 1 is the top. ``round_even`` is Python's ``round``, so top_n is
+    ``int(round(q * n))`` as elsewhere."""
+    return log.con.execute(f"""
+        WITH halves AS (
+            SELECT customer_id,
+                   sum({MONEY}) FILTER (WHERE date < $split) AS before,
+                   coalesce(sum({MONEY}) FILTER (WHERE date >= $split), 0) AS after
+            FROM log GROUP BY customer_id HAVING count(*) FILTER (WHERE date < $split) > 0),
+        ranked AS (
+            SELECT before, after,
+                   row_number() OVER (ORDER BY before DESC, customer_id) AS rank_before,
+                   row_number() OVER (ORDER BY after DESC, customer_id) AS rank_after,
+                   count(*) OVER () AS n
+            FROM halves),
+        marked AS (
+            SELECT *, CAST(round_even($q * n, 0) AS BIGINT) AS top_n,
+                   least((rank_before - 1) * 5 // n, 4) + 1 AS first_half,
+                   least((rank_after - 1) * 5 // n, 4) + 1 AS second_half
+            FROM ranked)
+        SELECT first_half, second_half, any_value(n) AS n, any_value(top_n) AS top_n, count(*) AS customers,
+               count(*) FILTER (WHERE rank_before <= top_n AND rank_after <= top_n) AS still_top,
+               count(*) FILTER (WHERE after > 0) AS still_buying,
+               sum(before)::DOUBLE AS before, sum(after)::DOUBLE AS after,
+               coalesce(sum(before) FILTER (WHERE rank_before <= top_n), 0)::DOUBLE AS before_top,
+               coalesce(sum(after) FILTER (WHERE rank_before <= top_n), 0)::DOUBLE AS after_top
+        FROM marked GROUP BY first_half, second_half ORDER BY first_half, second_half""",
+        {"split": split, "q": float(q)}).df()

@@ -11,15 +11,18 @@ from ..i18n import tr
 from . import apply_style
 
 
-def spend_distribution(transactions: pd.DataFrame) -> plt.Figure:
+def spend_distribution(histogram: dict) -> plt.Figure:
+    """``histogram`` as from :func:`analysis.overview.spend_histogram` (computed where the log lies)."""
     apply_style()
     fig, ax = plt.subplots(figsize=(7, 3.8))
-    positive = transactions.loc[transactions["amount"] > 0, "amount"]
-    sns.histplot(positive, log_scale=True, bins=50, ax=ax, color="C0")
-    ax.axvline(positive.median(), color="C3", linestyle="--", label=tr("median", "中位数") + f" {positive.median():,.2f}")
+    ax.stairs(histogram["counts"], histogram["edges"], fill=True, color="C0", alpha=0.6)
+    ax.set_xscale("log")
+    median = histogram["median"]
+    if median is not None:
+        ax.axvline(median, color="C3", linestyle="--", label=tr("median", "中位数") + f" {median:,.2f}")
+        ax.legend()
     ax.set(xlabel=tr("value of a purchase day (log scale)", "单个购买日金额（对数刻度）"),
            ylabel=tr("purchase days", "购买日数"))
-    ax.legend()
     return fig
 
 

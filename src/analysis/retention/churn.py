@@ -14,17 +14,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-
-def inter_purchase_days(transactions: pd.DataFrame) -> np.ndarray:
-    ordered = transactions.sort_values(["customer_id", "date"])
-    gaps = ordered.groupby("customer_id")["date"].diff().dt.days
-    return gaps.dropna().to_numpy()
+from ..transaction_log import TransactionLog, as_log
 
 
-def resolve_threshold(transactions: pd.DataFrame, rule: str | int, dormant_days: int, quantile: float) -> int:
+def gap_quantile(transactions: TransactionLog | pd.DataFrame, quantile: float) -> float | None:
+    """The ``quantile`` of the days between consecutive purchase days of the same customer
+    (linear interpolation, as ``numpy.quantile``); None when nobody bought twice."""
+    log = as_log(transactions)
+    return log.scalar(f"""
+        SELECT quantile_cont(gap, {float(quantile)}) FROM (
+            SELECT date_diff('day', lag(date) OVER (PARTITION BY customer_id ORDER BY date), date) AS gap FROM log)
+        WHERE gap IS NOT NULL""")
+
+
+def resolve_threshold(transactions: TransactionLog | pd.DataFrame, rule: str | int, dormant_days: int,
+                      quantile: float) -> int:
     if rule == "auto":
-        gaps = inter_purchase_days(transactions)
-        return int(np.ceil(np.quantile(gaps, quantile))) if gaps.size else dormant_days
+        gap = gap_quantile(transactions, quantile)
+        return int(np.ceil(gap)) if gap is not None else dormant_days
     if rule == "dormant":
         return int(dormant_days)
     return int(rule)

@@ -47,6 +47,6 @@ def fit_churn_model(train: pd.DataFrame, test: pd.DataFrame, features: list[str]
         "auc": auc(scores, labels), "train_auc": auc(fit.predict(X_train), train[label].to_numpy().astype(bool)),
         "coefficients": coefficients, "calibration": calibration,
         "top_decile_lift": float(top["observed"] / labels.mean()) if labels.mean() > 0 else None,
-        "base_rate": float(labels.mean()), "n_train": int(len(train)), "n_test": int(len(test)),
+        "base_rate": float(labels.mean()), "n_train": len(train), "n_test": len(test),
         "converged": bool(fit.mle_retvals.get("converged", True)), "pseudo_r2": float(fit.prsquared),
     }

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from ..transaction_log import TransactionLog, as_log
 
-def cohort_table(transactions: pd.DataFrame, max_months: int = 24) -> pd.DataFrame:
+
+def cohort_table(transactions: TransactionLog | pd.DataFrame, max_months: int = 24) -> pd.DataFrame:
     """Rows: acquisition month; columns: months since acquisition (0 = the first month);
     values: share of the cohort with a purchase in that month. Months after the data end are empty."""
-    month = transactions["date"].dt.to_period("M")
-    first = month.groupby(transactions["customer_id"]).transform("min")
-    age = (month - first).apply(lambda offset: offset.n)
-    frame = pd.DataFrame({"cohort": first.astype(str), "age": age, "customer_id": transactions["customer_id"]})
-    frame = frame[frame["age"] <= max_months]
-    active = frame.drop_duplicates(["cohort", "age", "customer_id"]).groupby(["cohort", "age"]).size()
-    sizes = frame[frame["age"] == 0].groupby("cohort")["customer_id"].nunique()
-    table = active.unstack("age").div(sizes, axis=0)
-    last = month.max()
-    for cohort in table.index:  # months not yet observed for this cohort stay empty, not zero
-        observed = (last - pd.Period(cohort, "M")).n
-        table.loc[cohort, table.columns > observed] = float("nan")
-        table.loc[cohort, (table.columns <= observed) & table.loc[cohort].isna()] = 0.0
-    table.index.name = "cohort"
-    return table
+    log = as_log(transactions)
+    active = log.query(f"""
+        WITH months AS (SELECT DISTINCT customer_id, year(date) * 12 + month(date) - 1 AS month FROM log),
+             cohorts AS (SELECT customer_id, min(month) AS cohort FROM months GROUP BY customer_id)
+        SELECT cohort, month - cohort AS age, count(*) AS active
+        FROM months JOIN cohorts USING (customer_id)
+        WHERE month - cohort <= {int(max_months)}
+        GROUP BY cohort, age""")
+    last = int(log.scalar("SELECT max(year(date) * 12 + month(date) - 1) FROM log"))
+    table = active.pivot(index="cohort", columns="age", values="active").sort_index()
+    table = table.reindex(columns=range(int(table.columns.max()) + 1))
+    table = table.div(table[0], axis=0)
+    observed = last - table.index.to_numpy()[:, None]  # months this cohort has been watched
+    ages = table.columns.to_numpy()[None, :]
+    # months not yet observed for a cohort stay empty; observed months without a buyer are zero
+    values = np.where(ages > observed, np.nan, np.nan_to_num(table.to_numpy(), nan=0.0))
+    labels = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in table.index]
+    result = pd.DataFrame(values, index=pd.Index(labels, name="cohort"), columns=table.columns)
+    result.columns.name = "age"
+    return result
 
 
 def average_retention_curve(table: pd.DataFrame, weights: pd.Series | None = None) -> pd.Series:

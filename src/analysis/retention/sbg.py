@@ -68,7 +68,7 @@ class ShiftedBetaGeometric(LogScaleLikelihoodModel):
         super().__init__({"duration": duration, "churned": churned}, weights, **kwargs)
 
     @classmethod
-    def from_durations(cls, tenure, churned, weights=None) -> "ShiftedBetaGeometric":
+    def from_durations(cls, tenure, churned, weights=None) -> ShiftedBetaGeometric:
         return cls(duration=np.asarray(tenure, float), churned=np.asarray(churned, float), weights=weights)
 
     def _loglik(self, params):

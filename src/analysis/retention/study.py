@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..periods import PERIOD_DAYS, PERIODS_PER_YEAR
 from ..project import RAW_DATA_DIR
+from ..transaction_log import MONEY, TransactionLog, as_log
 from .churn import churn_durations, resolve_threshold, threshold_sensitivity
 from .churn_model import fit_churn_model
 from .cohorts import average_retention_curve, cohort_table
@@ -49,23 +50,25 @@ def _churn_summary(model: dict) -> dict:
     return out
 
 
-def run_retention_transactions(transactions: pd.DataFrame, customers: pd.DataFrame, settings: RetentionSettings,
-                               *, period: str, observation_end=None, calibration_end=None) -> RetentionStudy:
-    end = pd.Timestamp(observation_end) if observation_end is not None else transactions["date"].max()
+def run_retention_transactions(transactions: TransactionLog | pd.DataFrame, customers: pd.DataFrame,
+                               settings: RetentionSettings, *, period: str, observation_end=None,
+                               calibration_end=None) -> RetentionStudy:
+    log = as_log(transactions)
+    end = pd.Timestamp(observation_end) if observation_end is not None else log.date_range[1]
     days = PERIOD_DAYS[period]
-    threshold = resolve_threshold(transactions, settings.churn_threshold, settings.dormant_days, settings.gap_quantile)
+    threshold = resolve_threshold(log, settings.churn_threshold, settings.dormant_days, settings.gap_quantile)
     durations = churn_durations(customers, end, threshold, days)
     km = kaplan_meier(durations["duration"], durations["event"])
     cohort_month = customers["first_purchase"].dt.to_period("M").astype(str)
     km_groups = kaplan_meier_by_group(durations["duration"], durations["event"], cohort_month)
 
     # Cox: first purchase value and acquisition cohort (and segment, when the data has one)
-    first_value = transactions.sort_values(["customer_id", "date"]).groupby("customer_id")["amount"].first()
+    first_value = log.first_per_customer("amount")
     data = durations.assign(log_first_value=np.log1p(customers["customer_id"].map(first_value).to_numpy()),
                             cohort=cohort_month.to_numpy())
     covariates, categorical = ["log_first_value", "cohort"], ["cohort"]
-    if "segment" in transactions:
-        first_segment = transactions.sort_values(["customer_id", "date"]).groupby("customer_id")["segment"].first()
+    if "segment" in log:
+        first_segment = log.first_per_customer("segment")
         segment = customers["customer_id"].map(first_segment).fillna("(unknown)")
         common = segment.value_counts()
         segment = segment.where(segment.isin(common.index[:8]), "other")
@@ -103,16 +106,13 @@ def run_retention_transactions(transactions: pd.DataFrame, customers: pd.DataFra
             "churned_with_low_p_alive": float(np.mean(p_alive[churned] < 0.5)) if churned.any() else None,
             "active_with_high_p_alive": float(np.mean(p_alive[~churned] >= 0.5)) if (~churned).any() else None,
         }
-    cohorts = cohort_table(transactions, settings.cohort_months)
+    cohorts = cohort_table(log, settings.cohort_months)
     curve = average_retention_curve(cohorts)
     sensitivity = threshold_sensitivity(customers, end, sorted({*settings.sensitivity_days, threshold}), days)
 
     # economics: yearly margin per active customer and the share of year-1 customers active in year 2
-    yearly = transactions.assign(year=((transactions["date"] - transactions["date"].min()).dt.days // 365))
-    active = yearly.groupby("year")["customer_id"].apply(set)
-    retention_rate = (len(active[0] & active[1]) / len(active[0])) if len(active) > 1 else None
-    annual_margin = settings.annual_margin or float(
-        settings.margin_rate * yearly.groupby(["year", "customer_id"])["amount"].sum().mean())
+    retention_rate, mean_yearly_value = yearly_activity(log)
+    annual_margin = settings.annual_margin or float(settings.margin_rate * mean_yearly_value)
     economics = (retention_value(annual_margin, retention_rate, settings.discount_rate, settings.acquisition_cost)
                  if retention_rate else None)
     results = {
@@ -129,7 +129,7 @@ def run_retention_transactions(transactions: pd.DataFrame, customers: pd.DataFra
         "rule_vs_p_alive": rule_vs_model,
         "cohorts": {"average_curve": {str(k): v for k, v in curve.items()},
                     "month1": float(curve.get(1, np.nan)) if 1 in curve.index else None,
-                    "n_cohorts": int(len(cohorts))},
+                    "n_cohorts": len(cohorts)},
         "threshold_sensitivity": sensitivity.to_dict(orient="records"),
         "economics": economics,
     }
@@ -212,3 +212,19 @@ def run_retention_contractual(contracts: pd.DataFrame, settings: RetentionSettin
     }
     return RetentionStudy(results=results, km=km, km_groups=km_groups, cox=cox, churn_model=churn,
                           sbg={"individual": sbg, "months": months, "benchmark": benchmark})
+
+
+def yearly_activity(log: TransactionLog) -> tuple[float | None, float]:
+    """Share of the customers active in the first year (365 days from the first purchase day in
+    the log) who are active again in the second, and the mean value per active customer-year."""
+    start = log.date_range[0].to_pydatetime()
+    years, year0, both, mean_value = log.con.execute(f"""
+        WITH yearly AS (
+            SELECT customer_id, date_diff('day', $start, date) // 365 AS year, sum({MONEY}) AS value
+            FROM log GROUP BY ALL)
+        SELECT count(DISTINCT year), count(*) FILTER (WHERE year = 0),
+               (SELECT count(*) FROM (SELECT customer_id FROM yearly WHERE year = 0
+                                      INTERSECT SELECT customer_id FROM yearly WHERE year = 1)),
+               avg(value)::DOUBLE
+        FROM yearly""", {"start": start}).fetchall()[0]
+    return (both / year0 if years > 1 and year0 else None), float(mean_value)

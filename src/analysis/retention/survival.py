@@ -24,7 +24,7 @@ def kaplan_meier(duration, event, alpha: float = 0.05) -> dict[str, Any]:
     return {
         "times": fit.surv_times, "survival": fit.surv_prob, "lower": band_lower, "upper": band_upper,
         "median": median["median"], "median_ci": median["ci"],
-        "n": int(len(np.asarray(duration))), "events": int(np.sum(event)),
+        "n": len(np.asarray(duration)), "events": int(np.sum(event)),
         "censored": int(len(np.asarray(duration)) - np.sum(event)),
     }
 

@@ -36,7 +36,7 @@ def run_segments(customers: pd.DataFrame, settings: SegmentSettings, *, as_of, c
     classes = class_table(frame, frame["customer_class"])
     has_model = "predicted_clv" in frame
     results: dict[str, Any] = {
-        "as_of": pd.Timestamp(as_of).date().isoformat(), "customers": int(len(frame)),
+        "as_of": pd.Timestamp(as_of).date().isoformat(), "customers": len(frame),
         "rules": settings.model_dump(exclude={"responses", "budget"}),
         "classes": classes.reset_index().rename(columns={"class": "name"}).to_dict(orient="records"),
         "rfm": {"mean_value_by_R": frame.groupby("R")["total_value"].mean().to_dict(),
