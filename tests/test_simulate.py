@@ -52,3 +52,18 @@ def test_messy_log_keeps_the_quarantine_identity(tmp_path):
     assert matched == returns_with_id
     # a full return cancels its purchase: no negative or zero purchase days remain
     assert (result.transactions["amount"] > 0).all()
+
+
+def test_exact_summary_is_the_log_before_days_and_merges():
+    from analysis.simulate import exact_summary
+
+    options = {"purchasing": TruePurchasing(r=0.7, alpha=3.0, a=0.8, b=7.0), "observation_days": 730, "seed": 4}
+    log = simulate_transactions(2000, **options)
+    exact = exact_summary(2000, **options)
+    rows = log.groupby(log["customer_id"].astype(int)).size().reindex(range(2000)).to_numpy()
+    assert np.array_equal(exact["frequency"].to_numpy() + 1, rows)  # every purchase row, same-day ones too
+    last_day = (log.groupby(log["customer_id"].astype(int))["date"].max()
+                - log.groupby(log["customer_id"].astype(int))["date"].min()).dt.days.reindex(range(2000)).to_numpy()
+    # the log cuts times to whole days
+    assert np.array_equal(np.floor(exact["recency"].to_numpy() * 7).astype(int), last_day)
+    assert (exact["recency"] <= exact["T"]).all()

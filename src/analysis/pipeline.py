@@ -7,6 +7,7 @@ every stage has succeeded, so a failed run never leaves a half-written report be
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import shutil
 import sys
@@ -24,7 +25,7 @@ from .execution import check_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
 from .manifest import build_manifest, sha256_file
 from .overview import describe_contracts
-from .privacy import pseudonym_sql, pseudonymise
+from .privacy import pseudonym_sql, pseudonymise, pseudonymise_in
 from .project import NOTEBOOKS_DIR, REPORTS_DIR
 from .results import read_json, write_json
 from .run import Run
@@ -171,10 +172,16 @@ def run_study(
                 cleaning.write_transactions(
                     staging / "tables" / "transactions.parquet", customer_id=pseudonym_sql(salt)
                 )
-                customers = customers.assign(customer_id=pseudonymise(customers["customer_id"], salt))
+                customers["customer_id"] = pseudonymise_in(cleaning.con, customers["customer_id"], salt)
             run.save_data(customers, "customers")
             run.save_section("cleaning", cleaning.counts())
             study["observation_end"] = study["observation_end"] or customers["last_purchase"].max()
+            # the notebooks read the tables just written; release DuckDB's buffers (up to its memory
+            # limit) and the summary before they start, or this process holds them through the run
+            del customers, loaded
+            cleaning.con.close()
+            del cleaning
+            gc.collect()
         else:
             contracts = progress.stage("load", lambda: load_contracts(config.data))
             progress.stage("clean", lambda: None)

@@ -20,6 +20,8 @@ matplotlib.use("Agg")  # runs are headless; notebooks still display figures inli
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .config import StudyConfig, config_from_json
 from .i18n import set_language
@@ -27,6 +29,10 @@ from .results import read_json, to_jsonable, write_json
 from .transaction_log import TransactionLog
 
 FIGURE_DPI = 150
+
+# Arrow's own allocator keeps freed memory for reuse; with tables of millions of customers read
+# once per notebook, the system allocator hands it back and keeps the kernel's peak down
+pa.set_memory_pool(pa.system_memory_pool())
 
 
 @dataclass
@@ -62,9 +68,32 @@ class Run:
         """Clean transactions queried in DuckDB where they lie, whatever their size."""
         return TransactionLog.from_parquet(self.root / "tables" / "transactions.parquet")
 
-    def customers(self) -> pd.DataFrame:
-        """The customer summary (with any per-customer predictions added by later stages)."""
-        return pd.read_parquet(self.root / "tables" / "customers.parquet")
+    def customers(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """The customer summary, with the per-customer predictions of the CLV stage as columns once
+        it has run; with ``columns``, only those of them that exist (a study of 10^7 customers
+        reads what it uses)."""
+        tables = self.root / "tables"
+        frames = []
+        for name in ("customers", "predictions"):
+            path = tables / f"{name}.parquet"
+            if not path.exists():
+                continue
+            present = pq.read_schema(path).names
+            wanted = [c for c in present if (columns is None or c in columns) and (not frames or c != "customer_id")]
+            if frames and not wanted:
+                continue
+            frame = pd.read_parquet(path, columns=wanted)
+            if frames:
+                ids = pq.read_table(path, columns=["customer_id"]).column(0).cast(pa.large_string())
+                expected = pq.read_table(tables / "customers.parquet", columns=["customer_id"]).column(0)
+                if not ids.equals(expected.cast(pa.large_string())):
+                    raise ValueError(f"{path} is not in the order of customers.parquet")
+            frames.append(frame)
+        return frames[0] if len(frames) == 1 else pd.concat(frames, axis=1)
+
+    def save_predictions(self, predictions: pd.DataFrame) -> Path:
+        """Per-customer predictions, one row per customer in the order of the customer summary."""
+        return self.save_data(predictions, "predictions")
 
     def contracts(self) -> pd.DataFrame:
         """Contractual data: customer_id, tenure, churned and covariates."""

@@ -13,6 +13,7 @@ answers do not depend on how DuckDB's threads split the scan (results.json stays
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -21,6 +22,8 @@ import pandas as pd
 from .loading import connect, literal
 
 MONEY = "CAST(amount AS DECIMAL(38, 6))"
+# a notebook's queries share the machine with its pandas tables: DuckDB spills beyond this
+LOG_MEMORY_LIMIT = "1GB"
 
 
 class TransactionLog:
@@ -34,7 +37,7 @@ class TransactionLog:
 
     @classmethod
     def from_parquet(cls, path: str | Path) -> TransactionLog:
-        con = connect()
+        con = connect(memory_limit=os.environ.get("ANALYSIS_LOG_MEMORY", LOG_MEMORY_LIMIT))
         con.execute(f"CREATE VIEW log AS SELECT * FROM read_parquet({literal(str(path))})")
         return cls(con, [r[0] for r in con.execute("DESCRIBE log").fetchall()], str(path))
 

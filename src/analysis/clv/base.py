@@ -120,7 +120,7 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
             newton = None
             if fitted.mle_retvals.get("converged", False):
                 try:
-                    newton = super().fit(start_params=fitted.params, method="newton", maxiter=10, disp=disp)
+                    newton = super().fit(start_params=fitted.params, method="newton", maxiter=10, tol=1e-6, disp=disp)
                 except np.linalg.LinAlgError:  # a flat direction: the Hessian is singular, keep BFGS's answer
                     newton = None
             if newton is not None and np.isfinite(newton.llf) and newton.llf >= fitted.llf - 1e-9:

@@ -60,6 +60,11 @@ def _fit_transactions(names, frequency, recency, T):
     return {name: MODELS[name](frequency, recency, T).fit() for name in names}
 
 
+CALIBRATION_COLUMNS = ["customer_id", "first_purchase", "frequency_cal", "recency_cal", "T_cal",
+                       "monetary_value_cal", "frequency_holdout", "duration_holdout"]
+CLV_COLUMNS = [*CALIBRATION_COLUMNS, "frequency", "recency", "T", "monetary_value"]
+
+
 def _fit_spend(frequency, monetary_value):
     repeat = (np.asarray(frequency) > 0) & (np.asarray(monetary_value) > 0)
     return GammaGamma(np.asarray(frequency)[repeat], np.asarray(monetary_value)[repeat]).fit(), int(repeat.sum())
@@ -76,7 +81,8 @@ def run_clv(
     """Fit, validate and forecast; ``customers`` is the customer summary of CONTRACT.md."""
     has_holdout = calibration_end is not None and "frequency_cal" in customers
     if has_holdout:
-        cal = customers[customers["frequency_cal"].notna()]
+        # only the columns the holdout check uses: a copy of the whole summary costs GBs at 10^7 customers
+        cal = customers.loc[customers["frequency_cal"].notna(), CALIBRATION_COLUMNS]
         x, t_x, T = (cal[c].astype(float).to_numpy() for c in ("frequency_cal", "recency_cal", "T_cal"))
         m = cal["monetary_value_cal"].astype(float).to_numpy()
     else:
