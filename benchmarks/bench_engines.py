@@ -16,7 +16,7 @@ import numpy as np
 from analysis.portable_summary import EngineSettings, connect, customer_summary_ibis, normalise
 from analysis.simulate import DENSE_OBSERVATION_DAYS, DENSE_PURCHASING, write_parquet_chunks
 
-MAX_SIZE = int(os.environ.get("BENCH_ENGINES_MAX", 1_000_000))
+MAX_SIZE = int(os.environ.get("BENCH_ENGINES_MAX", 10_000_000))
 OPTIONS = {"period": "week", "calibration_end": "2021-01-01", "observation_end": "2021-12-31"}
 TRANSACTIONS_PER_CUSTOMER = 10.58  # DENSE_PURCHASING over two years (measured)
 

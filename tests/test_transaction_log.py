@@ -105,3 +105,13 @@ def test_repeat_purchase_tracking(logs):
     start = cal["first_purchase"].min()
     expected = reference.repeat_purchases_before(frame, cal["customer_id"], start, tracking["period"].to_numpy() * 7)
     np.testing.assert_array_equal(tracking["actual"].to_numpy(), expected)
+
+
+def test_exact_quantiles_from_counts_match_numpy():
+    rng = np.random.default_rng(2)
+    amounts = np.round(rng.gamma(2.0, 20.0, size=5001), 1)  # repeated values, as money has
+    frame = pd.DataFrame({"customer_id": "c", "date": pd.Timestamp("2020-01-01"), "amount": amounts})
+    qs = [0.0, 0.1, 0.25, 0.5, 0.5001, 0.75, 0.9, 0.99, 1.0]
+    got = TransactionLog.from_frame(frame).quantiles("amount", qs)
+    np.testing.assert_allclose(got, np.quantile(amounts, qs), rtol=1e-13)
+    assert TransactionLog.from_frame(frame).quantiles("amount", [0.5], where="amount < 0") is None

@@ -87,10 +87,18 @@ class CleaningResult:
         return self.con.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0]
 
     def write_transactions(self, path: Path, customer_id: str = "customer_id") -> None:
-        """Write the clean transactions to Parquet; ``customer_id`` may be an SQL expression."""
+        """Write the clean transactions to Parquet; ``customer_id`` may be an SQL expression of
+        the id (a pseudonym), computed once per customer rather than once per row."""
+        if customer_id == "customer_id":
+            self.con.execute(f"COPY (SELECT * FROM {self.table} ORDER BY customer_id, date) "
+                             f"TO {literal(str(path))} (FORMAT parquet)")
+            return
         self.con.execute(
-            f"COPY (SELECT * REPLACE ({customer_id} AS customer_id) FROM {self.table} "
-            f"ORDER BY customer_id, date) TO {literal(str(path))} (FORMAT parquet)"
+            f"COPY (WITH ids AS (SELECT customer_id AS original, {customer_id} AS replacement "
+            f"                   FROM (SELECT DISTINCT customer_id FROM {self.table})) "
+            f"      SELECT t.* REPLACE (ids.replacement AS customer_id) "
+            f"      FROM {self.table} t JOIN ids ON t.customer_id = ids.original "
+            f"      ORDER BY customer_id, date) TO {literal(str(path))} (FORMAT parquet)"
         )
 
     @property

@@ -16,7 +16,7 @@ def describe_transactions(transactions: TransactionLog | pd.DataFrame, customers
     log = as_log(transactions)
     n, first, last, total, largest = log.con.execute(
         f"SELECT count(*), min(date), max(date), sum({MONEY})::DOUBLE, max(amount) FROM log").fetchall()[0]
-    quantiles = log.scalar(f"SELECT quantile_cont(amount, {list(QUANTILES)}) FROM log") if n else None
+    quantiles = log.quantiles("amount", QUANTILES) if n else None
     purchases = customers["n_transactions"].to_numpy()
     overview: dict[str, Any] = {
         "customers": len(customers),
@@ -78,8 +78,7 @@ def transactions_per_period(transactions: TransactionLog | pd.DataFrame, period:
 def spend_histogram(transactions: TransactionLog | pd.DataFrame, bins: int = 50) -> dict[str, Any]:
     """Histogram of positive purchase-day values on log-spaced bins, and their median."""
     log = as_log(transactions)
-    low, high, median = log.con.execute(
-        "SELECT min(amount), max(amount), quantile_cont(amount, 0.5) FROM log WHERE amount > 0").fetchall()[0]
+    low, high = log.con.execute("SELECT min(amount), max(amount) FROM log WHERE amount > 0").fetchall()[0]
     if low is None:
         return {"edges": np.array([]), "counts": np.array([]), "median": None}
     edges = np.logspace(np.log10(low), np.log10(high), bins + 1) if high > low else np.array([low * 0.9, low * 1.1])
@@ -89,7 +88,7 @@ def spend_histogram(transactions: TransactionLog | pd.DataFrame, bins: int = 50)
         "FROM log WHERE amount > 0 GROUP BY 1", [float(np.log10(edges[0])), float(width)])
     full = np.zeros(len(edges) - 1, dtype=np.int64)
     full[counts["bin"].clip(0, len(full) - 1).to_numpy()] += counts["n"].to_numpy()
-    return {"edges": edges, "counts": full, "median": float(median)}
+    return {"edges": edges, "counts": full, "median": log.quantiles("amount", [0.5], "amount > 0")[0]}
 
 
 def cleaning_table(counts: dict[str, Any]) -> pd.DataFrame:

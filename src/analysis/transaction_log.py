@@ -17,13 +17,14 @@ import os
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .loading import connect, literal
 
 MONEY = "CAST(amount AS DECIMAL(38, 6))"
 # a notebook's queries share the machine with its pandas tables: DuckDB spills beyond this
-LOG_MEMORY_LIMIT = "1GB"
+LOG_MEMORY_LIMIT = "1500MB"
 
 
 class TransactionLog:
@@ -38,6 +39,7 @@ class TransactionLog:
     @classmethod
     def from_parquet(cls, path: str | Path) -> TransactionLog:
         con = connect(memory_limit=os.environ.get("ANALYSIS_LOG_MEMORY", LOG_MEMORY_LIMIT))
+        con.execute("SET preserve_insertion_order = false")  # every query here orders what it needs
         con.execute(f"CREATE VIEW log AS SELECT * FROM read_parquet({literal(str(path))})")
         return cls(con, [r[0] for r in con.execute("DESCRIBE log").fetchall()], str(path))
 
@@ -73,6 +75,30 @@ class TransactionLog:
         """The value of ``column`` on each customer's first purchase day, indexed by customer id."""
         frame = self.query(f"SELECT customer_id, arg_min({column}, date) AS value FROM log GROUP BY customer_id")
         return frame.set_index("customer_id")["value"]
+
+    def quantiles(self, expression: str, qs, where: str = "TRUE", source: str = "log") -> list[float] | None:
+        """Exact quantiles of ``expression`` over the rows of ``source`` (the log, or a subquery
+        on it) matching ``where``, interpolated as
+        ``numpy.quantile`` does (linear), or None when no row matches.
+
+        DuckDB's ``quantile_cont`` holds every value in memory at once (800 MB per 10^8 rows,
+        beyond a notebook's limit); money and day counts repeat, so counting each distinct value
+        (a grouping DuckDB can spill) and reading the quantiles off the cumulative counts gives
+        the same answer in bounded memory."""
+        counts = self.query(f"SELECT {expression} AS value, count(*) AS n FROM {source} "
+                            f"WHERE ({where}) AND {expression} IS NOT NULL GROUP BY 1 ORDER BY 1")
+        if counts.empty:
+            return None
+        values = counts["value"].to_numpy(dtype=float)
+        upto = np.cumsum(counts["n"].to_numpy())  # rows with a value ≤ values[i]
+        position = (upto[-1] - 1) * np.asarray(qs, dtype=float)
+        below = np.floor(position)
+        low = values[np.searchsorted(upto, below, side="right")]
+        high = values[np.searchsorted(upto, np.minimum(below + 1, upto[-1] - 1), side="right")]
+        fraction = position - below
+        # numpy's lerp, including its form for fractions above one half
+        result = np.where(fraction >= 0.5, high - (high - low) * (1 - fraction), low + fraction * (high - low))
+        return [float(v) for v in result]
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         """Make a (small or one-row-per-customer) DataFrame available to queries as ``name``."""

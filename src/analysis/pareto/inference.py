@@ -63,6 +63,7 @@ def bootstrap_top_share(values, q: float = 0.2, *, n_boot: int = 2000, rng: np.r
         for k in range(size):
             counts = np.bincount(generator.integers(0, n, n), minlength=n)
             cum_counts = np.cumsum(counts)
+            counts = counts.astype(np.float64)  # numpy's integer-by-float dot is far slower than BLAS
             j = int(np.searchsorted(cum_counts, whole, side="right"))  # values wholly below
             below = float(counts[:j].dot(x[:j]))
             taken = int(cum_counts[j - 1]) if j > 0 else 0

@@ -20,11 +20,10 @@ from ..transaction_log import TransactionLog, as_log
 def gap_quantile(transactions: TransactionLog | pd.DataFrame, quantile: float) -> float | None:
     """The ``quantile`` of the days between consecutive purchase days of the same customer
     (linear interpolation, as ``numpy.quantile``); None when nobody bought twice."""
-    log = as_log(transactions)
-    return log.scalar(f"""
-        SELECT quantile_cont(gap, {float(quantile)}) FROM (
-            SELECT date_diff('day', lag(date) OVER (PARTITION BY customer_id ORDER BY date), date) AS gap FROM log)
-        WHERE gap IS NOT NULL""")
+    found = as_log(transactions).quantiles(
+        "gap", [quantile], source="(SELECT date_diff('day', lag(date) OVER (PARTITION BY customer_id ORDER BY date), "
+                                  "date) AS gap FROM log)")
+    return found[0] if found else None
 
 
 def resolve_threshold(transactions: TransactionLog | pd.DataFrame, rule: str | int, dormant_days: int,
