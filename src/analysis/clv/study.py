@@ -240,9 +240,3 @@ def cumulative_tracking(cal: pd.DataFrame, transactions: TransactionLog | pd.Dat
             expected += count * fit.expected_purchases(since)
         frame[name] = expected
     return frame
-
-
-def with_predictions(customers: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataFrame:
-    """The customer summary with the per-customer predictions as columns (replacing old ones)."""
-    new = [c for c in predictions.columns if c != "customer_id"]
-    return customers.drop(columns=new, errors="ignore").merge(predictions, on="customer_id", how="left")
