@@ -64,7 +64,8 @@ def _median(fit: SurvfuncRight, alpha: float) -> dict[str, Any]:
 
 def kaplan_meier_by_group(duration, event, groups, alpha: float = 0.05, min_size: int = 20) -> dict[str, Any]:
     """KM per group and the log-rank test of equal survival across groups."""
-    frame = pd.DataFrame({"d": np.asarray(duration, float), "e": np.asarray(event, int), "g": np.asarray(groups)})
+    labels = groups if isinstance(groups, pd.Categorical) else np.asarray(groups)
+    frame = pd.DataFrame({"d": np.asarray(duration, float), "e": np.asarray(event, int), "g": labels})
     counts = frame["g"].value_counts()
     frame = frame[frame["g"].isin(counts.index[counts >= min_size])]
     curves = {str(g): kaplan_meier(part["d"], part["e"], alpha) for g, part in frame.groupby("g", sort=True)}
@@ -75,7 +76,10 @@ def kaplan_meier_by_group(duration, event, groups, alpha: float = 0.05, min_size
     groups = tested["g"].nunique()
     if groups > 1:
         try:
-            statistic, p_value = survdiff(tested["d"].to_numpy(), tested["e"].to_numpy(), tested["g"].astype(str).to_numpy())
+            # categorical codes follow the sorted labels, so the test sees the groups in the same order
+            group_ids = (tested["g"].cat.codes if isinstance(tested["g"].dtype, pd.CategoricalDtype)
+                         else tested["g"].astype(str)).to_numpy()
+            statistic, p_value = survdiff(tested["d"].to_numpy(), tested["e"].to_numpy(), group_ids)
             logrank = {"statistic": float(statistic), "df": groups - 1, "p_value": float(p_value),
                        "groups_without_events": int(frame["g"].nunique() - groups)}
         except np.linalg.LinAlgError:
@@ -99,6 +103,8 @@ def cox_model(data: pd.DataFrame, duration: str, event: str, covariates: list[st
     """
     data = data.copy()
     for column in categorical:
+        if isinstance(data[column].dtype, pd.CategoricalDtype):
+            data[column] = data[column].cat.remove_unused_categories()
         # levels with fewer than 5 events carry no information on their hazard and make the
         # information matrix singular: they are pooled into "other"
         events = data.groupby(column)[event].sum()
