@@ -35,6 +35,9 @@ def window_shares(transactions: TransactionLog | pd.DataFrame, *, months: list[i
     """
     log = as_log(transactions)
     start, end = log.date_range
+    # first purchase days, once for every window length (each would otherwise rescan the log)
+    log.con.execute("CREATE OR REPLACE TEMP TABLE customer_firsts AS "
+                    "SELECT min(date) AS first FROM log GROUP BY customer_id")
     rows = []
     for length in [*months, None]:
         edges = window_edges(start, end, length)
@@ -47,6 +50,7 @@ def window_shares(transactions: TransactionLog | pd.DataFrame, *, months: list[i
             "window_months": "full" if length is None else length, "windows": len(shares),
             "share_buyers": float(shares["buyers"].mean()), "share_all_customers": float(shares["everyone"].mean()),
         })
+    log.con.execute("DROP TABLE customer_firsts")
     return pd.DataFrame(rows)
 
 
@@ -62,7 +66,7 @@ def _window_top_shares(log: TransactionLog, edges: list[pd.Timestamp], q: float)
         WITH buyers AS (SELECT k, count(*) AS buyers, sum(value)::DOUBLE AS total FROM window_values GROUP BY k),
              acquired AS (
                 SELECT k, count(*) AS everyone
-                FROM (SELECT min(date) AS first FROM log GROUP BY customer_id) f
+                FROM customer_firsts f
                 JOIN window_edges ON f.first < window_edges.hi GROUP BY k)
         SELECT k, buyers, everyone, total FROM buyers JOIN acquired USING (k) ORDER BY k""")
     counts = counts[counts["total"] > 0].copy()
