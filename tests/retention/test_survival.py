@@ -126,3 +126,47 @@ def test_rule_beside_p_alive_counts_every_customer(cdnow_sample_clean, cdnow_sam
     assert total == len(customers) == 2357
     churned = study.results["churn_rule"]["share_churned"]
     assert 0 < churned < 1 and 0 <= agreement["churned_with_low_p_alive"] <= 1
+
+
+def test_rule_by_p_alive_counts_match_a_crosstab_of_labels():
+    from analysis.retention.study import P_ALIVE_BANDS, _rule_by_p_alive
+
+    rng = np.random.default_rng(5)
+    # band edges included on purpose: a band holds its upper edge, the first band also 0
+    p_alive = np.concatenate([rng.random(5000), [0.0, 0.25, 0.5, 0.75, 1.0] * 3])
+    churned = rng.random(p_alive.size) < 0.4
+    bands = pd.cut(p_alive, [0, 0.25, 0.5, 0.75, 1.0], include_lowest=True, labels=P_ALIVE_BANDS)
+    status = np.where(churned, "churned by the rule", "active (censored)")
+    expected = pd.crosstab(pd.Series(status, name="rule"), pd.Series(bands, name="P(alive)"))
+    table = _rule_by_p_alive(churned, p_alive)
+    assert list(table) == list(expected.index)
+    for row in expected.index:
+        assert table[row] == {str(k): int(v) for k, v in expected.loc[row].items()}
+    # a band nobody falls in is left out, as in a crosstab
+    assert _rule_by_p_alive(np.array([False, False, True]), np.array([0.6, 0.9, 0.3])) == {
+        "active (censored)": {"25–50%": 0, "50–75%": 1, "≥75%": 1},
+        "churned by the rule": {"25–50%": 1, "50–75%": 0, "≥75%": 0},
+    }
+
+
+def test_cox_on_a_seeded_sample_when_customers_exceed_the_cap(cdnow_sample_clean, cdnow_sample_summary):
+    from analysis.narrative.retention import _hr_sentence
+    from analysis.retention.settings import RetentionSettings
+    from analysis.retention.study import run_retention_transactions
+
+    def cox(cap):
+        study = run_retention_transactions(cdnow_sample_clean.transactions, cdnow_sample_summary,
+                                           RetentionSettings(cox_max_customers=cap), period="week",
+                                           observation_end="1998-06-30")
+        return study.results["cox"]
+
+    full, sampled, again = cox(10_000), cox(1_000), cox(1_000)
+    assert full["sample"] is None and full["n"] > 1_000
+    assert sampled["sample"] == {"customers": 1_000, "of": full["n"]}
+    assert sampled["n"] == 1_000 and sampled["events"] < full["events"]
+    assert sampled == again  # seeded: the same customers every run
+    assert any("random sample of 1,000" in line for line in _hr_sentence(sampled))
+    # same model on a subsample: the first-value hazard ratio agrees within its interval
+    first = {r["term"]: r for r in full["hazard_ratios"]}["log_first_value"]
+    part = {r["term"]: r for r in sampled["hazard_ratios"]}["log_first_value"]
+    assert part["lower"] < first["hazard_ratio"] < part["upper"]

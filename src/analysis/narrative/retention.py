@@ -17,6 +17,13 @@ def _hr_sentence(cox: dict) -> list[str]:
     out = [tr(f"The strongest effects in the Cox model ({num(cox['n'])} customers, {num(cox['events'])} churns): "
               + "; ".join(items) + ".",
               f"Cox 模型中最强的效应（{num(cox['n'])} 位客户，{num(cox['events'])} 次流失）：" + "；".join(items) + "。")]
+    sample = cox.get("sample")
+    if sample:
+        out.append(tr(f"The Cox model is fitted on a seeded random sample of {num(sample['customers'])} of the "
+                      f"{num(sample['of'])} customers (setting retention.cox_max_customers); the survival curves "
+                      "use every customer.",
+                      f"Cox 模型基于 {num(sample['of'])} 位客户中按固定种子随机抽取的 {num(sample['customers'])} 位拟合"
+                      "（设置 retention.cox_max_customers）；生存曲线使用全部客户。"))
     if violated:
         out.append(tr(f"The proportional-hazards check flags {num(len(violated))} of {num(len(cox['ph_check']))} terms "
                       "(Schoenfeld residuals trend with time, p < 0.01): their hazard ratios are averages over time, "

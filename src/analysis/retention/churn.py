@@ -38,17 +38,24 @@ def resolve_threshold(transactions: TransactionLog | pd.DataFrame, rule: str | i
 
 def churn_durations(customers: pd.DataFrame, observation_end, threshold_days: int, period_days: float) -> pd.DataFrame:
     """(duration in periods, event) per customer under the inactivity rule."""
-    end = pd.Timestamp(observation_end)
-    since_last = (end - customers["last_purchase"]).dt.days
-    churned = since_last > threshold_days
-    lifetime_days = np.where(churned,
-                             (customers["last_purchase"] - customers["first_purchase"]).dt.days + threshold_days,
-                             (end - customers["first_purchase"]).dt.days)
+    duration, event = _durations(customers, observation_end, threshold_days, period_days)
     return pd.DataFrame({
-        "customer_id": customers["customer_id"].to_numpy(),
-        "duration": lifetime_days / period_days,
-        "event": churned.astype(int).to_numpy(),
+        "customer_id": customers["customer_id"].array,  # not to_numpy(): one Python string per customer
+        "duration": duration,
+        "event": event,
     })
+
+
+def _durations(customers: pd.DataFrame, observation_end, threshold_days: int,
+               period_days: float) -> tuple[np.ndarray, np.ndarray]:
+    end = np.datetime64(pd.Timestamp(observation_end).to_datetime64(), "D")
+    first = customers["first_purchase"].to_numpy().astype("datetime64[D]")
+    last = customers["last_purchase"].to_numpy().astype("datetime64[D]")
+    since_last = (end - last).astype(np.int64)
+    churned = since_last > threshold_days
+    lifetime_days = np.where(churned, (last - first).astype(np.int64) + threshold_days,
+                             (end - first).astype(np.int64))
+    return lifetime_days / period_days, churned.astype(np.int64)
 
 
 def threshold_sensitivity(customers: pd.DataFrame, observation_end, thresholds: list[int], period_days: float) -> pd.DataFrame:
@@ -57,8 +64,8 @@ def threshold_sensitivity(customers: pd.DataFrame, observation_end, thresholds: 
 
     rows = []
     for days in thresholds:
-        frame = churn_durations(customers, observation_end, days, period_days)
-        km = kaplan_meier(frame["duration"], frame["event"])
-        rows.append({"threshold_days": int(days), "share_churned": float(frame["event"].mean()),
-                     "censored": int((frame["event"] == 0).sum()), "median_lifetime": km["median"]})
+        duration, event = _durations(customers, observation_end, days, period_days)
+        km = kaplan_meier(duration, event)
+        rows.append({"threshold_days": int(days), "share_churned": float(event.mean()),
+                     "censored": int((event == 0).sum()), "median_lifetime": km["median"]})
     return pd.DataFrame(rows)

@@ -25,4 +25,8 @@ class RetentionSettings(BaseModel):
     margin_rate: float = Field(default=0.30, gt=0, le=1)
     acquisition_cost: float | None = Field(default=None, ge=0)
     discount_rate: float = Field(default=0.10, ge=0)
+    cox_max_customers: int = Field(
+        default=1_000_000, ge=1000, description="non-contractual data: the Cox model is fitted on a seeded "
+        "random sample of this many customers when there are more (its design matrix and residuals are "
+        "customers × terms; at 10 million customers they alone take several GB)")
     test_share: float = Field(default=0.3, gt=0, lt=1, description="contractual data: held-out share for the churn model")

@@ -41,7 +41,23 @@ def _km_summary(km: dict) -> dict:
 def _cox_summary(cox: dict) -> dict:
     return {"hazard_ratios": cox["table"].to_dict(orient="records"), "loglik": cox["loglik"], "n": cox["n"],
             "events": cox["events"], "ph_check": cox["ph_check"], "formula": cox["formula"],
-            "dropped_covariates": cox["dropped_covariates"]}
+            "dropped_covariates": cox["dropped_covariates"], "sample": cox.get("sample")}
+
+
+P_ALIVE_BANDS = ["<25%", "25–50%", "50–75%", "≥75%"]
+
+
+def _rule_by_p_alive(churned: np.ndarray, p_alive: np.ndarray) -> dict[str, dict[str, int]]:
+    """Customers by the rule's verdict and P(alive) band (edges 0.25, 0.5, 0.75; a band includes its
+    upper edge, the first also 0), counted with bincount: a crosstab of labels would build one Python
+    string per customer."""
+    known = ~np.isnan(p_alive)
+    band = np.searchsorted([0.25, 0.5, 0.75], p_alive[known], side="left")
+    counts = np.bincount(churned[known].astype(np.intp) * 4 + band, minlength=8).reshape(2, 4)
+    present = counts.sum(axis=0) > 0
+    table = {label: {b: int(c) for b, c, keep in zip(P_ALIVE_BANDS, counts[row], present) if keep}
+             for row, label in ((1, "churned by the rule"), (0, "active (censored)")) if counts[row].sum()}
+    return dict(sorted(table.items()))
 
 
 def _churn_summary(model: dict) -> dict:
@@ -75,14 +91,27 @@ def run_retention_transactions(transactions: TransactionLog | pd.DataFrame, cust
         data["segment"] = segment.to_numpy()
         covariates.append("segment")
         categorical.append("segment")
-    cox = cox_model(data[data["duration"] > 0], "duration", "event", covariates, categorical)
+    modelled = data[data["duration"] > 0]
+    cox_sample = None
+    if len(modelled) > settings.cox_max_customers:
+        chosen = np.random.default_rng(0).choice(len(modelled), settings.cox_max_customers, replace=False)
+        cox_sample = {"customers": settings.cox_max_customers, "of": len(modelled)}
+        modelled = modelled.iloc[np.sort(chosen)]
+    cox = cox_model(modelled, "duration", "event", covariates, categorical)
+    cox.pop("fit")  # it holds the design matrix, sorted copies and residuals: GBs at millions of customers
+    cox["sample"] = cox_sample
+    del data, modelled, first_value
 
     churn = None
     if calibration_end is not None and "frequency_cal" in customers:
-        cal = customers[customers["frequency_cal"].notna()].copy()
-        cal["churned"] = (cal["frequency_holdout"] == 0).astype(int)
-        cal["log_monetary"] = np.log1p(cal["monetary_value_cal"].astype(float))
-        cal["since_last"] = cal["T_cal"] - cal["recency_cal"]
+        in_cal = customers["frequency_cal"].notna().to_numpy()
+        cal = pd.DataFrame({
+            "frequency_cal": customers["frequency_cal"].to_numpy(float, na_value=np.nan)[in_cal],
+            "recency_cal": customers["recency_cal"].to_numpy(float)[in_cal],
+            "log_monetary": np.log1p(customers["monetary_value_cal"].to_numpy(float)[in_cal]),
+            "churned": (customers["frequency_holdout"].to_numpy(float, na_value=np.nan)[in_cal] == 0).astype(int),
+        })
+        cal["since_last"] = customers["T_cal"].to_numpy(float)[in_cal] - cal["recency_cal"].to_numpy()
         features = ["frequency_cal", "recency_cal", "since_last", "log_monetary"]
         rng = np.random.default_rng(0)
         test_mask = rng.random(len(cal)) < settings.test_share
@@ -90,19 +119,16 @@ def run_retention_transactions(transactions: TransactionLog | pd.DataFrame, cust
         if "p_alive" in customers:
             # the BTYD model's P(alive) as a churn score on the same held-out customers
             from .churn_model import auc
-            p_alive = cal.loc[test_mask, "customer_id"].map(customers.set_index("customer_id")["p_alive"])
-            churn["auc_p_alive_full_window"] = auc(-p_alive.to_numpy(), cal.loc[test_mask, "churned"].to_numpy())
+            p_alive = customers["p_alive"].to_numpy(float)[in_cal][test_mask]
+            churn["auc_p_alive_full_window"] = auc(-p_alive, cal.loc[test_mask, "churned"].to_numpy())
+        del cal
     rule_vs_model = None
     if "p_alive" in customers:
         # the rule's verdict beside the CLV model's P(alive), customer by customer
-        bands = pd.cut(customers["p_alive"].to_numpy(), [0, 0.25, 0.5, 0.75, 1.0], include_lowest=True,
-                       labels=["<25%", "25–50%", "50–75%", "≥75%"])
-        status = np.where(durations["event"].to_numpy() == 1, "churned by the rule", "active (censored)")
-        table = pd.crosstab(pd.Series(status, name="rule"), pd.Series(bands, name="P(alive)"))
-        churned = durations["event"].to_numpy() == 1
         p_alive = customers["p_alive"].to_numpy()
+        churned = durations["event"].to_numpy() == 1
         rule_vs_model = {
-            "table": {row: {str(k): int(v) for k, v in table.loc[row].items()} for row in table.index},
+            "table": _rule_by_p_alive(churned, p_alive),
             "churned_with_low_p_alive": float(np.mean(p_alive[churned] < 0.5)) if churned.any() else None,
             "active_with_high_p_alive": float(np.mean(p_alive[~churned] >= 0.5)) if (~churned).any() else None,
         }
