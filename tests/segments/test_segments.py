@@ -92,3 +92,22 @@ def test_elastic_customers_small_table():
     assert frame["elastic"].tolist() == [True, False, False]
     summary = summarize_elastic(frame)
     assert summary["customers"] == 1 and summary["future_net_value"] == pytest.approx(12.8)
+
+
+def test_ranked_order_matches_a_stable_sort_by_value_then_id():
+    from analysis.segments.classes import top_share_flag
+    from analysis.segments.rfm import id_ranks, ranked_order
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    values = pd.Series(rng.integers(0, 40, n).astype(float))  # many ties
+    values[rng.random(n) < 0.02] = np.nan
+    ids = pd.Series([f"{rng.choice(['c', 'Ä', 'z', '客'])}{i}" for i in rng.permutation(n)], dtype="string")
+    for descending in (True, False):
+        expected = pd.DataFrame({"v": values.to_numpy(), "id": ids.astype(str).to_numpy()}).sort_values(
+            ["v", "id"], ascending=[not descending, True], kind="stable").index.to_numpy()
+        assert np.array_equal(ranked_order(values, id_ranks(ids), descending=descending), expected)
+    flag = top_share_flag(values, ids, 0.2)
+    assert flag.sum() == 600 and flag[values.fillna(-1).to_numpy() >= 39].all()
+    # integer ids are ranked as strings, as before ("10" < "9")
+    assert id_ranks(pd.Series([9, 10, 100])).tolist() == [2, 0, 1]

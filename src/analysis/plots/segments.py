@@ -21,9 +21,15 @@ def cell_label(name: str) -> str:
             "reconsider": tr("reconsider", "重新考虑")}.get(name, name)
 
 
+MATRIX_MAX_POINTS = 50_000
+
+
 def value_matrix(customers: pd.DataFrame, thresholds: dict) -> plt.Figure:
     apply_style()
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    if len(customers) > MATRIX_MAX_POINTS:
+        # millions of dots draw as a solid blot and take minutes; a seeded sample shows the same shape
+        customers = customers.sample(n=MATRIX_MAX_POINTS, random_state=0)
     current = customers["total_value"].clip(lower=0.5)
     potential = customers["predicted_clv"].clip(lower=0.01)
     sns.scatterplot(x=current, y=potential, hue=customers["cell"].map(cell_label), s=6, alpha=0.4, linewidth=0, ax=ax)

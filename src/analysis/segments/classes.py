@@ -17,16 +17,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .rfm import id_ranks, ranked_order
 from .settings import SegmentSettings
 
 CLASSES = ("core", "potential", "active", "at_risk", "dormant", "lost")
 
 
-def top_share_flag(values: pd.Series, ids: pd.Series, share: float) -> np.ndarray:
-    order = pd.DataFrame({"v": values.to_numpy(), "id": ids.astype(str).to_numpy()}).sort_values(
-        ["v", "id"], ascending=[False, True], kind="stable")
+def top_share_flag(values: pd.Series, ids: pd.Series | np.ndarray, share: float) -> np.ndarray:
+    ranks = ids if isinstance(ids, np.ndarray) else id_ranks(ids)
     flag = np.zeros(len(values), bool)
-    flag[order.index.to_numpy()[: int(round(share * len(values)))]] = True
+    flag[ranked_order(values, ranks, descending=True)[: int(round(share * len(values)))]] = True
     return flag
 
 
@@ -37,7 +37,7 @@ def assign_classes(customers: pd.DataFrame, as_of, settings: SegmentSettings) ->
     p_alive = customers["p_alive"].to_numpy() if has_model else np.full(len(customers), np.nan)
     span = (customers["last_purchase"] - customers["first_purchase"]).dt.days.to_numpy()
     usual_gap = np.where(customers["n_transactions"] > 1, span / np.maximum(customers["n_transactions"] - 1, 1), np.nan)
-    ids = customers["customer_id"]
+    ids = id_ranks(customers["customer_id"])
     lost = silent >= settings.lost_days
     if has_model:
         lost &= p_alive < settings.lost_p_alive

@@ -19,13 +19,14 @@ def value_matrix(current: pd.Series, potential: pd.Series, split: float = 0.5) -
     potential_cut = float(np.quantile(potential, split))
     high_current = current.to_numpy() >= current_cut
     high_potential = potential.to_numpy() >= potential_cut
-    cells = [CELLS[(c, p)][0] for c, p in zip(high_current, high_potential)]
+    names = [CELLS[(c, p)][0] for c in (False, True) for p in (False, True)]
+    cells = pd.Categorical.from_codes(high_current * 2 + high_potential, categories=names)
     return pd.Series(cells, index=current.index, name="cell"), {"current": current_cut, "potential": potential_cut}
 
 
 def matrix_table(current: pd.Series, potential: pd.Series, cells: pd.Series) -> pd.DataFrame:
     frame = pd.DataFrame({"cell": cells, "current": current.to_numpy(), "potential": potential.to_numpy()})
-    grouped = frame.groupby("cell")
+    grouped = frame.groupby("cell", observed=True)
     table = pd.DataFrame({"customers": grouped.size(), "current_value": grouped["current"].sum(),
                           "potential_value": grouped["potential"].sum()})
     table["share_customers"] = table["customers"] / len(frame)

@@ -9,14 +9,32 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
-def quintile_scores(values: pd.Series, ids: pd.Series, higher_is_better: bool = True) -> pd.Series:
-    order = pd.DataFrame({"value": values.to_numpy(), "id": ids.astype(str).to_numpy()})
-    order = order.sort_values(["value", "id"], ascending=[not higher_is_better, True], kind="stable")
+def id_ranks(ids: pd.Series) -> np.ndarray:
+    """Each id's position in string order, computed in Arrow: ``astype(str)`` would build one Python
+    string per customer, GBs at ten million customers."""
+    array = pa.array(ids.astype("string") if not pd.api.types.is_string_dtype(ids) else ids)
+    ranks = np.empty(len(ids), dtype=np.int64)
+    ranks[pc.sort_indices(array).to_numpy()] = np.arange(len(ids))
+    return ranks
+
+
+def ranked_order(values, ranks: np.ndarray, *, descending: bool) -> np.ndarray:
+    """Row positions by value (missing values last), ties by id; the same order as a stable
+    ``sort_values([value, id])``."""
+    values = np.asarray(values, float)
+    return np.lexsort((ranks, -values if descending else values))
+
+
+def quintile_scores(values: pd.Series, ids: pd.Series | np.ndarray, higher_is_better: bool = True) -> pd.Series:
+    ranks = ids if isinstance(ids, np.ndarray) else id_ranks(ids)
+    order = ranked_order(values, ranks, descending=higher_is_better)
     n = len(order)
     rank = np.empty(n, dtype=int)
-    rank[order.index.to_numpy()] = np.arange(n)  # 0 = best
+    rank[order] = np.arange(n)  # 0 = best
     return pd.Series(5 - (rank * 5 // max(n, 1)), index=values.index)
 
 
@@ -26,9 +44,9 @@ def rfm_scores(customers: pd.DataFrame, as_of) -> pd.DataFrame:
     as_of = pd.Timestamp(as_of)
     days_since = (as_of - customers["last_purchase"]).dt.days
     spend = customers["total_value"] / customers["n_transactions"]
-    ids = customers["customer_id"]
+    ids = id_ranks(customers["customer_id"])
     return pd.DataFrame({
-        "customer_id": ids,
+        "customer_id": customers["customer_id"],
         "days_since_last": days_since,
         "R": quintile_scores(-days_since, ids),
         "F": quintile_scores(customers["n_transactions"].astype(float), ids),

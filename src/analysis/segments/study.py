@@ -29,7 +29,7 @@ class SegmentStudy:
 
 def run_segments(customers: pd.DataFrame, settings: SegmentSettings, *, as_of, cost: CostModel,
                  horizon_periods: int) -> SegmentStudy:
-    frame = customers.copy()
+    frame = customers.copy(deep=False)  # new columns only; a deep copy costs GBs at millions of customers
     rfm = rfm_scores(frame, as_of)
     frame[["R", "F", "M"]] = rfm[["R", "F", "M"]].to_numpy()
     frame["customer_class"] = assign_classes(frame, as_of, settings)
@@ -49,7 +49,7 @@ def run_segments(customers: pd.DataFrame, settings: SegmentSettings, *, as_of, c
     table = pd.DataFrame()
     if has_model:
         cells, thresholds = value_matrix(frame["total_value"], frame["predicted_clv"], settings.matrix_split)
-        frame["cell"] = cells.to_numpy()
+        frame["cell"] = cells.array
         matrix = matrix_table(frame["total_value"], frame["predicted_clv"], cells)
         results["matrix"] = {"thresholds": thresholds,
                              "cells": matrix.reset_index().to_dict(orient="records")}
