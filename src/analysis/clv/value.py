@@ -25,15 +25,30 @@ def discounted_expected_purchases(transaction_results, frequency, recency, T, *,
                                   discount_rate: float) -> np.ndarray:
     """Σ_k (E[Y(k)] − E[Y(k−1)]) / (1 + d)^k for each customer (d per period)."""
     frequency, recency, T = (np.asarray(v, float) for v in (frequency, recency, T))
-    # E[Y(k) | data] = P(alive) × E[Y(k) | alive]: P(alive) does not depend on k, so it is computed once
+    # E[Y(k) | data] = P(alive) × E[Y(k) | alive]: P(alive) does not depend on k, so it is computed
+    # once; E[Y(k) | alive] depends on (x, T) only, which millions of customers share (BG/NBD's costs
+    # one hypergeometric function per customer and period), so it is computed per distinct pair
     p_alive = transaction_results.probability_alive(frequency, recency, T)
-    total = np.zeros_like(frequency)
-    previous = np.zeros_like(frequency)
+    pairs, inverse = _distinct_pairs(frequency, T)
+    x, T_pair = pairs
+    total = np.zeros_like(x)
+    previous = np.zeros_like(x)
     for k in range(1, horizon + 1):
-        cumulative = transaction_results.expected_purchases_while_alive(k, frequency, T)
+        cumulative = transaction_results.expected_purchases_while_alive(k, x, T_pair)
         total += (cumulative - previous) / (1 + discount_rate) ** k
         previous = cumulative
-    return p_alive * total
+    return p_alive * total[inverse]
+
+
+def _distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """The distinct (a, b) pairs and, for each row, the index of its pair."""
+    order = np.lexsort((b, a))
+    a_sorted, b_sorted = a[order], b[order]
+    starts = np.ones(a.size, bool)
+    starts[1:] = (a_sorted[1:] != a_sorted[:-1]) | (b_sorted[1:] != b_sorted[:-1])
+    inverse = np.empty(a.size, np.intp)
+    inverse[order] = np.cumsum(starts) - 1
+    return (a_sorted[starts], b_sorted[starts]), inverse
 
 
 def customer_lifetime_value(transaction_results, spend_results, frequency, recency, T, monetary_value,
