@@ -70,3 +70,31 @@ def test_calibration_excludes_later_customers():
     assert summary.loc["a", "frequency_cal"] == 0 and summary.loc["a", "frequency_holdout"] == 1
     assert pd.isna(summary.loc["b", "frequency_cal"])  # first bought after calibration
     assert summary.loc["a", "duration_holdout"] == 30  # 2020-01-31 → 2020-03-01
+
+
+def test_rows_sorted_by_id_as_pandas_sorts_strings():
+    # The order is computed in DuckDB; it must be pandas' (code point) order, non-ASCII ids included.
+    ids = ["b", "B", "10", "9", "é", "e", "Z", "ß", "日本", "a b", "", "ａ", "😀"]
+    tx = pd.DataFrame({
+        "customer_id": pd.array(ids, dtype="string"),
+        "date": pd.to_datetime(["2020-01-01"] * len(ids)),
+        "amount": 1.0,
+    })
+    summary = customer_summary(tx, period="day")
+    assert summary["customer_id"].tolist() == sorted(ids)
+    assert summary["customer_id"].dtype == pd.StringDtype()
+
+
+def test_customer_after_calibration_has_holdout_values_only():
+    tx = pd.DataFrame({
+        "customer_id": ["a", "a", "b", "b"],
+        "date": pd.to_datetime(["2020-01-01", "2020-03-01", "2020-02-15", "2020-02-20"]),
+        "amount": [1.0, 2.0, 3.0, 4.5],
+    })
+    summary = customer_summary(tx, period="day", calibration_end="2020-01-31").set_index("customer_id")
+    late = summary.loc["b"]
+    assert pd.isna(late["recency_cal"]) and pd.isna(late["T_cal"]) and pd.isna(late["monetary_value_cal"])
+    assert late["frequency_holdout"] == 2 and late["monetary_value_holdout"] == 3.75
+    assert pd.isna(late["duration_holdout"])
+    assert summary.loc["a", "monetary_value_holdout"] == 2.0
+    assert summary["frequency_cal"].dtype == "Int64" and summary["frequency_holdout"].dtype == "Int64"

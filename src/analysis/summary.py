@@ -22,7 +22,9 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .periods import PERIOD_DAYS
 
@@ -70,72 +72,98 @@ def customer_summary(
         con = duckdb.connect()
         con.register("tx_input", transactions[["customer_id", "date", "amount"]])
         table = "tx_input"
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE days AS
-        SELECT customer_id::VARCHAR AS customer_id, CAST(date AS DATE) AS day,
-               SUM(CAST(amount AS DECIMAL(38, 6))) AS amount
-        FROM {table} GROUP BY 1, 2
-        """
-    )
-    last_day = con.execute("SELECT MAX(day) FROM days").fetchone()[0]
-    end = pd.Timestamp(observation_end or last_day).date()
-    summary = _window_summary(con, end, period_days, suffix="", upto=end)
-    if calibration_end is not None:
-        cal_end = pd.Timestamp(calibration_end).date()
-        cal = _window_summary(con, cal_end, period_days, suffix="_cal", upto=cal_end)
-        holdout = con.execute(
-            """
-            SELECT customer_id, COUNT(*) AS frequency_holdout,
-                   CAST(AVG(amount) AS DOUBLE) AS monetary_value_holdout
-            FROM days WHERE day > ? AND day <= ? GROUP BY 1
-            """,
-            [cal_end, end],
-        ).df()
-        cal = cal[["customer_id", "frequency_cal", "recency_cal", "T_cal", "monetary_value_cal"]]
-        summary = summary.merge(cal, on="customer_id", how="left")
-        summary = summary.merge(holdout, on="customer_id", how="left")
-        in_cal = summary["frequency_cal"].notna()
-        summary.loc[in_cal, "frequency_holdout"] = summary.loc[in_cal, "frequency_holdout"].fillna(0)
-        summary.loc[in_cal, "monetary_value_holdout"] = (
-            summary.loc[in_cal, "monetary_value_holdout"].fillna(0.0)
+    # execute(), unlike sql(), replaces a result the caller left unfinished on the connection;
+    # fetching all of it leaves the connection free for sql() below.
+    (last_day,), = con.execute(f"SELECT MAX(CAST(date AS DATE)) FROM {table}").fetchall()
+    end = pd.Timestamp(observation_end).date() if observation_end else last_day
+    cal_end = pd.Timestamp(calibration_end).date() if calibration_end is not None else None
+    # Days after the observation end count only when the calibration window reaches past it.
+    horizon = max(end, cal_end) if cal_end is not None else end
+    observation = _prefix_window(None if end == horizon else "$end")
+    aggregates = [_window_aggregates(observation, "$end", suffix="") + [
+        f"{observation['first']} AS first_purchase",
+        f"{observation['last']} AS last_purchase",
+        f"CAST({observation['total']} AS DOUBLE) AS total_value",
+        f"{observation['days']} AS n_transactions",
+    ]]
+    if cal_end is not None:
+        calibration = _prefix_window(None if cal_end == horizon else "$cal_end")
+        aggregates.append(_window_aggregates(calibration, "$cal_end", suffix="_cal"))
+        if cal_end < end:
+            # The holdout is the observation window less the calibration window; amounts are
+            # exact decimals, so the difference is the holdout total itself. (Not AVG: DuckDB's
+            # AVG of a DECIMAL rounds the last bit differently from the values reported so far.)
+            holdout_days = f"{observation['days']} - {calibration['days']}"
+            holdout_total = f"{observation['total']} - COALESCE({calibration['total']}, 0)"
+            aggregates.append([
+                f"{holdout_days} AS frequency_holdout",
+                f"""CASE WHEN {holdout_days} > 0 THEN CAST({holdout_total} AS DOUBLE) / ({holdout_days})
+                         ELSE 0.0 END AS monetary_value_holdout""",
+            ])
+        else:
+            aggregates.append(["0 AS frequency_holdout", "0.0::DOUBLE AS monetary_value_holdout"])
+    # One pass over the purchase days per customer; ORDER BY compares VARCHARs byte by byte, which
+    # for UTF-8 is code point order, the order pandas sorts the ids in.
+    query = f"""
+        WITH days AS (
+            SELECT customer_id::VARCHAR AS customer_id, CAST(date AS DATE) AS day,
+                   SUM(CAST(amount AS DECIMAL(38, 6))) AS amount
+            FROM {table} WHERE CAST(date AS DATE) <= $horizon GROUP BY 1, 2
         )
-        summary["frequency_cal"] = summary["frequency_cal"].astype("Int64")
-        summary["frequency_holdout"] = summary["frequency_holdout"].astype("Int64")
-        summary["duration_holdout"] = (end - cal_end).days / period_days
-        summary.loc[~in_cal, "duration_holdout"] = float("nan")
-    con.execute("DROP TABLE days")
+        SELECT customer_id, {", ".join(", ".join(columns) for columns in aggregates)}
+        FROM days GROUP BY customer_id
+        {"" if end == horizon else "HAVING MIN(day) <= $end"}
+        ORDER BY customer_id
+    """
+    parameters = {"period_days": period_days, "end": end, "horizon": horizon}
+    if cal_end is not None:
+        parameters["cal_end"] = cal_end
+    result = con.sql(query, params=parameters).to_arrow_table()
     if own_connection:
         con.close()
-    summary["customer_id"] = summary["customer_id"].astype("string")
-    return summary.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    return _to_pandas(result, end, cal_end, period_days)
 
 
-def _window_summary(con, end: dt.date, period_days: float, *, suffix: str, upto: dt.date) -> pd.DataFrame:
-    # One pass per customer: the mean repeat value is (total − first day's value) / repeat days.
-    frame = con.execute(
-        """
-        SELECT customer_id,
-               COUNT(*) - 1 AS frequency,
-               DATE_DIFF('day', MIN(day), MAX(day)) / ? AS recency,
-               DATE_DIFF('day', MIN(day), ?::DATE) / ? AS T,
-               CASE WHEN COUNT(*) > 1
-                    THEN CAST(SUM(amount) - ARG_MIN(amount, day) AS DOUBLE) / (COUNT(*) - 1)
-                    ELSE 0.0 END AS monetary_value,
-               MIN(day) AS first_purchase,
-               MAX(day) AS last_purchase,
-               CAST(SUM(amount) AS DOUBLE) AS total_value,
-               COUNT(*) AS n_transactions
-        FROM days WHERE day <= ? GROUP BY customer_id
-        """,
-        [period_days, end, period_days, upto],
-    ).df()
-    frame["frequency"] = frame["frequency"].astype("int64")
-    frame["n_transactions"] = frame["n_transactions"].astype("int64")
+def _prefix_window(upto: str | None) -> dict[str, str]:
+    # Aggregates over a customer's purchase days up to a date parameter (all of them when None).
+    # The first day and its amount are the same for every prefix that contains the first day.
+    if upto is None:
+        return {"days": "COUNT(*)", "first": "MIN(day)", "last": "MAX(day)", "total": "SUM(amount)",
+                "first_amount": "ARG_MIN(amount, day)"}
+    within = f"FILTER (WHERE day <= {upto})"
+    return {"days": f"COUNT(*) {within}", "first": f"CASE WHEN MIN(day) <= {upto} THEN MIN(day) END",
+            "last": f"MAX(day) {within}", "total": f"SUM(amount) {within}",
+            "first_amount": "ARG_MIN(amount, day)"}
+
+
+def _window_aggregates(window: dict[str, str], window_end: str, *, suffix: str) -> list[str]:
+    # The mean repeat value is (total − first day's value) / repeat days. A customer without
+    # purchase days in the window gets NULLs.
+    days = window["days"]
+    return [
+        f"NULLIF({days}, 0) - 1 AS frequency{suffix}",
+        f"DATE_DIFF('day', {window['first']}, {window['last']}) / $period_days AS recency{suffix}",
+        f"DATE_DIFF('day', {window['first']}, {window_end}::DATE) / $period_days AS T{suffix}",
+        f"""CASE WHEN {days} > 1
+                 THEN CAST({window['total']} - {window['first_amount']} AS DOUBLE) / ({days} - 1)
+                 WHEN {days} = 1 THEN 0.0 END AS monetary_value{suffix}""",
+    ]
+
+
+def _to_pandas(result: pa.Table, end: dt.date, cal_end: dt.date | None, period_days: float) -> pd.DataFrame:
     for column in ("first_purchase", "last_purchase"):
-        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
-    if suffix:
-        frame = frame.rename(
-            columns={c: f"{c}{suffix}" for c in ("frequency", "recency", "T", "monetary_value")}
-        )
-    return frame
+        position = result.schema.get_field_index(column)
+        result = result.set_column(position, column, result[column].cast(pa.timestamp("ns")))
+    string_dtype = pd.StringDtype()
+    summary = result.to_pandas(
+        types_mapper={pa.string(): string_dtype, pa.large_string(): string_dtype}.get
+    )
+    summary["customer_id"] = summary["customer_id"].astype("string")
+    summary["frequency"] = summary["frequency"].astype("int64")
+    summary["n_transactions"] = summary["n_transactions"].astype("int64")
+    if cal_end is not None:
+        in_cal = summary["frequency_cal"].notna()
+        summary["frequency_cal"] = summary["frequency_cal"].astype("Int64")
+        summary["frequency_holdout"] = summary["frequency_holdout"].astype("Int64")
+        summary["duration_holdout"] = np.where(in_cal, (end - cal_end).days / period_days, np.nan)
+    return summary
