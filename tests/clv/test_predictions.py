@@ -74,3 +74,22 @@ def test_expected_purchases_of_new_customer_integrates_the_model(fits):
     res = fits[0]
     x, _, _ = simulate_bgnbd(200_000, *res.params, T=39.0, seed=11)
     assert x.mean() == pytest.approx(res.expected_purchases(39.0), rel=0.03)
+
+
+def test_paretonbd_loglik_on_distinct_pairs_equals_row_by_row():
+    from scipy.special import gammaln, hyp2f1
+
+    rng = np.random.default_rng(11)
+    x = rng.integers(0, 6, 400).astype(float)
+    T = rng.integers(20, 40, 400).astype(float)
+    t_x = np.where(x > 0, np.floor(rng.random(400) * T), 0.0)
+    for r, alpha, s, beta in ((0.55, 10.6, 0.61, 11.7), (0.55, 13.0, 0.61, 9.0)):
+        # A0 of Fader & Hardie (2005, eq. 19), one hypergeometric function per row and end point
+        if alpha >= beta:
+            def f(t): return hyp2f1(r + s + x, s + 1, r + s + x + 1, (alpha - beta) / (alpha + t)) / (alpha + t) ** (r + s + x)
+        else:
+            def f(t): return hyp2f1(r + s + x, r + x, r + s + x + 1, (beta - alpha) / (beta + t)) / (beta + t) ** (r + s + x)
+        a0 = f(t_x) - f(T)
+        expected = (gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + np.log(
+            (alpha + T) ** -(r + x) * (beta + T) ** -s + s / (r + s + x) * a0))
+        assert np.allclose(paretonbd_loglik(np.array([r, alpha, s, beta]), x, t_x, T), expected, rtol=1e-10)

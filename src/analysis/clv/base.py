@@ -19,6 +19,18 @@ from statsmodels.base.model import GenericLikelihoodModel
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 
+def distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """The distinct (a, b) pairs and, for each row, the index of its pair: a function of two
+    columns evaluated on the pairs and gathered back gives the same values as row by row."""
+    order = np.lexsort((b, a))
+    a_sorted, b_sorted = a[order], b[order]
+    starts = np.ones(a.size, bool)
+    starts[1:] = (a_sorted[1:] != a_sorted[:-1]) | (b_sorted[1:] != b_sorted[:-1])
+    inverse = np.empty(a.size, np.intp)
+    inverse[order] = np.cumsum(starts) - 1
+    return (a_sorted[starts], b_sorted[starts]), inverse
+
+
 def compress_rows(columns: dict[str, np.ndarray], weights: np.ndarray | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Unique rows of the given columns and how many customers (or how much weight) each holds."""
     names = list(columns)

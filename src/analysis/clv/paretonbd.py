@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln, hyp2f1
 
-from .base import BTYDResults, TransactionModel
+from .base import BTYDResults, TransactionModel, distinct_pairs
 
 
 def _log_hyp2f1_c_is_a_plus_1(a, b, z):
@@ -25,25 +25,38 @@ def _log_hyp2f1_c_is_a_plus_1(a, b, z):
     return (1 - b) * np.log1p(-z) + np.log(hyp2f1(1.0, a + 1 - b, a + 1, z))
 
 
-def _log_a0(params, x, t_x, T):
-    """log of the integral term A0 of the likelihood (Fader & Hardie 2005, eq. 19)."""
+def _log_a0(params, x, t_x, T, pairs=None):
+    """log of the integral term A0 of the likelihood (Fader & Hardie 2005, eq. 19).
+
+    Each end point's term depends on (x, t) only, and the hypergeometric function is most of the
+    likelihood's cost: it is evaluated once per distinct (x, t) pair among the (x, t_x) and (x, T)
+    of all rows (``pairs``: ``distinct_pairs`` of those, computed here when not given).
+    """
     r, alpha, s, beta = params
-    a = r + s + x
+    x, t_x, T = np.broadcast_arrays(*(np.asarray(v, float) for v in (x, t_x, T)))
+    shape = x.shape
+    x, t_x, T = x.ravel(), t_x.ravel(), T.ravel()
+    (px, pt), inverse = pairs if pairs is not None else end_point_pairs(x, t_x, T)
+    a = r + s + px
     if alpha >= beta:
         b, big = s + 1, alpha
-        def z(t): return (alpha - beta) / (alpha + t)
+        z = (alpha - beta) / (alpha + pt)
     else:
-        b, big = r + x, beta
-        def z(t): return (beta - alpha) / (beta + t)
-    at_tx = _log_hyp2f1_c_is_a_plus_1(a, b, z(t_x)) - a * np.log(big + t_x)
-    at_T = _log_hyp2f1_c_is_a_plus_1(a, b, z(T)) - a * np.log(big + T)
+        b, big = r + px, beta
+        z = (beta - alpha) / (beta + pt)
+    at_pair = _log_hyp2f1_c_is_a_plus_1(a, b, z) - a * np.log(big + pt)
+    at_tx, at_T = at_pair[inverse[:x.size]], at_pair[inverse[x.size:]]
     with np.errstate(divide="ignore", invalid="ignore"):
-        return at_tx + np.log1p(-np.exp(at_T - at_tx))  # log(e^at_tx − e^at_T); −inf when t_x = T
+        return (at_tx + np.log1p(-np.exp(at_T - at_tx))).reshape(shape)  # log(e^at_tx − e^at_T); −inf when t_x = T
 
 
-def paretonbd_loglik(params, x, t_x, T):
+def end_point_pairs(x, t_x, T):
+    return distinct_pairs(np.concatenate([x, x]), np.concatenate([t_x, T]))
+
+
+def paretonbd_loglik(params, x, t_x, T, pairs=None):
     r, alpha, s, beta = params
-    log_a0 = _log_a0(params, x, t_x, T)
+    log_a0 = _log_a0(params, x, t_x, T, pairs)
     alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
     dropped = np.log(s) - np.log(r + s + x) + log_a0
     return gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + np.logaddexp(alive, dropped)
@@ -58,6 +71,12 @@ class ParetoNBD(TransactionModel):
     def start_params_natural(self):
         mean_T = max(float(np.average(self.data_columns["T"], weights=self.freq_weights)), 1.0)
         return np.array([0.5, mean_T / 4, 0.5, mean_T / 2])
+
+    def _loglik(self, params):
+        c = self.data_columns
+        if getattr(self, "_pairs", None) is None:  # the data do not change between evaluations
+            self._pairs = end_point_pairs(c["frequency"], c["recency"], c["T"])
+        return paretonbd_loglik(params, c["frequency"], c["recency"], c["T"], self._pairs)
 
 
 class ParetoNBDResults(BTYDResults):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..periods import PERIODS_PER_YEAR
+from .base import distinct_pairs
 
 
 def period_discount_rate(annual_rate: float, period: str) -> float:
@@ -29,7 +30,7 @@ def discounted_expected_purchases(transaction_results, frequency, recency, T, *,
     # once; E[Y(k) | alive] depends on (x, T) only, which millions of customers share (BG/NBD's costs
     # one hypergeometric function per customer and period), so it is computed per distinct pair
     p_alive = transaction_results.probability_alive(frequency, recency, T)
-    pairs, inverse = _distinct_pairs(frequency, T)
+    pairs, inverse = distinct_pairs(frequency, T)
     x, T_pair = pairs
     total = np.zeros_like(x)
     previous = np.zeros_like(x)
@@ -38,17 +39,6 @@ def discounted_expected_purchases(transaction_results, frequency, recency, T, *,
         total += (cumulative - previous) / (1 + discount_rate) ** k
         previous = cumulative
     return p_alive * total[inverse]
-
-
-def _distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
-    """The distinct (a, b) pairs and, for each row, the index of its pair."""
-    order = np.lexsort((b, a))
-    a_sorted, b_sorted = a[order], b[order]
-    starts = np.ones(a.size, bool)
-    starts[1:] = (a_sorted[1:] != a_sorted[:-1]) | (b_sorted[1:] != b_sorted[:-1])
-    inverse = np.empty(a.size, np.intp)
-    inverse[order] = np.cumsum(starts) - 1
-    return (a_sorted[starts], b_sorted[starts]), inverse
 
 
 def customer_lifetime_value(transaction_results, spend_results, frequency, recency, T, monetary_value,
