@@ -7,6 +7,7 @@ import pandas as pd
 import seaborn as sns
 
 from ..i18n import tr
+from ..segments.matrix import PLOT_MAX_CUSTOMERS
 from . import apply_style
 
 
@@ -21,15 +22,22 @@ def cell_label(name: str) -> str:
             "reconsider": tr("reconsider", "重新考虑")}.get(name, name)
 
 
-MATRIX_MAX_POINTS = 50_000
+
+def value_matrix_caption(matrix_results: dict) -> str:
+    shown, customers = matrix_results["plotted_customers"], matrix_results["customers"]
+    if shown < customers:
+        return tr(f"Current value × potential value: each dot a customer, {shown:,} of the {customers:,} drawn at "
+                  "random (seeded); lines at the medians.",
+                  f"当前价值 × 潜在价值：每个点代表一位客户，从 {customers:,} 位中按固定种子随机抽取 {shown:,} 位；直线为中位数。")
+    return tr("Current value × potential value: each dot a customer; lines at the medians.",
+              "当前价值 × 潜在价值：每个点代表一位客户；直线为中位数。")
 
 
 def value_matrix(customers: pd.DataFrame, thresholds: dict) -> plt.Figure:
     apply_style()
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
-    if len(customers) > MATRIX_MAX_POINTS:
-        # millions of dots draw as a solid blot and take minutes; a seeded sample shows the same shape
-        customers = customers.sample(n=MATRIX_MAX_POINTS, random_state=0)
+    if len(customers) > PLOT_MAX_CUSTOMERS:
+        customers = customers.sample(n=PLOT_MAX_CUSTOMERS, random_state=0)
     current = customers["total_value"].clip(lower=0.5)
     potential = customers["predicted_clv"].clip(lower=0.01)
     sns.scatterplot(x=current, y=potential, hue=customers["cell"].map(cell_label), s=6, alpha=0.4, linewidth=0, ax=ax)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+# the value-matrix scatter shows at most this many customers (a seeded sample): millions of dots
+# draw as one blot and take minutes
+PLOT_MAX_CUSTOMERS = 50_000
+
 CELLS = {
     (True, True): ("keep", "high current, high potential: keep and reward"),
     (False, True): ("develop", "low current, high potential: develop"),

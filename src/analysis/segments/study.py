@@ -11,7 +11,7 @@ from ..pareto.cost import CostModel
 from .allocation import allocate, sensitivity
 from .classes import assign_classes, class_table
 from .elastic import elastic_customers, summarize_elastic
-from .matrix import matrix_table, value_matrix
+from .matrix import PLOT_MAX_CUSTOMERS, matrix_table, value_matrix
 from .rfm import rfm_scores
 from .settings import SegmentSettings
 
@@ -52,7 +52,8 @@ def run_segments(customers: pd.DataFrame, settings: SegmentSettings, *, as_of, c
         frame["cell"] = cells.array
         matrix = matrix_table(frame["total_value"], frame["predicted_clv"], cells)
         results["matrix"] = {"thresholds": thresholds,
-                             "cells": matrix.reset_index().to_dict(orient="records")}
+                             "cells": matrix.reset_index().to_dict(orient="records"),
+                             "customers": len(frame), "plotted_customers": min(len(frame), PLOT_MAX_CUSTOMERS)}
         profit = cost.profit(frame)
         elastic = elastic_customers(frame, profit, cost_per_order=cost.cost_per_order,
                                     cost_per_period=cost.cost_per_customer_per_period, horizon_periods=horizon_periods)
