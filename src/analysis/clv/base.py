@@ -22,6 +22,12 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 def distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
     """The distinct (a, b) pairs and, for each row, the index of its pair: a function of two
     columns evaluated on the pairs and gathered back gives the same values as row by row."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if not (np.isnan(a).any() or np.isnan(b).any()):
+        # a hash of a + bi: linear time, where sorting the pairs is n log n (pandas counts a
+        # complex number with a NaN part as missing, hence the sort below for those)
+        inverse, pairs = pd.factorize(a + 1j * b)
+        return (pairs.real.copy(), pairs.imag.copy()), inverse
     order = np.lexsort((b, a))
     a_sorted, b_sorted = a[order], b[order]
     starts = np.ones(a.size, bool)
@@ -29,6 +35,17 @@ def distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[tuple[np.ndarray, np.n
     inverse = np.empty(a.size, np.intp)
     inverse[order] = np.cumsum(starts) - 1
     return (a_sorted[starts], b_sorted[starts]), inverse
+
+
+def on_distinct(function, values: np.ndarray, distinct: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """``function(values)`` computed once per distinct value when ``distinct`` (the distinct values
+    and each row's index into them, as from ``np.unique(values, return_inverse=True)``) is given:
+    a likelihood's gammaln, betaln and log terms of x or of T alone, where rows share a few hundred
+    values."""
+    if distinct is None:
+        return function(values)
+    unique, inverse = distinct
+    return function(unique)[inverse]
 
 
 def compress_rows(columns: dict[str, np.ndarray], weights: np.ndarray | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -175,6 +192,15 @@ class TransactionModel(LogScaleLikelihoodModel):
     def _loglik(self, params):
         c = self.data_columns
         return self.loglik_function(params, c["frequency"], c["recency"], c["T"])
+
+    def distinct_columns(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Distinct values of x, t_x and T and each row's index into them (computed once: the data
+        do not change between likelihood evaluations)."""
+        if getattr(self, "_distinct", None) is None:
+            c = self.data_columns
+            self._distinct = {name: np.unique(c[column], return_inverse=True)
+                              for name, column in (("x", "frequency"), ("t_x", "recency"), ("T", "T"))}
+        return self._distinct
 
     def start_params_natural(self):
         mean_T = max(float(np.average(self.data_columns["T"], weights=self.freq_weights)), 1.0)

@@ -11,14 +11,19 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, gammaln, hyp2f1
 
-from .base import BTYDResults, TransactionModel
+from .base import BTYDResults, TransactionModel, on_distinct
 
 
-def mbgnbd_loglik(params, x, t_x, T):
+def mbgnbd_loglik(params, x, t_x, T, distinct=None):
+    """Per-row log-likelihood; ``distinct`` (see ``TransactionModel.distinct_columns``) computes the
+    terms of one variable once per distinct value, with the same result."""
     r, alpha, a, b = params
-    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) - betaln(a, b)
-    alive = betaln(a, b + x + 1) - (r + x) * np.log(alpha + T)
-    dropped = betaln(a + 1, b + x) - (r + x) * np.log(alpha + t_x)
+    d = distinct or {}
+    common = on_distinct(lambda v: gammaln(r + v) - gammaln(r) + r * np.log(alpha) - betaln(a, b), x, d.get("x"))
+    alive = (on_distinct(lambda v: betaln(a, b + v + 1), x, d.get("x"))
+             - (r + x) * on_distinct(lambda v: np.log(alpha + v), T, d.get("T")))
+    dropped = (on_distinct(lambda v: betaln(a + 1, b + v), x, d.get("x"))
+               - (r + x) * on_distinct(lambda v: np.log(alpha + v), t_x, d.get("t_x")))
     return common + np.logaddexp(alive, dropped)
 
 
@@ -27,6 +32,10 @@ class ModifiedBetaGeo(TransactionModel):
 
     param_names = ("r", "alpha", "a", "b")
     loglik_function = staticmethod(mbgnbd_loglik)
+
+    def _loglik(self, params):
+        c = self.data_columns
+        return mbgnbd_loglik(params, c["frequency"], c["recency"], c["T"], self.distinct_columns())
 
 
 class ModifiedBetaGeoResults(BTYDResults):

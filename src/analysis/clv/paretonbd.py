@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln, hyp2f1
 
-from .base import BTYDResults, TransactionModel, distinct_pairs
+from .base import BTYDResults, TransactionModel, distinct_pairs, on_distinct
 
 
 def _log_hyp2f1_c_is_a_plus_1(a, b, z):
@@ -54,12 +54,17 @@ def end_point_pairs(x, t_x, T):
     return distinct_pairs(np.concatenate([x, x]), np.concatenate([t_x, T]))
 
 
-def paretonbd_loglik(params, x, t_x, T, pairs=None):
+def paretonbd_loglik(params, x, t_x, T, pairs=None, distinct=None):
+    """Per-row log-likelihood (Fader & Hardie 2005, eq. 19); ``pairs`` and ``distinct`` (see
+    ``end_point_pairs`` and ``TransactionModel.distinct_columns``) only save work."""
     r, alpha, s, beta = params
+    d = distinct or {}
     log_a0 = _log_a0(params, x, t_x, T, pairs)
-    alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    dropped = np.log(s) - np.log(r + s + x) + log_a0
-    return gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + np.logaddexp(alive, dropped)
+    alive = (-(r + x) * on_distinct(lambda v: np.log(alpha + v), T, d.get("T"))
+             - s * on_distinct(lambda v: np.log(beta + v), T, d.get("T")))
+    dropped = np.log(s) - on_distinct(lambda v: np.log(r + s + v), x, d.get("x")) + log_a0
+    constant = on_distinct(lambda v: gammaln(r + v) - gammaln(r) + r * np.log(alpha) + s * np.log(beta), x, d.get("x"))
+    return constant + np.logaddexp(alive, dropped)
 
 
 class ParetoNBD(TransactionModel):
@@ -76,7 +81,7 @@ class ParetoNBD(TransactionModel):
         c = self.data_columns
         if getattr(self, "_pairs", None) is None:  # the data do not change between evaluations
             self._pairs = end_point_pairs(c["frequency"], c["recency"], c["T"])
-        return paretonbd_loglik(params, c["frequency"], c["recency"], c["T"], self._pairs)
+        return paretonbd_loglik(params, c["frequency"], c["recency"], c["T"], self._pairs, self.distinct_columns())
 
 
 class ParetoNBDResults(BTYDResults):
