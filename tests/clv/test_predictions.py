@@ -125,3 +125,13 @@ def test_likelihoods_with_distinct_columns_equal_row_by_row(cdnow_sample_summary
         direct = np.array([function(params, *(c[k][i:i + 1] for k in ("frequency", "recency", "T")))[0]
                            for i in range(c["T"].size)])
         assert np.array_equal(model._loglik(params), direct)
+
+
+def test_expected_purchases_per_distinct_pair_equal_row_by_row(cdnow_sample_summary):
+    from analysis.clv import ModifiedBetaGeo
+
+    x, t_x, T = (cdnow_sample_summary[c].astype(float).to_numpy() for c in ("frequency", "recency", "T"))
+    for model in (BetaGeo, ModifiedBetaGeo):
+        fit = model(x, t_x, T).fit()
+        assert np.array_equal(fit.expected_purchases_while_alive(39.0, x, T),
+                              fit.expected_purchases_while_alive(39.0, x, T, compress=False))

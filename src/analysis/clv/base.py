@@ -48,6 +48,15 @@ def on_distinct(function, values: np.ndarray, distinct: tuple[np.ndarray, np.nda
     return function(unique)[inverse]
 
 
+def on_distinct_pairs(function, a, b) -> np.ndarray:
+    """``function(a, b)`` computed once per distinct (a, b) pair of two equal-length columns."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if a.ndim != 1 or a.shape != b.shape:
+        return function(a, b)
+    (pair_a, pair_b), inverse = distinct_pairs(a, b)
+    return function(pair_a, pair_b)[inverse]
+
+
 def compress_rows(columns: dict[str, np.ndarray], weights: np.ndarray | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Unique rows of the given columns and how many customers (or how much weight) each holds."""
     names = list(columns)

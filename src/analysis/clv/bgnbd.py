@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
-from .base import BTYDResults, TransactionModel
+from .base import BTYDResults, TransactionModel, on_distinct_pairs
 
 
 def bgnbd_loglik(params, x, t_x, T) -> np.ndarray:
@@ -83,15 +83,22 @@ class BetaGeoResults(BTYDResults):
         """P(alive | x, t_x, T) (FHL 2008, note 021)."""
         return 1.0 / (1.0 + np.exp(self._log_odds_dropped(frequency, recency, T)))
 
-    def expected_purchases_while_alive(self, t, frequency, T):
-        """E[Y(t) | x, T, alive]: FHL (2005a) eq. (10) without its P(alive) factor."""
+    def expected_purchases_while_alive(self, t, frequency, T, *, compress: bool = True):
+        """E[Y(t) | x, T, alive]: FHL (2005a) eq. (10) without its P(alive) factor. With ``compress``
+        and a scalar ``t``, evaluated once per distinct (x, T) pair (the same values)."""
         r, alpha, a, b = self.params
-        x, T = np.asarray(frequency, float), np.asarray(T, float)
         t = np.asarray(t, dtype=float)
-        z = t / (alpha + T + t)
-        log_ratio = (r + x) * (np.log(alpha + T) - np.log(alpha + T + t))
-        bracket = 1 - np.exp(log_ratio) * hyp2f1(r + x, b + x, a + b + x - 1, z)
-        return (a + b + x - 1) / (a - 1) * bracket
+
+        def while_alive(x, T):
+            z = t / (alpha + T + t)
+            log_ratio = (r + x) * (np.log(alpha + T) - np.log(alpha + T + t))
+            bracket = 1 - np.exp(log_ratio) * hyp2f1(r + x, b + x, a + b + x - 1, z)
+            return (a + b + x - 1) / (a - 1) * bracket
+
+        # one hypergeometric function per distinct (x, T), which customers share by the thousand
+        if compress and t.ndim == 0:
+            return on_distinct_pairs(while_alive, frequency, T)
+        return while_alive(np.asarray(frequency, float), np.asarray(T, float))
 
     def conditional_expected_purchases(self, t, frequency, recency, T):
         """E[Y(t) | x, t_x, T]: expected purchases in the next t periods (FHL 2005a, eq. 10)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, gammaln, hyp2f1
 
-from .base import BTYDResults, TransactionModel, on_distinct
+from .base import BTYDResults, TransactionModel, on_distinct, on_distinct_pairs
 
 
 def mbgnbd_loglik(params, x, t_x, T, distinct=None):
@@ -50,13 +50,18 @@ class ModifiedBetaGeoResults(BTYDResults):
         log_odds = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
         return 1.0 / (1.0 + np.exp(log_odds))
 
-    def expected_purchases_while_alive(self, t, frequency, T):
+    def expected_purchases_while_alive(self, t, frequency, T, *, compress: bool = True):
         r, alpha, a, b = self.params
-        x, T = np.asarray(frequency, float), np.asarray(T, float)
         t = np.asarray(t, float)
-        z = t / (alpha + T + t)
-        bracket = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x + 1, a + b + x, z)
-        return (a + b + x) / (a - 1) * bracket
+
+        def while_alive(x, T):
+            z = t / (alpha + T + t)
+            bracket = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x + 1, a + b + x, z)
+            return (a + b + x) / (a - 1) * bracket
+
+        if compress and t.ndim == 0:
+            return on_distinct_pairs(while_alive, frequency, T)
+        return while_alive(np.asarray(frequency, float), np.asarray(T, float))
 
     def conditional_expected_purchases(self, t, frequency, recency, T):
         return self.expected_purchases_while_alive(t, frequency, T) * self.probability_alive(frequency, recency, T)

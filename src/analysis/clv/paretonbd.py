@@ -99,7 +99,8 @@ class ParetoNBDResults(BTYDResults):
         log_odds = (np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + T) + s * np.log(beta + T) + log_a0)
         return 1.0 / (1.0 + np.exp(log_odds))
 
-    def expected_purchases_while_alive(self, t, frequency, T):
+    def expected_purchases_while_alive(self, t, frequency, T, *, compress: bool = True):
+        # compress: accepted for the common signature; this closed form costs no special function
         r, alpha, s, beta = self.params
         x, T = np.asarray(frequency, float), np.asarray(T, float)
         t = np.asarray(t, float)

@@ -35,7 +35,7 @@ def discounted_expected_purchases(transaction_results, frequency, recency, T, *,
     total = np.zeros_like(x)
     previous = np.zeros_like(x)
     for k in range(1, horizon + 1):
-        cumulative = transaction_results.expected_purchases_while_alive(k, x, T_pair)
+        cumulative = transaction_results.expected_purchases_while_alive(k, x, T_pair, compress=False)
         total += (cumulative - previous) / (1 + discount_rate) ** k
         previous = cumulative
     return p_alive * total[inverse]
