@@ -120,7 +120,10 @@ def test_likelihoods_with_distinct_columns_equal_row_by_row(cdnow_sample_summary
 
     x, t_x, T = (cdnow_sample_summary[c].astype(float).to_numpy() for c in ("frequency", "recency", "T"))
     params = np.array([0.5, 6.0, 0.9, 2.0])
-    for model, function in ((ModifiedBetaGeo(x, t_x, T), mbgnbd_loglik), (ParetoNBD(x, t_x, T), paretonbd_loglik)):
+    from analysis.clv.bgnbd import bgnbd_loglik
+
+    for model, function in ((BetaGeo(x, t_x, T), bgnbd_loglik), (ModifiedBetaGeo(x, t_x, T), mbgnbd_loglik),
+                            (ParetoNBD(x, t_x, T), paretonbd_loglik)):
         c = model.data_columns
         direct = np.array([function(params, *(c[k][i:i + 1] for k in ("frequency", "recency", "T")))[0]
                            for i in range(c["T"].size)])

@@ -193,18 +193,20 @@ class TransactionModel(LogScaleLikelihoodModel):
         Fit identical rows once, with their count as weight (default).
     """
 
-    loglik_function: ClassVar = None  # (params, frequency, recency, T) -> per-row log-likelihood
+    # (params, frequency, recency, T, distinct=None) -> per-row log-likelihood; ``distinct`` as from
+    # ``distinct_columns`` only saves work
+    loglik_function: ClassVar = None
 
     def __init__(self, frequency, recency, T, weights=None, compress=True, **kwargs):
         super().__init__({"frequency": frequency, "recency": recency, "T": T}, weights, compress, **kwargs)
 
     def _loglik(self, params):
         c = self.data_columns
-        return self.loglik_function(params, c["frequency"], c["recency"], c["T"])
+        return self.loglik_function(params, c["frequency"], c["recency"], c["T"], self.distinct_columns())
 
     def distinct_columns(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Distinct values of x, t_x and T and each row's index into them (computed once: the data
-        do not change between likelihood evaluations)."""
+        """Distinct values of x, t_x and T and each row's index into them, for the likelihood's
+        terms of one variable (computed once: the data do not change between evaluations)."""
         if getattr(self, "_distinct", None) is None:
             c = self.data_columns
             self._distinct = {name: np.unique(c[column], return_inverse=True)

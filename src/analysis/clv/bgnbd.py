@@ -16,14 +16,17 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
-from .base import BTYDResults, TransactionModel, on_distinct_pairs
+from .base import BTYDResults, TransactionModel, on_distinct, on_distinct_pairs
 
 
-def bgnbd_loglik(params, x, t_x, T) -> np.ndarray:
-    """Per-customer log-likelihood, FHL (2005a) eq. (6), combined with log-sum-exp."""
+def bgnbd_loglik(params, x, t_x, T, distinct=None) -> np.ndarray:
+    """Per-customer log-likelihood, FHL (2005a) eq. (6), combined with log-sum-exp; ``distinct``
+    (see ``TransactionModel.distinct_columns``) computes the terms of x or T alone once per value."""
     r, alpha, a, b = params
-    common = gammaln(r + x) - gammaln(r) + r * np.log(alpha) - betaln(a, b)
-    alive = betaln(a, b + x) - (r + x) * np.log(alpha + T)
+    d = distinct or {}
+    common = on_distinct(lambda v: gammaln(r + v) - gammaln(r) + r * np.log(alpha) - betaln(a, b), x, d.get("x"))
+    alive = (on_distinct(lambda v: betaln(a, b + v), x, d.get("x"))
+             - (r + x) * on_distinct(lambda v: np.log(alpha + v), T, d.get("T")))
     repeat = x > 0
     dropped = np.full_like(alive, -np.inf)
     dropped[repeat] = betaln(a + 1, b + x[repeat] - 1) - (r + x[repeat]) * np.log(alpha + t_x[repeat])

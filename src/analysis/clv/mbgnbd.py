@@ -33,10 +33,6 @@ class ModifiedBetaGeo(TransactionModel):
     param_names = ("r", "alpha", "a", "b")
     loglik_function = staticmethod(mbgnbd_loglik)
 
-    def _loglik(self, params):
-        c = self.data_columns
-        return mbgnbd_loglik(params, c["frequency"], c["recency"], c["T"], self.distinct_columns())
-
 
 class ModifiedBetaGeoResults(BTYDResults):
     def expected_purchases(self, t):

@@ -54,12 +54,13 @@ def end_point_pairs(x, t_x, T):
     return distinct_pairs(np.concatenate([x, x]), np.concatenate([t_x, T]))
 
 
-def paretonbd_loglik(params, x, t_x, T, pairs=None, distinct=None):
-    """Per-row log-likelihood (Fader & Hardie 2005, eq. 19); ``pairs`` and ``distinct`` (see
-    ``end_point_pairs`` and ``TransactionModel.distinct_columns``) only save work."""
+def paretonbd_loglik(params, x, t_x, T, distinct=None):
+    """Per-row log-likelihood (Fader & Hardie 2005, eq. 19); ``distinct`` (see
+    ``ParetoNBD.distinct_columns``: the columns' distinct values and the end-point pairs) only
+    saves work."""
     r, alpha, s, beta = params
     d = distinct or {}
-    log_a0 = _log_a0(params, x, t_x, T, pairs)
+    log_a0 = _log_a0(params, x, t_x, T, d.get("end_points"))
     alive = (-(r + x) * on_distinct(lambda v: np.log(alpha + v), T, d.get("T"))
              - s * on_distinct(lambda v: np.log(beta + v), T, d.get("T")))
     dropped = np.log(s) - on_distinct(lambda v: np.log(r + s + v), x, d.get("x")) + log_a0
@@ -77,11 +78,12 @@ class ParetoNBD(TransactionModel):
         mean_T = max(float(np.average(self.data_columns["T"], weights=self.freq_weights)), 1.0)
         return np.array([0.5, mean_T / 4, 0.5, mean_T / 2])
 
-    def _loglik(self, params):
-        c = self.data_columns
-        if getattr(self, "_pairs", None) is None:  # the data do not change between evaluations
-            self._pairs = end_point_pairs(c["frequency"], c["recency"], c["T"])
-        return paretonbd_loglik(params, c["frequency"], c["recency"], c["T"], self._pairs, self.distinct_columns())
+    def distinct_columns(self):
+        distinct = super().distinct_columns()
+        if "end_points" not in distinct:
+            c = self.data_columns
+            distinct["end_points"] = end_point_pairs(c["frequency"], c["recency"], c["T"])
+        return distinct
 
 
 class ParetoNBDResults(BTYDResults):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..periods import PERIODS_PER_YEAR
-from .base import distinct_pairs
+from .base import on_distinct_pairs
 
 
 def period_discount_rate(annual_rate: float, period: str) -> float:
@@ -30,15 +30,17 @@ def discounted_expected_purchases(transaction_results, frequency, recency, T, *,
     # once; E[Y(k) | alive] depends on (x, T) only, which millions of customers share (BG/NBD's costs
     # one hypergeometric function per customer and period), so it is computed per distinct pair
     p_alive = transaction_results.probability_alive(frequency, recency, T)
-    pairs, inverse = distinct_pairs(frequency, T)
-    x, T_pair = pairs
-    total = np.zeros_like(x)
-    previous = np.zeros_like(x)
-    for k in range(1, horizon + 1):
-        cumulative = transaction_results.expected_purchases_while_alive(k, x, T_pair, compress=False)
-        total += (cumulative - previous) / (1 + discount_rate) ** k
-        previous = cumulative
-    return p_alive * total[inverse]
+
+    def discounted_while_alive(x, T):
+        total = np.zeros_like(x)
+        previous = np.zeros_like(x)
+        for k in range(1, horizon + 1):
+            cumulative = transaction_results.expected_purchases_while_alive(k, x, T, compress=False)
+            total += (cumulative - previous) / (1 + discount_rate) ** k
+            previous = cumulative
+        return total
+
+    return p_alive * on_distinct_pairs(discounted_while_alive, frequency, T)
 
 
 def customer_lifetime_value(transaction_results, spend_results, frequency, recency, T, monetary_value,
