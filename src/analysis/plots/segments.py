@@ -22,7 +22,6 @@ def cell_label(name: str) -> str:
             "reconsider": tr("reconsider", "重新考虑")}.get(name, name)
 
 
-
 def value_matrix_caption(matrix_results: dict) -> str:
     shown, customers = matrix_results["plotted_customers"], matrix_results["customers"]
     if shown < customers:

@@ -30,14 +30,15 @@ def top_share_flag(values: pd.Series, ids: pd.Series | np.ndarray, share: float)
     return flag
 
 
-def assign_classes(customers: pd.DataFrame, as_of, settings: SegmentSettings) -> pd.Series:
+def assign_classes(customers: pd.DataFrame, as_of, settings: SegmentSettings,
+                   ranks: np.ndarray | None = None) -> pd.Series:
     as_of = pd.Timestamp(as_of)
     silent = (as_of - customers["last_purchase"]).dt.days.to_numpy()
     has_model = "p_alive" in customers and "predicted_clv" in customers
     p_alive = customers["p_alive"].to_numpy() if has_model else np.full(len(customers), np.nan)
     span = (customers["last_purchase"] - customers["first_purchase"]).dt.days.to_numpy()
     usual_gap = np.where(customers["n_transactions"] > 1, span / np.maximum(customers["n_transactions"] - 1, 1), np.nan)
-    ids = id_ranks(customers["customer_id"])
+    ids = id_ranks(customers["customer_id"]) if ranks is None else ranks
     lost = silent >= settings.lost_days
     if has_model:
         lost &= p_alive < settings.lost_p_alive

@@ -38,13 +38,13 @@ def quintile_scores(values: pd.Series, ids: pd.Series | np.ndarray, higher_is_be
     return pd.Series(5 - (rank * 5 // max(n, 1)), index=values.index)
 
 
-def rfm_scores(customers: pd.DataFrame, as_of) -> pd.DataFrame:
+def rfm_scores(customers: pd.DataFrame, as_of, ranks: np.ndarray | None = None) -> pd.DataFrame:
     """R: days since the last purchase (fewer is better); F: purchase days; M: mean value per
     purchase day."""
     as_of = pd.Timestamp(as_of)
     days_since = (as_of - customers["last_purchase"]).dt.days
     spend = customers["total_value"] / customers["n_transactions"]
-    ids = id_ranks(customers["customer_id"])
+    ids = id_ranks(customers["customer_id"]) if ranks is None else ranks
     return pd.DataFrame({
         "customer_id": customers["customer_id"],
         "days_since_last": days_since,

@@ -12,7 +12,7 @@ from .allocation import allocate, sensitivity
 from .classes import assign_classes, class_table
 from .elastic import elastic_customers, summarize_elastic
 from .matrix import PLOT_MAX_CUSTOMERS, matrix_table, value_matrix
-from .rfm import rfm_scores
+from .rfm import id_ranks, rfm_scores
 from .settings import SegmentSettings
 
 
@@ -30,9 +30,10 @@ class SegmentStudy:
 def run_segments(customers: pd.DataFrame, settings: SegmentSettings, *, as_of, cost: CostModel,
                  horizon_periods: int) -> SegmentStudy:
     frame = customers.copy(deep=False)  # new columns only; a deep copy costs GBs at millions of customers
-    rfm = rfm_scores(frame, as_of)
+    ranks = id_ranks(frame["customer_id"])  # the tie-break of every ranking below
+    rfm = rfm_scores(frame, as_of, ranks)
     frame[["R", "F", "M"]] = rfm[["R", "F", "M"]].to_numpy()
-    frame["customer_class"] = assign_classes(frame, as_of, settings)
+    frame["customer_class"] = assign_classes(frame, as_of, settings, ranks)
     classes = class_table(frame, frame["customer_class"])
     has_model = "predicted_clv" in frame
     results: dict[str, Any] = {
