@@ -14,14 +14,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from analysis.clv import BetaGeo, GammaGamma
 from analysis.config import StudyConfig
 from analysis.pipeline import prepare_transactions
 from analysis.simulate import (
-    DENSE_OBSERVATION_DAYS, DENSE_PURCHASING, TrueSpend, exact_summary, write_parquet_chunks,
+    DENSE_OBSERVATION_DAYS,
+    DENSE_PURCHASING,
+    TrueSpend,
+    exact_summary,
+    write_parquet_chunks,
 )
 
 SIZE = int(os.environ.get("BENCH_CORRECTNESS_SIZE", 0))  # 0: the largest size asked for

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from measure import run_measured
 
 from analysis.simulate import DENSE_OBSERVATION_DAYS, DENSE_PURCHASING, write_parquet_chunks
-from measure import run_measured
 
 TRANSACTIONS_PER_CUSTOMER = 10.58  # the dense preset over two years (measured)
 

@@ -61,7 +61,7 @@ def simulate_transactions(
     rules are for.
     """
     rng = np.random.default_rng(seed)
-    first_day, horizon, owner, times = _draw_purchases(rng, n_customers, purchasing, acquisition_days,
+    first_day, _horizon, owner, times = _draw_purchases(rng, n_customers, purchasing, acquisition_days,
                                                        observation_days)
     elapsed_days = np.floor(times * purchasing.period_days).astype(np.int64)
     nu = rng.gamma(spend.q, 1.0 / spend.gamma, size=n_customers)
