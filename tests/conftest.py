@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,11 +10,25 @@ import pytest
 from analysis.cleaning import clean_transactions
 from analysis.config import load_config
 from analysis.loading import load_transactions
+from analysis.privacy import KEY_ENV, KEY_FILE_ENV
 from analysis.project import PROJECT_ROOT
 from analysis.summary import customer_summary
 
 SHARED_DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
 CONFIGS = PROJECT_ROOT / "configs"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pseudonym_key_outside_home(tmp_path_factory):
+    """Study runs in tests take their pseudonym key from a temporary file, never from (or into) the
+    user's ~/.config."""
+    if os.environ.get(KEY_ENV) or os.environ.get(KEY_FILE_ENV):
+        yield
+        return
+    patch = pytest.MonkeyPatch()
+    patch.setenv(KEY_FILE_ENV, str(tmp_path_factory.mktemp("pseudonym-key") / "pseudonym.key"))
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session")

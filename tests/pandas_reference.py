@@ -47,8 +47,12 @@ def persistence(transactions: pd.DataFrame, *, q: float = 0.2) -> dict:
     after = after.reindex(before.index, fill_value=0.0)
     n = before.size
     top_n = int(round(q * n))
-    rank_before = before.sort_index().rank(method="first", ascending=False)
-    rank_after = after.sort_index().rank(method="first", ascending=False)
+    # ties in one half broken by the other half's value, then by id (windows.persistence)
+    halves = pd.DataFrame({"before": before, "after": after}).rename_axis("id").reset_index()
+    order_before = halves.sort_values(["before", "after", "id"], ascending=[False, False, True])["id"]
+    order_after = halves.sort_values(["after", "before", "id"], ascending=[False, False, True])["id"]
+    rank_before = pd.Series(np.arange(1, n + 1), index=order_before.to_numpy()).reindex(before.index)
+    rank_after = pd.Series(np.arange(1, n + 1), index=order_after.to_numpy()).reindex(before.index)
     top_before = rank_before.index[rank_before <= top_n]
     top_after = rank_after.index[rank_after <= top_n]
     quintile = lambda ranks: np.minimum((ranks - 1) * 5 // n, 4).astype(int) + 1

@@ -25,7 +25,7 @@ from .execution import check_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
 from .manifest import build_manifest, sha256_file
 from .overview import describe_contracts
-from .privacy import pseudonym_sql, pseudonymise, pseudonymise_in
+from .privacy import pseudonym_key, pseudonym_sql, pseudonymise, pseudonymise_in
 from .project import NOTEBOOKS_DIR, REPORTS_DIR
 from .results import read_json, write_json
 from .run import Run
@@ -144,7 +144,8 @@ def run_study(
     try:
         run = Run.create(staging, config)
         input_sha = sha256_file(config.data.path)
-        salt = f"{config.name}:{input_sha}"
+        # the secret key never enters the run folder (see analysis.privacy)
+        key = None if config.report.show_customer_ids else pseudonym_key()
         study = {
             "name": config.name,
             "title": config.title or config.name,
@@ -170,9 +171,9 @@ def run_study(
                 cleaning.write_transactions(staging / "tables" / "transactions.parquet")
             else:
                 cleaning.write_transactions(
-                    staging / "tables" / "transactions.parquet", customer_id=pseudonym_sql(salt)
+                    staging / "tables" / "transactions.parquet", customer_id=pseudonym_sql(key)
                 )
-                customers["customer_id"] = pseudonymise_in(cleaning.con, customers["customer_id"], salt)
+                customers["customer_id"] = pseudonymise_in(cleaning.con, customers["customer_id"], key)
             run.save_data(customers, "customers")
             run.save_section("cleaning", cleaning.counts())
             study["observation_end"] = study["observation_end"] or customers["last_purchase"].max()
@@ -187,7 +188,7 @@ def run_study(
             progress.stage("clean", lambda: None)
             progress.stage("customer summary", lambda: None)
             if not config.report.show_customer_ids:
-                contracts = contracts.assign(customer_id=pseudonymise(contracts["customer_id"], salt))
+                contracts = contracts.assign(customer_id=pseudonymise(contracts["customer_id"], key))
             run.save_data(contracts.drop(columns="_row"), "contracts")
             run.save_section("cleaning", {"input_rows": len(contracts), "kept_rows": len(contracts),
                                           "quarantined_rows": 0, "dropped": {}, "changed": {}})

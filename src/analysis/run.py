@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from .config import StudyConfig, config_from_json
 from .i18n import set_language
+from .render.escape import neutralise_formulas
 from .results import read_json, to_jsonable, write_json
 from .transaction_log import TransactionLog
 
@@ -147,7 +148,9 @@ class Run:
         self, frame: pd.DataFrame, name: str, *, caption: str, chapter: str, index: bool = False
     ) -> dict[str, Any]:
         tables = self.root / "tables"
-        frame.to_csv(tables / f"{name}.csv", index=index)
+        # text cells that a spreadsheet would run as formulas go behind a quote; the report's
+        # table reader (narrative.common.table_md) takes it off again
+        neutralise_formulas(frame).to_csv(tables / f"{name}.csv", index=index)
         record = {
             "name": name, "path": f"tables/{name}.csv", "caption": caption, "chapter": chapter,
             "index": index,

@@ -7,6 +7,7 @@ The claims and their numbers come from the ``case_study`` section of results.jso
 from __future__ import annotations
 
 from ..i18n import tr
+from ..render.escape import escape_markdown
 from .common import get, money, num, pct, period_name
 
 SECTIONS = (
@@ -31,9 +32,10 @@ def _text(claim: dict) -> str:
                   f"按流失风险对客户排序是有效的：AUC {num(v['auc'], 3)}，风险最高的十分之一客户流失率是平均水平的 "
                   f"{num(v['lift'], 2)} 倍。")
     if i == "sbg_projects":
-        return tr(f"The sBG model projects the {v['cohort'].replace('_', ' ')} cohort five years ahead with a mean error of "
+        cohort = escape_markdown(v["cohort"].replace("_", " "))
+        return tr(f"The sBG model projects the {cohort} cohort five years ahead with a mean error of "
                   f"{pct(v['mape'])}, where a constant retention rate errs by {pct(v['naive'])}.",
-                  f"sBG 模型对 {v['cohort'].replace('_', ' ')} 批次向后预测五年，平均误差 {pct(v['mape'])}，"
+                  f"sBG 模型对 {cohort} 批次向后预测五年，平均误差 {pct(v['mape'])}，"
                   f"而恒定留存率方法误差为 {pct(v['naive'])}。")
     if i == "share_precise":
         return tr(f"The concentration is measured precisely: the top-20% share is {pct(v['share'])}, interval "

@@ -1,7 +1,9 @@
 """Shared pieces of the report text: number formats, figure and table embedding.
 
 Every number in the report is formatted here from a value in ``results.json``, so a test can
-recompute the text from the JSON and compare.
+recompute the text from the JSON and compare. Text from data or config (a study's source, a column
+name, a segment value, a table cell, a caption) goes into the markdown through
+:func:`escape_markdown` or :func:`code_span` (``analysis.render.escape``), never as it is.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from ..render.escape import escape_markdown, restore_formulas
 
 
 def get(results: dict, dotted: str, default: Any = None) -> Any:
@@ -58,11 +62,12 @@ def interval(bounds: list[float] | None, formatter=pct) -> str:
 
 
 def cell_text(value: Any) -> str:
-    """A table cell: thousands separators for large numbers, three decimals for small ones."""
+    """A table cell as markdown: thousands separators for large numbers, three decimals for small
+    ones; text escaped."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
+        return escape_markdown(value)
     if isinstance(value, int) or float(value).is_integer() and abs(value) >= 1:
         return f"{value:,.0f}"
     if abs(value) >= 1000:
@@ -73,20 +78,23 @@ def cell_text(value: Any) -> str:
 def figure_md(record: dict[str, Any]) -> str:
     """Embed a figure with its caption and a label, as Quarto and pandoc both read it."""
     label = "fig-" + record["name"].replace("_", "-")
-    caption = record["caption"].replace("\n", " ")
+    caption = escape_markdown(record["caption"])
     return f"![{caption}]({record['path']}){{#{label}}}\n"
 
 
 def table_md(record: dict[str, Any], *, max_rows: int = 30) -> str:
     """A pipe table read from the saved CSV (``record["file"]``, absolute), with its caption."""
     path = Path(record.get("file", record["path"]))
-    frame = pd.read_csv(path, index_col=0 if record.get("index") else None)
+    frame = restore_formulas(pd.read_csv(path, index_col=0 if record.get("index") else None))
     if len(frame) > max_rows:
         frame = frame.head(max_rows)
     shown = frame.astype(object).map(cell_text)
+    shown.columns = [cell_text(name) for name in shown.columns]
+    shown.index = pd.Index([cell_text(name) for name in shown.index],
+                           name=None if shown.index.name is None else cell_text(shown.index.name))
     text = shown.to_markdown(index=bool(record.get("index")), disable_numparse=True)
     label = "tbl-" + record["name"].replace("_", "-")
-    return f"{text}\n\n: {record['caption']} {{#{label}}}\n"
+    return f"{text}\n\n: {escape_markdown(record['caption'])} {{#{label}}}\n"
 
 
 def attachments(figures: list[dict[str, Any]], tables: list[dict[str, Any]]) -> list[str]:

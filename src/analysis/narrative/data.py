@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
+from ..render.escape import code_span, escape_markdown
 from .common import attachments, get, money, num, pct, period_name
 
 
@@ -36,11 +37,12 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     period = study.get("period", "week")
     period_zh = {"day": "天", "week": "周", "month": "月"}.get(period, period)
     lines = [tr("# Data and method", "# 数据与方法"), ""]
-    source = study.get("source") or tr("the configured input file", "配置的输入文件")
+    source = escape_markdown(study["source"]) if study.get("source") else tr("the configured input file", "配置的输入文件")
     digest = str(study.get("input_sha256", ""))[:12]
+    input_file = code_span(study.get("input_file", "?"))
     lines.append(tr(
-        f"The study uses {source} (file `{study.get('input_file', '?')}`, sha256 `{digest}…`).",
-        f"本研究使用 {source}（文件 `{study.get('input_file', '?')}`，sha256 `{digest}…`）。",
+        f"The study uses {source} (file {input_file}, sha256 `{digest}…`).",
+        f"本研究使用 {source}（文件 {input_file}，sha256 `{digest}…`）。",
     ))
     if data.get("kind") == "contractual":
         tenure = data["tenure"]
@@ -55,8 +57,8 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"（{pct(data['share_churned'])}）；其余仍是客户，其在网时长为右删失。{num(data['zero_tenure'])} 位客户的在网时长为零，"
             "只进入生存曲线。"), ""]
         for column, count in blanks.items():
-            lines.append(tr(f"- `{column}` is blank for {num(count)} customers (left out of the models that use it).",
-                            f"- `{column}` 有 {num(count)} 位客户为空（在使用该变量的模型中剔除）。"))
+            lines.append(tr(f"- {code_span(column)} is blank for {num(count)} customers (left out of the models that use it).",
+                            f"- {code_span(column)} 有 {num(count)} 位客户为空（在使用该变量的模型中剔除）。"))
         lines += attachments(figures, tables)
         return "\n".join(lines)
     if data:

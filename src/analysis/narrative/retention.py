@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
+from ..render.escape import escape_markdown
 from .common import attachments, get, interval, money, num, pct, period_name, pvalue
 
 
@@ -87,9 +88,10 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     group = r.get("km_by_group") or r.get("km_by_cohort")
     if group and group.get("logrank"):
         lr = group["logrank"]
-        lines.append(tr(f"A log-rank test of equal survival across {group.get('group', 'acquisition cohorts')} gives "
+        across = escape_markdown(group["group"]) if group.get("group") else None
+        lines.append(tr(f"A log-rank test of equal survival across {across or 'acquisition cohorts'} gives "
                         f"χ² = {num(lr['statistic'], 1)} on {num(lr['df'])} df, p {pvalue(lr['p_value'])}.",
-                        f"各组（{group.get('group', '获客批次')}）生存相同的 log-rank 检验：χ² = {num(lr['statistic'], 1)}，"
+                        f"各组（{across or '获客批次'}）生存相同的 log-rank 检验：χ² = {num(lr['statistic'], 1)}，"
                         f"自由度 {num(lr['df'])}，p {pvalue(lr['p_value'])}。"))
     lines += [""] + _hr_sentence(r["cox"])
     model = r.get("churn_model")

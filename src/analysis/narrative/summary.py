@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
+from ..render.escape import code_span, escape_markdown
 from .common import get, interval, money, num, pct, period_name
 
 
@@ -68,14 +69,16 @@ def findings(results: dict) -> list[str]:
     medians = {g: m for g, m in (groups.get("medians") or {}).items() if m is not None}
     if medians:
         group, median = min(medians.items(), key=lambda item: item[1])
-        found.append(tr(f"{groups['group']} = {group} customers churn fastest: half are gone within {num(median, 1)} {unit}s.",
-                        f"{groups['group']} = {group} 的客户流失最快：一半在 {num(median, 1)} 个{unit}内流失。"))
+        column, value = code_span(groups["group"]), escape_markdown(group)
+        found.append(tr(f"{column} = {value} customers churn fastest: half are gone within {num(median, 1)} {unit}s.",
+                        f"{column} = {value} 的客户流失最快：一半在 {num(median, 1)} 个{unit}内流失。"))
     hazards = get(results, "retention.cox.hazard_ratios") or []
     if hazards and get(results, "retention.setting") == "contractual":
         strongest = max(hazards, key=lambda row: abs(__import__("math").log(row["hazard_ratio"])))
-        found.append(tr(f"The strongest effect on churn is {strongest['term']}: hazard ratio "
+        term = escape_markdown(strongest["term"])
+        found.append(tr(f"The strongest effect on churn is {term}: hazard ratio "
                         f"{num(strongest['hazard_ratio'], 2)} (95% CI {num(strongest['lower'], 2)}–{num(strongest['upper'], 2)}).",
-                        f"对流失影响最大的是 {strongest['term']}：风险比 {num(strongest['hazard_ratio'], 2)}"
+                        f"对流失影响最大的是 {term}：风险比 {num(strongest['hazard_ratio'], 2)}"
                         f"（95% 置信区间 {num(strongest['lower'], 2)}–{num(strongest['upper'], 2)}）。"))
     econ = get(results, "retention.economics") or {}
     if econ.get("gain_per_customer") and get(results, "retention.setting") == "contractual":

@@ -57,6 +57,7 @@ def prose(markdown: str) -> str:
                      if not line.lstrip().startswith("|") and not line.startswith(": "))
     text = re.sub(r"\]\([^)]*\)(\{[^}]*\})?", "]", text)
     text = re.sub(r"\{[#.][^}]*\}", " ", text)
+    text = re.sub(r"\\(.)", r"\1", text)  # text from data is backslash-escaped; read it as written
     text = DATE.sub(" ", text)
     return re.sub(r"^\s*\d+\.\s", " ", text, flags=re.MULTILINE)  # list numbering
 

@@ -104,7 +104,9 @@ def persistence(transactions: TransactionLog | pd.DataFrame, *, q: float = 0.2, 
     what share of second-half value they hold; plus the quintile transition table.
 
     Customers are those who bought in the first half; a customer with no second-half purchase has
-    value 0 there. Ties are broken by customer id so the split is reproducible.
+    value 0 there. A tie in one half's value is broken by the other half's value; customers equal
+    in both are interchangeable (they keep the same place in both rankings), so no count or share
+    depends on the customer ids, their pseudonyms or the order of the input rows.
     """
     log = as_log(transactions)
     start, end = log.date_range
@@ -116,14 +118,18 @@ def persistence(transactions: TransactionLog | pd.DataFrame, *, q: float = 0.2, 
                                    aggfunc="sum", fill_value=0)
     transition = transition.div(transition.sum(axis=1), axis=0)
     transition.index.name, transition.columns.name = "first half", "second half"
-    after_total, before_total = cells["after"].sum(), cells["before"].sum()
+    # totals summed exactly in DuckDB, not over the cells: the cells' partition of the customers
+    # must not change the last digits
+    totals = cells.iloc[0] if len(cells) else {"after_total": 0.0, "before_total": 0.0,
+                                                "after_top_total": 0.0, "before_top_total": 0.0}
+    after_total, before_total = float(totals["after_total"]), float(totals["before_total"])
     return {
         "split": split.date().isoformat(),
         "customers": n,
         "top_customers": top_n,
         "still_top": float(cells["still_top"].sum() / top_n) if top_n else None,
-        "second_half_share_of_first_top": float(cells["after_top"].sum() / after_total) if after_total > 0 else None,
-        "first_half_share": float(cells["before_top"].sum() / before_total),
+        "second_half_share_of_first_top": float(totals["after_top_total"]) / after_total if after_total > 0 else None,
+        "first_half_share": float(totals["before_top_total"]) / before_total if before_total > 0 else None,
         "still_buying": float(cells["still_buying"].sum() / n) if n else None,
         "transition": transition,
     }
@@ -141,20 +147,29 @@ def _persistence_cells(log: TransactionLog, split, q: float) -> pd.DataFrame:
             FROM log GROUP BY customer_id HAVING count(*) FILTER (WHERE date < $split) > 0),
         ranked AS (
             SELECT before, after,
-                   row_number() OVER (ORDER BY before DESC, customer_id) AS rank_before,
-                   row_number() OVER (ORDER BY after DESC, customer_id) AS rank_after,
+                   row_number() OVER (ORDER BY before DESC, after DESC, customer_id) AS rank_before,
+                   row_number() OVER (ORDER BY after DESC, before DESC, customer_id) AS rank_after,
                    count(*) OVER () AS n
             FROM halves),
         marked AS (
             SELECT *, CAST(round_even($q * n, 0) AS BIGINT) AS top_n,
                    least((rank_before - 1) * 5 // n, 4) + 1 AS first_half,
                    least((rank_after - 1) * 5 // n, 4) + 1 AS second_half
-            FROM ranked)
+            FROM ranked),
+        totals AS (
+            SELECT sum(before)::DOUBLE AS before_total, sum(after)::DOUBLE AS after_total,
+                   coalesce(sum(before) FILTER (WHERE rank_before <= top_n), 0)::DOUBLE AS before_top_total,
+                   coalesce(sum(after) FILTER (WHERE rank_before <= top_n), 0)::DOUBLE AS after_top_total
+            FROM marked)
         SELECT first_half, second_half, any_value(n) AS n, any_value(top_n) AS top_n, count(*) AS customers,
                count(*) FILTER (WHERE rank_before <= top_n AND rank_after <= top_n) AS still_top,
                count(*) FILTER (WHERE after > 0) AS still_buying,
                sum(before)::DOUBLE AS before, sum(after)::DOUBLE AS after,
                coalesce(sum(before) FILTER (WHERE rank_before <= top_n), 0)::DOUBLE AS before_top,
-               coalesce(sum(after) FILTER (WHERE rank_before <= top_n), 0)::DOUBLE AS after_top
-        FROM marked GROUP BY first_half, second_half ORDER BY first_half, second_half""",
+               coalesce(sum(after) FILTER (WHERE rank_before <= top_n), 0)::DOUBLE AS after_top,
+               any_value(totals.before_total) AS before_total, any_value(totals.after_total) AS after_total,
+               any_value(totals.before_top_total) AS before_top_total,
+               any_value(totals.after_top_total) AS after_top_total
+        FROM marked CROSS JOIN totals
+        GROUP BY first_half, second_half ORDER BY first_half, second_half""",
         {"split": split, "q": float(q)}).df()

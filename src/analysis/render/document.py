@@ -2,6 +2,8 @@
 
 The same source renders with Quarto or with plain pandoc: it uses only pandoc markdown that both
 read (a YAML header, figures with `{#fig-…}` labels, pipe tables with captions) and no code cells.
+Pandoc reads YAML header values as markdown too, so the title from the config is escaped like all
+other text from data or config (``analysis.render.escape``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import yaml
 
 from ..i18n import set_language, tr
 from ..results import read_json
+from .escape import escape_markdown
 
 CHAPTERS = ("summary", "data", "pareto", "clv", "retention", "segments", "case_study", "reproducibility")
 
@@ -39,7 +42,7 @@ def build_document(run_dir: Path, *, title: str, lang: str = "en") -> Path:
     for record in tables:
         record["file"] = str(run_dir / record["path"])
     front = {
-        "title": title,
+        "title": escape_markdown(title),
         "subtitle": tr("A reproducible customer-analytics case study", "可复现的客户分析案例研究"),
         "lang": "zh-CN" if lang == "zh" else "en",
         "toc": True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..pareto.cost import CostModel
@@ -12,7 +13,7 @@ from .allocation import allocate, sensitivity
 from .classes import assign_classes, class_table
 from .elastic import elastic_customers, summarize_elastic
 from .matrix import PLOT_MAX_CUSTOMERS, matrix_table, value_matrix
-from .rfm import id_ranks, rfm_scores
+from .rfm import rfm_scores
 from .settings import SegmentSettings
 
 
@@ -30,7 +31,10 @@ class SegmentStudy:
 def run_segments(customers: pd.DataFrame, settings: SegmentSettings, *, as_of, cost: CostModel,
                  horizon_periods: int) -> SegmentStudy:
     frame = customers.copy(deep=False)  # new columns only; a deep copy costs GBs at millions of customers
-    ranks = id_ranks(frame["customer_id"])  # the tie-break of every ranking below
+    # the tie-break of every ranking below: the customer's place in the summary, which is ordered
+    # by the raw customer id before the ids are pseudonymised, so that no score or class depends
+    # on the pseudonym key or on the order of the input rows
+    ranks = np.arange(len(frame))
     rfm = rfm_scores(frame, as_of, ranks)
     frame[["R", "F", "M"]] = rfm[["R", "F", "M"]].to_numpy()
     frame["customer_class"] = assign_classes(frame, as_of, settings, ranks)
