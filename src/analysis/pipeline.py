@@ -187,6 +187,9 @@ def run_study(
             contracts = progress.stage("load", lambda: load_contracts(config.data))
             progress.stage("clean", lambda: None)
             progress.stage("customer summary", lambda: None)
+            # raw-id order, as in the transaction summary, before pseudonymising: the analyses see
+            # the same rows in the same order whatever the order of the input file or the key
+            contracts = contracts.sort_values("customer_id", kind="stable", ignore_index=True)
             if not config.report.show_customer_ids:
                 contracts = contracts.assign(customer_id=pseudonymise(contracts["customer_id"], key))
             run.save_data(contracts.drop(columns="_row"), "contracts")
