@@ -100,6 +100,7 @@ def _canonical(results: dict) -> dict:
 
 
 def _run(config: dict, folder: Path, *, key: str, hash_seed: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "study.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     env = {**os.environ, "ANALYSIS_PSEUDONYM_KEY": key, "PYTHONHASHSEED": hash_seed,
@@ -123,7 +124,6 @@ def test_shuffled_renamed_rekeyed_study_gives_the_same_results(tmp_path):
     shuffled_file = tmp_path / "shuffled.txt"
     shuffled_file.write_text("".join(lines))
     changed = {**config, "name": "a_renamed_study", "data": {**config["data"], "path": str(shuffled_file)}}
-    (tmp_path / "changed").mkdir()
     other = _run(changed, tmp_path / "changed", key="key two", hash_seed="2")
 
     first = json.loads((original / "results.json").read_text())
@@ -135,7 +135,6 @@ def test_shuffled_renamed_rekeyed_study_gives_the_same_results(tmp_path):
     assert first["pareto"]["persistence"]["first_half_share"] == second["pareto"]["persistence"]["first_half_share"]
 
     # the same key under another study name gives the same pseudonyms
-    (tmp_path / "renamed").mkdir()
     renamed = _run({**config, "name": "renamed_only"}, tmp_path / "renamed", key="key one", hash_seed="3")
     ids = [pd.read_parquet(run / "tables" / "customers.parquet")["customer_id"] for run in (original, renamed, other)]
     assert ids[0].equals(ids[1]) and not ids[0].equals(ids[2])
