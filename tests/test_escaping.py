@@ -78,6 +78,11 @@ def test_formula_cells_are_neutralised_and_restored():
     assert neutralise_formula(-3.5) == -3.5 and neutralise_formula(-2) == -2  # numbers stay numbers
     for value in ["=1+2", "'q", "''", "ok", -1.0]:
         assert restore_formula(neutralise_formula(value)) == value
+    frame = pd.DataFrame({"category": pd.Categorical(["=x", "y"]), "text": pd.array(["@a", None], dtype="string"),
+                          "number": [-1.0, 2.0]})
+    safe = neutralise_formulas(frame)
+    assert safe["category"].tolist() == ["'=x", "y"] and safe["text"].tolist()[0] == "'@a"
+    assert safe["number"].tolist() == [-1.0, 2.0] and frame["category"].tolist() == ["=x", "y"]  # a copy
 
 
 def test_table_csv_has_no_formula_cells_and_the_report_shows_the_values(tmp_path):

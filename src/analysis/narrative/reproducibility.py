@@ -19,8 +19,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     lines += ["", tr("| item | value |", "| 项目 | 值 |"), "|---|---|"]
     for name, digest in sorted(manifest.get("inputs", {}).items()):
         short = f"{digest[:16]}…"  # the full digest is in manifest.json
-        shown = code_span(name).replace("|", "\\|")  # a pipe would end the table cell
-        lines.append(tr(f"| input {shown} | sha256 `{short}` |", f"| 输入 {shown} | sha256 `{short}` |"))
+        lines.append(tr(f"| input {code_span(name)} | sha256 `{short}` |", f"| 输入 {code_span(name)} | sha256 `{short}` |"))
     git = manifest.get("git", {})
     if git:
         dirty = tr(" (uncommitted changes)", "（有未提交的修改）") if git.get("dirty") else ""
@@ -34,14 +33,13 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
         lines.append(f"| Python | {manifest['python']} |")
     if manifest.get("renderer"):
         lines.append(tr(f"| renderer | {manifest['renderer']} |", f"| 渲染器 | {manifest['renderer']} |"))
-    config_file = code_span(study.get("config_file", "CONFIG"))
-    config_cell = config_file.replace("|", "\\|")
-    lines.append(tr(f"| config | {config_cell} (resolved copy in `config.json`) |",
-                    f"| 配置 | {config_cell}（解析后的副本见 `config.json`） |"))
+    config_file = study.get("config_file", "CONFIG")
+    lines.append(tr(f"| config | {code_span(config_file)} (resolved copy in `config.json`) |",
+                    f"| 配置 | {code_span(config_file)}（解析后的副本见 `config.json`） |"))
     lines += ["", tr(
-        f"To rerun: {code_span('python -m analysis run ' + study.get('config_file', 'CONFIG'))} (or `make run CONFIG=…`). The same config "
+        f"To rerun: {code_span('python -m analysis run ' + config_file)} (or `make run CONFIG=…`). The same config "
         "and data give a byte-identical `results.json`.",
-        f"重新运行：{code_span('python -m analysis run ' + study.get('config_file', 'CONFIG'))}（或 `make run CONFIG=…`）。相同的配置和数据会得到"
+        f"重新运行：{code_span('python -m analysis run ' + config_file)}（或 `make run CONFIG=…`）。相同的配置和数据会得到"
         "逐字节相同的 `results.json`。",
     )]
     return "\n".join(lines) + "\n"
