@@ -86,8 +86,8 @@ def test_formula_cells_are_neutralised_and_restored():
 
 
 def test_table_csv_has_no_formula_cells_and_the_report_shows_the_values(tmp_path):
-    frame = pd.DataFrame({"segment": ["=HYPERLINK(\"http://x\")", "@instagram", "-5", IMG],
-                          "=cmd": [-1.5, 2.0, -3.0, 4.0]}, index=pd.Index(["+a", "b", "c", "d"], name="-idx"))
+    frame = pd.DataFrame({"segment": ["=HYPERLINK(\"http://x\")", "@instagram", "-5", IMG, "a | b"],
+                          "=cmd": [-1.5, 2.0, -3.0, 4.0, 5.0]}, index=pd.Index(["+a", "b", "c", "d", "e"], name="-idx"))
     from analysis.run import Run
 
     run = Run(root=tmp_path, config=None)  # save_table needs only the folder
@@ -103,7 +103,7 @@ def test_table_csv_has_no_formula_cells_and_the_report_shows_the_values(tmp_path
     assert back["segment"].tolist() == frame["segment"].tolist() and back.index.tolist() == frame.index.tolist()
     markdown = table_md({**record, "file": str(tmp_path / record["path"])})
     plain = _pandoc(markdown, "plain")
-    for value in ["=HYPERLINK(\"http://x\")", "@instagram", "+a", "=cmd", "-idx", IMG, SCRIPT]:
+    for value in ["=HYPERLINK(\"http://x\")", "@instagram", "+a", "=cmd", "-idx", IMG, SCRIPT, "a | b"]:
         assert value in plain
     assert "'=" not in plain
     assert "<img" not in _pandoc(markdown, "html5") and "<script" not in _pandoc(markdown, "html5")
