@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -45,10 +46,16 @@ def money(value: float | None, digits: int = 2) -> str:
 
 
 def pvalue(value: float | None) -> str:
-    """A p-value: ``= 0.0123``, or ``< 0.0001`` when smaller."""
+    """A p-value as journals print it (APA): ``= 0.012``, ``= 0.43``, or ``< 0.001`` when smaller —
+    never ``0.00e+00``."""
     if value is None:
         return "n/a"
-    return "< 0.0001" if value < 0.0001 else f"= {value:.4f}"
+    return "< 0.001" if value < 0.001 else f"= {value:.3f}"
+
+
+def pvalue_cell(value: float) -> str:
+    """A p-value in a table: ``0.012``, or ``< 0.001``."""
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def interval(bounds: list[float] | None, formatter=pct) -> str:
@@ -67,7 +74,14 @@ def cell_text(value: Any) -> str:
         return f"{value:,.0f}"
     if abs(value) >= 1000:
         return f"{value:,.1f}"
-    return f"{value:.3f}" if abs(value) >= 0.001 else f"{value:.2e}"
+    if abs(value) >= 0.001 or value == 0:
+        return f"{value:.3f}"
+    # three significant digits in positional notation: a reader of a table should not need to
+    # decode 1.23e-05
+    return np.format_float_positional(value, precision=3, unique=False, fractional=False, trim="-")
+
+
+P_VALUE_COLUMNS = {"p_value", "p", "p_value_80", "p_value_80_holm", "pvalue", "p_value_holm"}
 
 
 def figure_md(record: dict[str, Any]) -> str:
@@ -84,6 +98,9 @@ def table_md(record: dict[str, Any], *, max_rows: int = 30) -> str:
     if len(frame) > max_rows:
         frame = frame.head(max_rows)
     shown = frame.astype(object).map(cell_text)
+    for column in frame.columns:  # p-value columns as journals print them
+        if str(column).lower().replace("-", "_") in P_VALUE_COLUMNS and pd.api.types.is_numeric_dtype(frame[column]):
+            shown[column] = [pvalue_cell(v) if v == v else "" for v in frame[column]]
     text = shown.to_markdown(index=bool(record.get("index")), disable_numparse=True)
     label = "tbl-" + record["name"].replace("_", "-")
     return f"{text}\n\n: {record['caption']} {{#{label}}}\n"

@@ -7,6 +7,38 @@ from ..plots.segments import cell_label, class_label
 from .common import attachments, get, money, num, pct
 
 
+def budget_sentence(plan: dict) -> str:
+    """The contact-budget plan, with what it can actually spend, whether it differs from an even
+    spread, and whether it pays back — each said only when the numbers say so."""
+    budget, spent = plan["budget"], plan.get("spent", plan["budget"])
+    text = tr("*Assumptions (from the config, not estimated):* cost per contact and expected uplift of each class's "
+              "predicted CLV as listed in the table. ",
+              "*假设（来自配置，并非估计）：*各类客户的单次联系成本和预测价值提升比例见表。")
+    if not plan.get("budget_used_up", True):
+        text += tr(f"The budget is {money(budget, 0)}, but contacting every reachable customer costs only "
+                   f"{money(spent, 0)}: the plan spends that. ",
+                   f"预算为 {money(budget, 0)}，但联系所有可联系的客户只需 {money(spent, 0)}：方案只花费这部分。")
+    if plan.get("same_as_even"):
+        text += tr(f"Every reachable customer is contacted, so the plan is the same as an even spread: expected gain "
+                   f"{money(plan['expected_gain'], 0)}.",
+                   f"所有可联系的客户都被联系，因此方案与平均分配相同：预期收益 {money(plan['expected_gain'], 0)}。")
+    elif plan.get("gain_ratio") is not None:
+        text += tr(f"Filling the classes with the highest gain per dollar first yields an expected gain of "
+                   f"{money(plan['expected_gain'], 0)}, {num(plan['gain_ratio'], 2)} times what spreading the same "
+                   f"spend evenly would ({money(plan['even_gain'], 0)}).",
+                   f"优先投入单位成本收益最高的类别，预期收益 {money(plan['expected_gain'], 0)}，是同样花费平均分配"
+                   f"（{money(plan['even_gain'], 0)}）的 {num(plan['gain_ratio'], 2)} 倍。")
+    per_dollar = plan.get("return_per_dollar")
+    if per_dollar is not None and per_dollar < 1:
+        text += tr(f" Each dollar returns only {money(per_dollar)} of CLV at these assumptions: the campaign does not "
+                   "pay back unless the uplifts are larger than assumed.",
+                   f"在这些假设下每投入一美元只带来 {money(per_dollar)} 的客户价值：除非提升幅度高于假设，否则活动无法收回成本。")
+    elif per_dollar is not None:
+        text += tr(f" Each dollar returns {money(per_dollar)} of CLV at these assumptions.",
+                   f"在这些假设下每投入一美元带来 {money(per_dollar)} 的客户价值。")
+    return text
+
+
 def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     s = get(results, "segments")
     lines = [tr("# Segments and priorities", "# 客户细分与优先级"), ""]
@@ -40,6 +72,18 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"({money(matrix['thresholds']['potential'])}) gives the course's four cells:",
             f"以历史价值中位数（{money(matrix['thresholds']['current'])}）和预测价值中位数"
             f"（{money(matrix['thresholds']['potential'])}）划分，得到课程中的四个象限："), ""]
+        moved = matrix["thresholds"]
+        if moved.get("potential_quantile_cut") is not None:
+            lines[-2] = lines[-2].rstrip(":：") + tr(
+                f". The median of predicted CLV ({money(moved['potential_quantile_cut'])}) fell inside the "
+                f"{num(moved['one_time_customers'])} one-time buyers, whose predicted values "
+                f"({money(moved['one_time_range'][0])} to {money(moved['one_time_range'][1])}) differ only by when they "
+                f"bought; the potential cut is moved to {money(moved['potential'])} so that all of them count as low "
+                "potential rather than being split by acquisition date:",
+                f"。预测价值中位数（{money(moved['potential_quantile_cut'])}）落在 {num(moved['one_time_customers'])} "
+                f"位一次性购买者之中，他们的预测价值（{money(moved['one_time_range'][0])} 至 {money(moved['one_time_range'][1])}）"
+                f"只因购买时间不同而不同；因此将潜在价值的分界移至 {money(moved['potential'])}，使他们都计为低潜力，"
+                "而不是按获客日期被拆开：")
         strategies = {"keep": tr("keep and reward", "保持并奖励"), "develop": tr("develop", "重点发展"),
                       "maintain": tr("maintain at low cost", "低成本维持"),
                       "reconsider": tr("reconsider before investing", "投入前重新考虑")}
@@ -59,19 +103,6 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"{num(elastic['customers'])} 位，涉及预期净价值 {money(elastic['future_net_value'])}。")]
     plan = s.get("allocation")
     if plan:
-        lines += ["", tr("## Where to spend a contact budget", "## 联系预算的分配"), "", tr(
-            f"*Assumptions (from the config, not estimated):* cost per contact and expected uplift of each class's "
-            f"predicted CLV as listed in the table. With a budget of {money(plan['budget'], 0)}, filling the classes "
-            f"with the highest gain per dollar first yields an expected gain of {money(plan['expected_gain'], 0)}, "
-            f"{num(plan['gain_ratio'], 2)} times what spreading the budget evenly would ({money(plan['even_gain'], 0)}).",
-            f"*假设（来自配置，并非估计）：*各类客户的单次联系成本和预测价值提升比例见表。预算为 {money(plan['budget'], 0)} 时，"
-            f"优先投入单位成本收益最高的类别，预期收益 {money(plan['expected_gain'], 0)}，是平均分配"
-            f"（{money(plan['even_gain'], 0)}）的 {num(plan['gain_ratio'], 2)} 倍。")]
-        if plan.get("return_per_dollar") is not None and plan["return_per_dollar"] < 1:
-            lines.append(tr(
-                f"Even so, each dollar returns only {money(plan['return_per_dollar'])} of CLV at these assumptions: "
-                "a campaign pays back only if the uplifts are larger than assumed.",
-                f"即便如此，在这些假设下每投入一美元只带来 {money(plan['return_per_dollar'])} 的客户价值：只有当提升幅度高于假设时，"
-                "营销活动才能收回成本。"))
+        lines += ["", tr("## Where to spend a contact budget", "## 联系预算的分配"), "", budget_sentence(plan)]
     lines += attachments(figures, tables)
     return "\n".join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..i18n import tr
 from .common import get, interval, money, num, pct, period_name
+from .retention import median_sentence
 
 
 def _pareto(results: dict) -> str | None:
@@ -30,7 +31,15 @@ def findings(results: dict) -> list[str]:
     found: list[str] = []
     unit = period_name(get(results, "study.period", "week"))
     data = get(results, "data", {})
-    if data:
+    if data.get("kind") == "contractual":
+        # a snapshot: each customer's tenure so far and whether they have left (no purchase log)
+        found.append(tr(
+            f"The data are a snapshot of {num(data['customers'])} contracts: {num(data['churned'])} customers "
+            f"({pct(data['share_churned'])}) have cancelled, the others are still customers and their lifetimes are "
+            "censored at their current tenure.",
+            f"数据是 {num(data['customers'])} 份合约的快照：{num(data['churned'])} 位客户（{pct(data['share_churned'])}）"
+            "已解约，其余仍是客户，其寿命在当前在网时长处删失。"))
+    elif data:
         found.append(tr(
             f"The cleaned log holds {num(data.get('transactions'))} purchase days of {num(data.get('customers'))} "
             f"customers, and {pct(data.get('share_one_time_buyers'))} of them bought only once.",
@@ -49,13 +58,12 @@ def findings(results: dict) -> list[str]:
             f"{money(summary['total_clv'], 0)}，其中前 20% 的客户占 {pct(summary['top20_share_of_clv'])}。"))
     km = get(results, "retention.km")
     if km:
-        if km.get("median") is not None:
-            found.append(tr(f"Half of the customers are lost within {num(km['median'], 1)} {unit}s (Kaplan–Meier median).",
-                            f"一半客户在 {num(km['median'], 1)} 个{unit}内流失（Kaplan–Meier 中位数）。"))
-        else:
+        if km.get("median") is None and km.get("events") is not None:
             found.append(tr(f"{num(km['events'])} of {num(km['n'])} customers have churned; more than half are still active "
                             "at the longest tenure observed.",
                             f"{num(km['n'])} 位客户中有 {num(km['events'])} 位已流失；在观察到的最长在网时长内，仍有一半以上客户活跃。"))
+        else:
+            found.append(median_sentence(km, unit))
     core = next((row for row in get(results, "segments.classes") or [] if row["name"] == "core"), None)
     if core:
         clv = (tr(f" and {pct(core['share_predicted_clv'])} of predicted value", f"、预测价值的 {pct(core['share_predicted_clv'])}")
