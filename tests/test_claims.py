@@ -129,21 +129,33 @@ def test_tail_verdict(ratio, p_value, verdict_):
     assert ("heavy_tail" in ids) == (verdict_ == "power law")
 
 
-def test_pareto_trusted_interval_follows_the_verdict(monkeypatch):
-    """On values the lognormal fits better the BCa interval is trusted even with an exponent below 2."""
+@pytest.mark.parametrize("ratio, p_value, rule", [(-3.0, 1e-4, "lognormal_tail"), (3.0, 1e-4, "power_law_tail"),
+                                                  (0.5, 0.6, "tail_undecided")])
+def test_pareto_trusted_interval_follows_the_verdict(monkeypatch, cdnow_sample_clean, cdnow_sample_summary,
+                                                     cdnow_sample_config, ratio, p_value, rule):
+    """With an exponent below 2, the tail-aware interval is trusted only for a power-law verdict; a
+    lognormal verdict keeps the BCa interval, and "cannot tell" spans both."""
     from analysis.pareto import study as pareto_study
     from analysis.pareto.tail import TailFit
 
-    def lognormal_tail(values):
-        return TailFit(x_min=1.0, alpha=2.5, survival_exponent=1.5, alpha_se=0.1, n_tail=100, ks_distance=0.02,
-                       lognormal_loglik_ratio=-3.0, lognormal_p_value=1e-4)
+    def fitted(values):
+        return TailFit(x_min=float(np.quantile(values, 0.9)), alpha=2.5, survival_exponent=1.5, alpha_se=0.1,
+                       n_tail=int(0.1 * len(values)), ks_distance=0.02, lognormal_loglik_ratio=ratio,
+                       lognormal_p_value=p_value)
 
-    monkeypatch.setattr(pareto_study, "fit_power_law_tail", lognormal_tail)
-    rng = np.random.default_rng(0)
-    values = rng.lognormal(3, 1, 600)
-    from analysis.simulate import TruePurchasing, simulate_transactions  # noqa: F401 (import check)
-    conc = pareto_study.concentration(values, 0.2, 200, np.random.default_rng(1), level=0.95, margin=0.05)
-    assert conc.ci[0] < conc.share < conc.ci[1]
+    monkeypatch.setattr(pareto_study, "fit_power_law_tail", fitted)
+    settings_ = cdnow_sample_config.pareto.model_copy(update={"n_boot": 200})
+    study = pareto_study.run_pareto(cdnow_sample_clean.transactions, cdnow_sample_summary, settings_,
+                                    np.random.default_rng(0))
+    trusted, bca = study.results["trusted_interval"], study.results["top_share_ci"]
+    assert trusted["rule"] == rule
+    if rule == "lognormal_tail":
+        assert trusted["ci"] == bca
+    elif rule == "power_law_tail":
+        assert trusted["ci"] != bca and trusted["interval"] == "tail-aware bootstrap"
+    else:
+        assert trusted["ci"][0] <= min(bca[0], trusted["tail_aware_ci"][0]) + 1e-12
+        assert trusted["ci"][1] >= max(bca[1], trusted["tail_aware_ci"][1]) - 1e-12
 
 
 # --- item 6: units -------------------------------------------------------------------------------------
