@@ -72,6 +72,9 @@ def test_budget_that_cannot_be_spent_is_not_said_to_be_spent():
     assert "$5,099 of the $10,000" in text and "targeting changes nothing" in text
     assert "targeting_beats_even" not in claim_ids({"segments": {"allocation": p}})
     assert "the plan is the same as an even spread" in budget_sentence(p)
+    losing = {**p, "return_per_dollar": 0.45}
+    rec = [c for c in case_study.recommendations({"segments": {"allocation": losing}}) if c["id"] == "budget_plan"][0]
+    assert "a $10,000 campaign" not in case_text._text(rec) and "$5,099" in case_text._text(rec)
 
 
 def test_allocation_flags_a_plan_equal_to_the_even_spread():
@@ -89,7 +92,7 @@ def test_allocation_flags_a_plan_equal_to_the_even_spread():
 
 # --- item 3: the KM median is not the churn threshold ----------------------------------------------
 def test_median_sentences():
-    assert "0 weeks" in median_sentence({"median": 0.0}, "week") and "never came back" in median_sentence({"median": 0.0}, "week")
+    assert "0 weeks" in median_sentence({"median": 0.0}, "week") and "never bought again" in median_sentence({"median": 0.0}, "week")
     assert "beyond the data" in median_sentence({"median": None}, "week")
     assert "within 12.3 weeks" in median_sentence({"median": 12.3, "median_ci": [10, 14]}, "week")
 

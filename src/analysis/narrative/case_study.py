@@ -165,6 +165,9 @@ def _text(claim: dict) -> str:
                   "current value) through low-cost channels only.",
                   f"对 {num(v['customers'])} 位当前价值和潜在价值都低的客户（当前价值的 {pct(v['current_share'])}）只使用低成本渠道。")
     if i == "keep_elastic":
+        if v["customers"] == 1:
+            return tr(f"Do not drop the one elastic customer: unprofitable so far, they are expected to return "
+                      f"{money(v['value'])} net.", f"不要放弃这 1 位弹性客户：虽然目前不盈利，但预期未来净收益 {money(v['value'])}。")
         return tr(f"Do not drop the {num(v['customers'])} elastic customers: unprofitable so far, they are expected to "
                   f"return {money(v['value'])} net.",
                   f"不要放弃 {num(v['customers'])} 位弹性客户：虽然目前不盈利，但预期未来净收益 {money(v['value'])}。")
@@ -184,9 +187,12 @@ def _text(claim: dict) -> str:
                    if v.get("same_as_even") else tr("as in the plan above", "按上文方案"))
             return (spend + how + tr(f": expected CLV gain {money(v['gain'], 0)}, {money(v['per_dollar'])} per dollar.",
                                      f"：预期客户价值增量 {money(v['gain'], 0)}，每美元 {money(v['per_dollar'])}。"))
-        return tr(f"At the assumed response rates a {money(v['budget'], 0)} campaign returns {money(v['per_dollar'])} per "
+        campaign = (money(v["budget"], 0) if v["spent"] >= v["budget"] * (1 - 1e-9) else
+                    tr(f"{money(v['spent'], 0)} (all of the {money(v['budget'], 0)} budget that reachable customers can use)",
+                       f"{money(v['spent'], 0)}（{money(v['budget'], 0)} 预算中可联系客户能用掉的部分）"))
+        return tr(f"At the assumed response rates a {campaign} campaign returns {money(v['per_dollar'])} per "
                   "dollar: test the uplift on a small random sample before spending the budget.",
-                  f"在假设的响应率下，{money(v['budget'], 0)} 的活动每美元只回收 {money(v['per_dollar'])}："
+                  f"在假设的响应率下，{campaign} 的活动每美元只回收 {money(v['per_dollar'])}："
                   "投入预算前应先在小规模随机样本上检验提升效果。")
     return i
 

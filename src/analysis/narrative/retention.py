@@ -42,9 +42,9 @@ def median_sentence(km: dict, unit: str, *, with_ci: bool = False) -> str:
                   "median lifetime is beyond the data.",
                   "在观察到的最长在网时长内仍有一半以上的客户活跃，因此中位寿命超出了数据范围。")
     if median == 0:
-        return tr("At least half of the customers never came back after their first purchase day: the Kaplan–Meier "
-                  f"median lifetime is 0 {unit}s.",
-                  f"至少一半的客户在首个购买日之后再也没有回来：Kaplan–Meier 中位寿命为 0 个{unit}。")
+        return tr("At least half of the customers never bought again after their first purchase day and count as churned "
+                  f"under the inactivity rule: the Kaplan–Meier median lifetime is 0 {unit}s.",
+                  f"至少一半的客户在首个购买日之后再也没有购买，按无活动规则计为流失：Kaplan–Meier 中位寿命为 0 个{unit}。")
     ci = (tr(f", 95% CI {interval(km['median_ci'], lambda v: num(v, 1))}",
              f"，95% 置信区间 {interval(km['median_ci'], lambda v: num(v, 1))}") if with_ci and km.get("median_ci") else "")
     return tr(f"Half of the customers are lost within {num(median, 1)} {unit}s (Kaplan–Meier median{ci}).",

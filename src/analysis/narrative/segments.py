@@ -67,23 +67,27 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"历史价值的 {pct(row['share_value'])}{clv}"))
     matrix = s.get("matrix")
     if matrix:
-        lines += ["", tr("## Current value × potential value", "## 当前价值 × 潜在价值矩阵"), "", tr(
-            f"Splitting at the median of historical value ({money(matrix['thresholds']['current'])}) and of predicted CLV "
-            f"({money(matrix['thresholds']['potential'])}) gives the course's four cells:",
-            f"以历史价值中位数（{money(matrix['thresholds']['current'])}）和预测价值中位数"
-            f"（{money(matrix['thresholds']['potential'])}）划分，得到课程中的四个象限："), ""]
-        moved = matrix["thresholds"]
-        if moved.get("potential_quantile_cut") is not None:
-            lines[-2] = lines[-2].rstrip(":：") + tr(
-                f". The median of predicted CLV ({money(moved['potential_quantile_cut'])}) fell inside the "
-                f"{num(moved['one_time_customers'])} one-time buyers, whose predicted values "
-                f"({money(moved['one_time_range'][0])} to {money(moved['one_time_range'][1])}) differ only by when they "
-                f"bought; the potential cut is moved to {money(moved['potential'])} so that all of them count as low "
+        cuts = matrix["thresholds"]
+        lines += ["", tr("## Current value × potential value", "## 当前价值 × 潜在价值矩阵"), ""]
+        if cuts.get("potential_quantile_cut") is None:
+            lines.append(tr(
+                f"Splitting at the median of historical value ({money(cuts['current'])}) and of predicted CLV "
+                f"({money(cuts['potential'])}) gives the course's four cells:",
+                f"以历史价值中位数（{money(cuts['current'])}）和预测价值中位数"
+                f"（{money(cuts['potential'])}）划分，得到课程中的四个象限："))
+        else:
+            lines.append(tr(
+                f"Splitting at the median of historical value ({money(cuts['current'])}) and at {money(cuts['potential'])} "
+                f"of predicted CLV gives the course's four cells. The median of predicted CLV "
+                f"({money(cuts['potential_quantile_cut'])}) fell inside the {num(cuts['one_time_customers'])} one-time "
+                f"buyers, whose predicted values ({money(cuts['one_time_range'][0])} to {money(cuts['one_time_range'][1])}) "
+                "differ only by when they bought; the cut is moved above them so that all of them count as low "
                 "potential rather than being split by acquisition date:",
-                f"。预测价值中位数（{money(moved['potential_quantile_cut'])}）落在 {num(moved['one_time_customers'])} "
-                f"位一次性购买者之中，他们的预测价值（{money(moved['one_time_range'][0])} 至 {money(moved['one_time_range'][1])}）"
-                f"只因购买时间不同而不同；因此将潜在价值的分界移至 {money(moved['potential'])}，使他们都计为低潜力，"
-                "而不是按获客日期被拆开：")
+                f"以历史价值中位数（{money(cuts['current'])}）和预测价值 {money(cuts['potential'])} 划分，得到课程中的四个象限。"
+                f"预测价值中位数（{money(cuts['potential_quantile_cut'])}）落在 {num(cuts['one_time_customers'])} 位一次性购买者之中，"
+                f"他们的预测价值（{money(cuts['one_time_range'][0])} 至 {money(cuts['one_time_range'][1])}）只因购买时间不同而不同；"
+                "因此将分界移到他们之上，使他们都计为低潜力，而不是按获客日期被拆开："))
+        lines.append("")
         strategies = {"keep": tr("keep and reward", "保持并奖励"), "develop": tr("develop", "重点发展"),
                       "maintain": tr("maintain at low cost", "低成本维持"),
                       "reconsider": tr("reconsider before investing", "投入前重新考虑")}

@@ -74,8 +74,11 @@ def findings(results: dict) -> list[str]:
                         f"{pct(core['share_value'])}{clv}。"))
     groups = get(results, "retention.km_by_group") or {}
     medians = {g: m for g, m in (groups.get("medians") or {}).items() if m is not None}
-    if medians:
-        group, median = min(medians.items(), key=lambda item: item[1])
+    fastest = sorted(medians.items(), key=lambda item: item[1])[:2]
+    # "churn fastest" needs one group strictly ahead of the others and a log-rank test that separates them
+    separated = (groups.get("logrank") or {}).get("p_value", 1) < 0.05
+    if fastest and fastest[0][1] > 0 and separated and (len(fastest) == 1 or fastest[0][1] < fastest[1][1]):
+        group, median = fastest[0]
         found.append(tr(f"{groups['group']} = {group} customers churn fastest: half are gone within {num(median, 1)} {unit}s.",
                         f"{groups['group']} = {group} 的客户流失最快：一半在 {num(median, 1)} 个{unit}内流失。"))
     hazards = get(results, "retention.cox.hazard_ratios") or []
