@@ -17,7 +17,7 @@ from analysis import case_study
 from analysis.i18n import set_language
 from analysis.narrative import case_study as case_text
 from analysis.narrative.clv import chapter as clv_chapter
-from analysis.narrative.common import cell_text, pvalue
+from analysis.narrative.common import cell_text, money, pvalue, set_currency
 from analysis.narrative.pareto import persistence_sentence, tail_sentence, verdict
 from analysis.narrative.retention import median_sentence
 from analysis.narrative.segments import budget_sentence
@@ -26,10 +26,12 @@ from analysis.narrative.traceability import untraceable_numbers
 
 
 @pytest.fixture(autouse=True)
-def english():
+def english_dollars():
     set_language("en")
+    set_currency("$")
     yield
     set_language("en")
+    set_currency(None)
 
 
 def claim_ids(results):
@@ -256,6 +258,24 @@ def test_p_values_and_small_numbers_are_never_scientific():
     assert cell_text(1.234e-5) == "0.0000123"
 
 
+def test_money_follows_the_configured_currency():
+    assert money(1234.5) == "$1,234.50" and money(-3) == "−$3.00"
+    set_currency(None)
+    assert money(1234.5) == "1,234.50"
+    set_currency("£")
+    assert money(1234.5, 0) == "£1,234"
+
+
+def test_chinese_period_words_take_their_measure_word():
+    from analysis.narrative.common import period_name
+
+    set_language("zh")
+    assert median_sentence({"median": 12.0, "median_ci": None}, "周").count("12.0 周") == 1
+    assert period_name("week") == "周" and period_name("month") == "个月"
+    text = median_sentence({"median": 3.0, "median_ci": None}, period_name("month"))
+    assert "3.0 个月" in text and "个周" not in text
+
+
 def test_contractual_summary_does_not_speak_of_purchase_days():
     results = {"data": {"kind": "contractual", "customers": 7043, "churned": 1869, "share_churned": 1869 / 7043},
                "study": {"period": "month"}}
@@ -362,3 +382,32 @@ def test_no_sentence_contradicts_its_numbers(results):
     # every number the texts cite is one of the study's numbers
     markdown = "\n".join(list(texts.values()) + [sentence, tail_text, v, budget_text] + findings(results))
     assert untraceable_numbers(markdown, {**results, "_levels": [0.05, 0.1, 0.5]}) == []
+
+
+def test_title_and_source_accept_one_text_per_language(tmp_path):
+    import yaml
+
+    from analysis.config import load_config, localised
+
+    (tmp_path / "log.csv").write_text("customer_id,date,amount\na,2020-01-01,1\n")
+    config = {"name": "bilingual", "title": {"en": "Shop study", "zh": "商店研究"},
+              "data": {"path": str(tmp_path / "log.csv"), "source": {"en": "our shop's log", "zh": "本店日志"},
+                       "columns": {"customer": "customer_id", "date": "date", "amount": "amount"}},
+              "report": {"author": "A. Researcher", "currency": "€"}}
+    (tmp_path / "study.yml").write_text(yaml.safe_dump(config, allow_unicode=True))
+    loaded = load_config(tmp_path / "study.yml")
+    assert localised(loaded.title, "zh") == "商店研究" and localised(loaded.title, "en") == "Shop study"
+    assert localised(loaded.data.source, "zh") == "本店日志"
+    assert localised({"en": "only English"}, "zh") == "only English"
+
+
+def test_title_page_front_matter():
+    from analysis.render.document import kit_version, title_page
+
+    results = {"study": {"title_page": {"author": "A. Researcher", "organisation": "Some University", "subtitle": None}},
+               "data": {"first_date": "1997-01-01", "last_date": "1998-06-30"},
+               "_manifest": {"started": "2026-11-30T05:00:00+00:00"}}
+    front = title_page(results)
+    assert front["subtitle"] == "Data from 1997-01-01 to 1998-06-30"
+    assert front["author"] == ["A. Researcher", "Some University"]
+    assert front["date"] == f"Run of 2026-11-30 · customer-analytics-kit {kit_version()}"

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from . import render
 from .cleaning import CleaningResult, clean_transactions
-from .config import StudyConfig, load_config
+from .config import StudyConfig, load_config, localised
 from .errors import ConfigError
 from .execution import check_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
@@ -147,9 +147,9 @@ def run_study(
         salt = f"{config.name}:{input_sha}"
         study = {
             "name": config.name,
-            "title": config.title or config.name,
+            "title": localised(config.title, config.report.lang) or config.name,
             "kind": config.data.kind,
-            "source": config.data.source,
+            "source": localised(config.data.source, config.report.lang),
             "input_file": config.data.path.name,
             "input_sha256": input_sha,
             "config_file": _display_path(config_path),
@@ -157,6 +157,9 @@ def run_study(
             "calibration_end": config.analysis.calibration_end,
             "observation_end": config.analysis.observation_end,
             "lang": config.report.lang,
+            "currency": config.report.currency,
+            "title_page": {key: localised(getattr(config.report, key), config.report.lang)
+                           for key in ("subtitle", "author", "organisation")},
         }
         if config.data.kind == "transactions":
             loaded = progress.stage("load", lambda: load_transactions(config.data))
@@ -207,7 +210,7 @@ def run_study(
         write_json(staging / "results.json", results)
 
         renderer = render.available_renderer(config.report.renderer)
-        title = config.title or f"Customer analytics: {config.name}"
+        title = localised(config.title, config.report.lang) or f"Customer analytics: {config.name}"
         finished = dt.datetime.now(dt.UTC)
 
         def manifest(outputs: list[str]) -> dict[str, Any]:

@@ -97,7 +97,7 @@ def _text(claim: dict) -> str:
         unit = period_name(v.get("period", "week"))
         return tr(f"The data cover {v['first']} to {v['last']}, with a holdout of {num(v['holdout'], 1)} {unit}s: "
                   "lifetimes longer than that are extrapolated by the models, not observed.",
-                  f"数据覆盖 {v['first']} 至 {v['last']}，验证期 {num(v['holdout'], 1)} 个{unit}：更长的客户寿命是模型外推的，"
+                  f"数据覆盖 {v['first']} 至 {v['last']}，验证期 {num(v['holdout'], 1)} {unit}：更长的客户寿命是模型外推的，"
                   "并非观察所得。")
     if i == "data_quality":
         return tr(f"Cleaning set aside {num(v['quarantined'])} of {num(v['rows'])} rows ({pct(v['share'])}); the results "

@@ -75,7 +75,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             + ", ".join(f"{num(v)} ({NAMES[k]}, {pct(holdout['total_error'][k])})"
                         for k, v in holdout["predicted_total"].items())
             + f". {NAMES[best]} is recommended: {clv['recommendation_reason']}.",
-            f"在 {num(holdout['duration'], 1)} 个{unit}的验证期内，校准期客户共重复购买 {num(holdout['actual_total'])} 次；"
+            f"在 {num(holdout['duration'], 1)} {unit}的验证期内，校准期客户共重复购买 {num(holdout['actual_total'])} 次；"
             "各模型的预期为 "
             + "，".join(f"{num(v)}（{NAMES[k]}，{pct(holdout['total_error'][k])}）"
                        for k, v in holdout["predicted_total"].items())
@@ -94,7 +94,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"the top 20% of customers hold {pct(summary['top20_share_of_clv'])} of the predicted value, and the "
             f"average probability of still being active is {pct(summary['mean_p_alive'])}.",
             f"在整个观察期上重新拟合后，{NAMES.get(summary['model'], summary['model'])} 与 Gamma-Gamma 模型预测这 "
-            f"{num(summary['customers'])} 位客户未来 {num(summary['horizon_periods'])} 个{unit}的毛利为 "
+            f"{num(summary['customers'])} 位客户未来 {num(summary['horizon_periods'])} {unit}的毛利为 "
             f"{money(summary['total_clv'], 0)}（95% 区间 {money(summary['total_clv_ci'][0], 0)} 至 "
             f"{money(summary['total_clv_ci'][1], 0)}，仅反映参数估计的不确定性，不包括模型本身的误差{_holdout_miss(clv, 'zh')}；毛利率 {pct(summary['margin'], 0)}，年贴现率 "
             f"{pct(summary['discount_rate_annual'], 0)}）。客户价值均值为 {money(summary['mean_clv'])}，中位数为 "

@@ -6,6 +6,7 @@ recompute the text from the JSON and compare.
 
 from __future__ import annotations
 
+import contextvars
 import math
 from pathlib import Path
 from typing import Any
@@ -38,11 +39,21 @@ def pct(value: float | None, digits: int = 1) -> str:
     return f"{100 * value:.{digits}f}%"
 
 
+_currency: contextvars.ContextVar[str | None] = contextvars.ContextVar("report_currency", default=None)
+
+
+def set_currency(symbol: str | None) -> None:
+    """The symbol :func:`money` puts before amounts (``report.currency``); None: plain numbers."""
+    _currency.set(symbol or None)
+
+
 def money(value: float | None, digits: int = 2) -> str:
+    """An amount with the study's currency symbol, if it has one: ``$1,234.50``, ``−$3.00``,
+    ``1,234.50`` (no currency configured)."""
     if value is None:
         return "n/a"
     sign = "−" if value < 0 else ""
-    return f"{sign}${abs(value):,.{digits}f}"
+    return f"{sign}{_currency.get() or ''}{abs(value):,.{digits}f}"
 
 
 def pvalue(value: float | None) -> str:
@@ -121,8 +132,8 @@ def missing(chapter: str, what: str) -> str:
 
 
 def period_name(period: str) -> str:
-    """The analysis period as a word in the report's language (``week`` → ``week``/``周``)."""
+    """The analysis period as a word in the report's language, in the form it takes after a number
+    (``week`` → ``week`` / ``周``, ``month`` → ``month`` / ``个月``: "52 周", "12 个月", "30 天")."""
     from ..i18n import tr
 
-    return {"day": tr("day", "天"), "week": tr("week", "周"), "month": tr("month", "月")}.get(period, period)
-
+    return {"day": tr("day", "天"), "week": tr("week", "周"), "month": tr("month", "个月")}.get(period, period)

@@ -44,11 +44,11 @@ def median_sentence(km: dict, unit: str, *, with_ci: bool = False) -> str:
     if median == 0:
         return tr("At least half of the customers never bought again after their first purchase day and count as churned "
                   f"under the inactivity rule: the Kaplan–Meier median lifetime is 0 {unit}s.",
-                  f"至少一半的客户在首个购买日之后再也没有购买，按无活动规则计为流失：Kaplan–Meier 中位寿命为 0 个{unit}。")
+                  f"至少一半的客户在首个购买日之后再也没有购买，按无活动规则计为流失：Kaplan–Meier 中位寿命为 0 {unit}。")
     ci = (tr(f", 95% CI {interval(km['median_ci'], lambda v: num(v, 1))}",
              f"，95% 置信区间 {interval(km['median_ci'], lambda v: num(v, 1))}") if with_ci and km.get("median_ci") else "")
     return tr(f"Half of the customers are lost within {num(median, 1)} {unit}s (Kaplan–Meier median{ci}).",
-              f"一半客户在 {num(median, 1)} 个{unit}内流失（Kaplan–Meier 中位数{ci}）。")
+              f"一半客户在 {num(median, 1)} {unit}内流失（Kaplan–Meier 中位数{ci}）。")
 
 
 def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
@@ -138,7 +138,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"customer's discounted expected lifetime at {rate} is {num(fit['derl_10pct'], 1)} {unit}s.",
             f"对在网时长拟合的移位贝塔几何（sBG）模型（Fader 和 Hardie，2007）得到 alpha = {num(fit['params']['alpha'], 3)}，"
             f"beta = {num(fit['params']['beta'], 3)}：每位客户每{unit}有各自的流失概率，风险最高的客户最先离开，因此留存率随在网时长上升。"
-            f"按{rate}，新客户的贴现预期寿命为 {num(fit['derl_10pct'], 1)} 个{unit}。")]
+            f"按{rate}，新客户的贴现预期寿命为 {num(fit['derl_10pct'], 1)} {unit}。")]
     if cohorts:
         lines.append("")
     for name, fit in cohorts.items():

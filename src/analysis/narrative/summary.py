@@ -54,7 +54,7 @@ def findings(results: dict) -> list[str]:
             f"{model}, the model that best predicts the holdout, puts the margin from existing customers over the next "
             f"{num(summary['horizon_periods'])} {unit}s at {money(summary['total_clv'], 0)}, and the top 20% of them hold "
             f"{pct(summary['top20_share_of_clv'])} of it.",
-            f"验证期预测最好的模型 {model} 估计现有客户未来 {num(summary['horizon_periods'])} 个{unit}的毛利为 "
+            f"验证期预测最好的模型 {model} 估计现有客户未来 {num(summary['horizon_periods'])} {unit}的毛利为 "
             f"{money(summary['total_clv'], 0)}，其中前 20% 的客户占 {pct(summary['top20_share_of_clv'])}。"))
     km = get(results, "retention.km")
     if km:
@@ -80,7 +80,7 @@ def findings(results: dict) -> list[str]:
     if fastest and fastest[0][1] > 0 and separated and (len(fastest) == 1 or fastest[0][1] < fastest[1][1]):
         group, median = fastest[0]
         found.append(tr(f"{groups['group']} = {group} customers churn fastest: half are gone within {num(median, 1)} {unit}s.",
-                        f"{groups['group']} = {group} 的客户流失最快：一半在 {num(median, 1)} 个{unit}内流失。"))
+                        f"{groups['group']} = {group} 的客户流失最快：一半在 {num(median, 1)} {unit}内流失。"))
     hazards = get(results, "retention.cox.hazard_ratios") or []
     if hazards and get(results, "retention.setting") == "contractual":
         strongest = max(hazards, key=lambda row: abs(__import__("math").log(row["hazard_ratio"])))
