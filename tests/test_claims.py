@@ -411,3 +411,18 @@ def test_title_page_front_matter():
     assert front["subtitle"] == "Data from 1997-01-01 to 1998-06-30"
     assert front["author"] == ["A. Researcher", "Some University"]
     assert front["date"] == f"Run of 2026-11-30 · customer-analytics-kit {kit_version()}"
+
+
+def test_figures_are_cited_by_their_number():
+    from analysis.narrative.common import resolve_figure_citations, see_figure, with_figure
+
+    markdown = "\n".join([
+        with_figure("Survival falls.", "retention-km"), "",
+        "![Lorenz](figures/a.png){#fig-pareto-lorenz}", "",
+        "![KM](figures/b.png){#fig-retention-km}", "",
+        "A figure this study does not have" + see_figure("segments-matrix") + ".",
+    ])
+    resolved = resolve_figure_citations(markdown)
+    assert resolved.splitlines()[0] == "Survival falls (Figure 2)."
+    assert resolved.splitlines()[-1] == "A figure this study does not have."
+    assert "\x00" not in resolved

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import attachments, get, money, num, pct, period_name
+from .common import attachments, get, money, num, pct, period_name, with_figure
 
 NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
 # the papers' order (results.json sorts keys)
@@ -69,7 +69,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     holdout = clv.get("holdout") or {}
     if holdout:
         best = clv["recommended_model"]
-        lines += ["", tr("## How well the models predict the holdout", "## 模型对验证期的预测效果"), "", tr(
+        lines += ["", tr("## How well the models predict the holdout", "## 模型对验证期的预测效果"), "", with_figure(tr(
             f"In the {num(holdout['duration'], 1)}-{period} holdout the calibration customers made "
             f"{num(holdout['actual_total'])} repeat purchases; the models expected "
             + ", ".join(f"{num(v)} ({NAMES[k]}, {pct(holdout['total_error'][k])})"
@@ -80,10 +80,10 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             + "，".join(f"{num(v)}（{NAMES[k]}，{pct(holdout['total_error'][k])}）"
                        for k, v in holdout["predicted_total"].items())
             + f"。推荐 {NAMES[best]}：{_reason_zh(holdout, best)}。",
-        )]
+        ), "clv-tracking")]
     summary = clv.get("summary") or {}
     if summary:
-        lines += ["", tr("## What the customers are worth", "## 客户的价值"), "", tr(
+        lines += ["", tr("## What the customers are worth", "## 客户的价值"), "", with_figure(tr(
             f"Refitted on the whole window, {NAMES.get(summary['model'], summary['model'])} with Gamma-Gamma "
             f"spend puts the next {num(summary['horizon_periods'])} {period}s of the "
             f"{num(summary['customers'])} customers at {money(summary['total_clv'], 0)} of margin "
@@ -100,6 +100,6 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"{pct(summary['discount_rate_annual'], 0)}）。客户价值均值为 {money(summary['mean_clv'])}，中位数为 "
             f"{money(summary['median_clv'])}：前 20% 的客户占预测价值的 {pct(summary['top20_share_of_clv'])}，"
             f"客户仍然活跃的平均概率为 {pct(summary['mean_p_alive'])}。",
-        )]
+        ), "clv-distribution")]
     lines += attachments(figures, tables)
     return "\n".join(lines)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,38 @@ def cell_text(value: Any) -> str:
     # three significant digits in positional notation: a reader of a table should not need to
     # decode 1.23e-05
     return np.format_float_positional(value, precision=3, unique=False, fractional=False, trim="-")
+
+
+def see_figure(name: str) -> str:
+    """`` (Figure N)`` citing a figure of the report by number, resolved once the whole report is
+    assembled (:func:`resolve_figure_citations`); nothing when the study has no such figure."""
+    return f"\x00fig:{name}\x00"
+
+
+def with_figure(sentence: str, name: str) -> str:
+    """``sentence`` with a citation of figure ``name`` before its final full stop."""
+    for stop in (".", "。"):
+        if sentence.endswith(stop):
+            return sentence[: -len(stop)] + see_figure(name) + stop
+    return sentence + see_figure(name)
+
+
+FIGURE_CITATION = re.compile(r"\x00fig:([\w-]+)\x00")
+FIGURE_LABEL = re.compile(r"\{#fig-([\w-]+)\}")
+
+
+def resolve_figure_citations(markdown: str) -> str:
+    """Replace each :func:`see_figure` mark by " (Figure N)", N the figure's number in document order
+    (the order in which pandoc's HTML filter, Typst and Quarto all number figures)."""
+    from ..i18n import tr
+
+    numbers = {label: i for i, label in enumerate(dict.fromkeys(FIGURE_LABEL.findall(markdown)), 1)}
+
+    def cite(match: re.Match) -> str:
+        number = numbers.get(match.group(1).replace("_", "-"))
+        return tr(f" (Figure {number})", f"（图 {number}）") if number else ""
+
+    return FIGURE_CITATION.sub(cite, markdown)
 
 
 P_VALUE_COLUMNS = {"p_value", "p", "p_value_80", "p_value_80_holm", "pvalue", "p_value_holm"}

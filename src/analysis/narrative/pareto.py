@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import attachments, get, interval, money, num, pct, pvalue
+from .common import attachments, get, interval, money, num, pct, pvalue, with_figure
 
 MEASURES = {"revenue": ("revenue", "收入"), "purchases": ("purchases", "购买次数"), "profit": ("profit", "利润")}
 
@@ -70,7 +70,7 @@ def tail_sentence(tail: dict, trusted: dict) -> str:
                              f"若为幂律，小于 2 的指数意味着方差无限，自助法区间会过窄；因此应采用同时覆盖自助法（BCa）区间与"
                              f"考虑厚尾的区间的范围：{ci}。"),
     }.get(rule, "")
-    return fit + said + trust
+    return with_figure(fit + said + trust, "pareto-tail")
 
 
 def persistence_sentence(pers: dict) -> str:
@@ -108,7 +108,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     lines.append(tr(
         f"Value measure: {en} per customer over the whole window, {num(p['n_customers'])} customers.",
         f"价值度量：整个观察期内每位客户的{zh}，共 {num(p['n_customers'])} 位客户。"))
-    lines += ["", verdict(p), ""]
+    lines += ["", with_figure(verdict(p), "pareto-lorenz"), ""]
     tail, trusted = p.get("tail", {}), p.get("trusted_interval", {})
     lines.append(tr(
         f"The Gini coefficient is {num(p['gini'], 3)}; the 10 largest customers hold {pct(p['top10_customers_share'], 2)} "
@@ -121,17 +121,17 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     windows = p.get("windows") or []
     if windows:
         shortest, full = windows[0], windows[-1]
-        lines += ["", tr("## What changes the answer: window and base", "## 影响结论的因素：窗口与客户基数"), "", tr(
+        lines += ["", tr("## What changes the answer: window and base", "## 影响结论的因素：窗口与客户基数"), "", with_figure(tr(
             f"Measured month by month, the top 20% of that month's buyers hold {pct(shortest['share_buyers'])} on average; "
             f"counting every acquired customer, including those who bought nothing that month, {pct(shortest['share_all_customers'])}. "
             f"Over the full window the share is {pct(full['share_buyers'])}. The same data can be made to look like "
             "a strong or weak 80/20 by the choice of window.",
             f"按月测量时，当月购买者中前 20% 平均占 {pct(shortest['share_buyers'])}；若计入所有已获取客户（包括当月未购买者），"
             f"则为 {pct(shortest['share_all_customers'])}。在整个观察期内该比例为 {pct(full['share_buyers'])}。"
-            "同样的数据，窗口选择不同，二八定律看起来可强可弱。")]
+            "同样的数据，窗口选择不同，二八定律看起来可强可弱。"), "pareto-windows")]
     pers = p.get("persistence") or {}
     if pers.get("still_top") is not None:
-        lines += ["", persistence_sentence(pers)]
+        lines += ["", with_figure(persistence_sentence(pers), "pareto-persistence")]
     model = p.get("model_share")
     if model:
         lines += ["", tr(
@@ -143,7 +143,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     profit = p.get("profit") or {}
     if profit:
         a = profit["assumptions"]
-        lines += ["", tr("## The profit view", "## 利润视角"), "", tr(
+        lines += ["", tr("## The profit view", "## 利润视角"), "", with_figure(tr(
             f"Assuming a gross margin of {pct(a['margin_rate'], 0)}, {money(a['cost_per_order'])} per order and "
             f"{money(a['cost_per_customer_per_period'])} per customer per period, the top 20% of customers earn "
             f"{pct(profit['top20_share'])} of the profit, {pct(profit['share_unprofitable'])} of customers are unprofitable "
@@ -154,7 +154,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"{money(a['cost_per_customer_per_period'])}，前 20% 的客户贡献 {pct(profit['top20_share'])} 的利润，"
             f"{pct(profit['share_unprofitable'])} 的客户不盈利，共亏损 {money(profit['lost_on_unprofitable'], 0)}；"
             f"鲸鱼曲线峰值为总利润的 {pct(profit['peak'], 0)}（Kaplan 和 Cooper：150–300%）。利润最低的 30% 客户消耗了"
-            f"前 20% 客户利润的 {pct(profit['bottom30_consumes'])}，而 Sherden 的 80/20/30 规则为一半。")]
+            f"前 20% 客户利润的 {pct(profit['bottom30_consumes'])}，而 Sherden 的 80/20/30 规则为一半。"), "pareto-whale")]
     segments = p.get("segments") or []
     if segments:
         rejected = [s for s in segments if s["p_value_80_holm"] < 0.05]

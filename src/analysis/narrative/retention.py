@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import attachments, get, interval, money, num, pct, period_name, pvalue
+from .common import attachments, get, interval, money, num, pct, period_name, pvalue, with_figure
 
 
 def _hr_sentence(cox: dict) -> list[str]:
@@ -14,9 +14,9 @@ def _hr_sentence(cox: dict) -> list[str]:
         dropped = ", ".join(cox["dropped_covariates"])
         items.append(tr(f"dropped for a singular fit: {dropped}", f"因拟合奇异而剔除：{dropped}"))
     violated = [r["term"] for r in cox["ph_check"] if r["p_value"] < 0.01]
-    out = [tr(f"The strongest effects in the Cox model ({num(cox['n'])} customers, {num(cox['events'])} churns): "
-              + "; ".join(items) + ".",
-              f"Cox 模型中最强的效应（{num(cox['n'])} 位客户，{num(cox['events'])} 次流失）：" + "；".join(items) + "。")]
+    out = [tr(f"The Cox model's effects ({num(cox['n'])} customers, {num(cox['events'])} churns), the most "
+              "significant first: " + "; ".join(items) + ".",
+              f"Cox 模型的效应（{num(cox['n'])} 位客户，{num(cox['events'])} 次流失），按显著性排序：" + "；".join(items) + "。")]
     sample = cox.get("sample")
     if sample:
         out.append(tr(f"The Cox model is fitted on a seeded random sample of {num(sample['customers'])} of the "
@@ -93,7 +93,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"的存活概率低于 50%，判定为活跃的客户中有 {pct(agreement['active_with_high_p_alive'])} 的存活概率不低于 50%；"
             "规则的阈值是人为选择，而模型的估计利用了每位客户自身的购买节奏。"))
     lines.append("")
-    lines.append(median_sentence(km, unit, with_ci=True))
+    lines.append(with_figure(median_sentence(km, unit, with_ci=True), "retention-km"))
     group = r.get("km_by_group") or r.get("km_by_cohort")
     if group and group.get("logrank"):
         lr = group["logrank"]
@@ -101,7 +101,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
                         f"χ² = {num(lr['statistic'], 1)} on {num(lr['df'])} df, p {pvalue(lr['p_value'])}.",
                         f"各组（{group.get('group', '获客批次')}）生存相同的 log-rank 检验：χ² = {num(lr['statistic'], 1)}，"
                         f"自由度 {num(lr['df'])}，p {pvalue(lr['p_value'])}。"))
-    lines += [""] + _hr_sentence(r["cox"])
+    lines += [""] + [with_figure(text, "retention-cox") if i == 0 else text for i, text in enumerate(_hr_sentence(r["cox"]))]
     model = r.get("churn_model")
     if model:
         lines += ["", tr(

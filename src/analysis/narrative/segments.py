@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..i18n import tr
 from ..plots.segments import cell_label, class_label
-from .common import attachments, get, money, num, pct
+from .common import attachments, get, money, num, pct, see_figure, with_figure
 
 
 def budget_sentence(plan: dict) -> str:
@@ -87,6 +87,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
                 f"预测价值中位数（{money(cuts['potential_quantile_cut'])}）落在 {num(cuts['one_time_customers'])} 位一次性购买者之中，"
                 f"他们的预测价值（{money(cuts['one_time_range'][0])} 至 {money(cuts['one_time_range'][1])}）只因购买时间不同而不同；"
                 "因此将分界移到他们之上，使他们都计为低潜力，而不是按获客日期被拆开："))
+        lines[-1] = lines[-1][:-1] + see_figure("segments-matrix") + lines[-1][-1]
         lines.append("")
         strategies = {"keep": tr("keep and reward", "保持并奖励"), "develop": tr("develop", "重点发展"),
                       "maintain": tr("maintain at low cost", "低成本维持"),
@@ -107,6 +108,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"{num(elastic['customers'])} 位，涉及预期净价值 {money(elastic['future_net_value'])}。")]
     plan = s.get("allocation")
     if plan:
-        lines += ["", tr("## Where to spend a contact budget", "## 联系预算的分配"), "", budget_sentence(plan)]
+        lines += ["", tr("## Where to spend a contact budget", "## 联系预算的分配"), "",
+                  with_figure(budget_sentence(plan), "segments-allocation")]
     lines += attachments(figures, tables)
     return "\n".join(lines)

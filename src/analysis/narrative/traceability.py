@@ -58,6 +58,7 @@ def prose(markdown: str) -> str:
     text = re.sub(r"\]\([^)]*\)(\{[^}]*\})?", "]", text)
     text = re.sub(r"\{[#.][^}]*\}", " ", text)
     text = DATE.sub(" ", text)
+    text = re.sub(r"(Figure|Table|图|表) \d+", " ", text)  # cross-references, not findings
     return re.sub(r"^\s*\d+\.\s", " ", text, flags=re.MULTILINE)  # list numbering
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from ..i18n import set_language, tr
-from ..narrative.common import set_currency
+from ..narrative.common import resolve_figure_citations, set_currency
 from ..results import read_json
 
 CHAPTERS = ("summary", "data", "pareto", "clv", "retention", "segments", "case_study", "reproducibility")
@@ -69,7 +69,7 @@ def build_document(run_dir: Path, *, title: str, lang: str = "en") -> Path:
         if text and text.strip():
             parts.append(text.rstrip() + "\n")
     path = run_dir / "report.qmd"
-    path.write_text("\n".join(parts), encoding="utf-8")
+    path.write_text(resolve_figure_citations("\n".join(parts)), encoding="utf-8")
     return path
 
 
