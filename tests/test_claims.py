@@ -426,3 +426,21 @@ def test_figures_are_cited_by_their_number():
     assert resolved.splitlines()[0] == "Survival falls (Figure 2)."
     assert resolved.splitlines()[-1] == "A figure this study does not have."
     assert "\x00" not in resolved
+
+
+def test_table_headers_are_words_with_units(tmp_path):
+    from analysis.narrative.common import set_period, table_md
+
+    frame = pd.DataFrame({"threshold_days": [30, 90], "share_churned": [0.9, 0.7], "median_lifetime": [0.0, 1.5],
+                          "expected_gain": [10.0, 20.0], "p_value": [0.0, 0.0456]})
+    (tmp_path / "t.csv").write_text(frame.to_csv(index=False))
+    record = {"name": "t", "path": "t.csv", "file": str(tmp_path / "t.csv"), "caption": "A table."}
+    set_period("month")
+    header = table_md(record).splitlines()[0]
+    assert "_" not in header
+    assert "Threshold (days)" in header and "Median lifetime (months)" in header and "Expected gain ($)" in header
+    assert "< 0.001" in table_md(record) and "0.046" in table_md(record)
+    set_language("zh")
+    header = table_md(record).splitlines()[0]
+    assert "阈值（天）" in header and "中位寿命（月）" in header and "预期收益（$）" in header
+    set_period("week")

@@ -48,6 +48,18 @@ def set_currency(symbol: str | None) -> None:
     _currency.set(symbol or None)
 
 
+def currency_symbol() -> str | None:
+    return _currency.get()
+
+
+_period: contextvars.ContextVar[str] = contextvars.ContextVar("report_period", default="week")
+
+
+def set_period(period: str) -> None:
+    """The study's model period, for table headers with units."""
+    _period.set(period)
+
+
 def money(value: float | None, digits: int = 2) -> str:
     """An amount with the study's currency symbol, if it has one: ``$1,234.50``, ``−$3.00``,
     ``1,234.50`` (no currency configured)."""
@@ -142,9 +154,13 @@ def table_md(record: dict[str, Any], *, max_rows: int = 30) -> str:
     if len(frame) > max_rows:
         frame = frame.head(max_rows)
     shown = frame.astype(object).map(cell_text)
+    from .columns import column_label
     for column in frame.columns:  # p-value columns as journals print them
         if str(column).lower().replace("-", "_") in P_VALUE_COLUMNS and pd.api.types.is_numeric_dtype(frame[column]):
             shown[column] = [pvalue_cell(v) if v == v else "" for v in frame[column]]
+    shown.columns = [column_label(c, _period.get()) for c in shown.columns]
+    if record.get("index"):
+        shown.index.name = column_label(shown.index.name, _period.get()) if shown.index.name else None
     text = shown.to_markdown(index=bool(record.get("index")), disable_numparse=True)
     label = "tbl-" + record["name"].replace("_", "-")
     return f"{text}\n\n: {record['caption']} {{#{label}}}\n"

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from ..i18n import set_language, tr
-from ..narrative.common import resolve_figure_citations, set_currency
+from ..narrative.common import resolve_figure_citations, set_currency, set_period
 from ..results import read_json
 
 CHAPTERS = ("summary", "data", "pareto", "clv", "retention", "segments", "case_study", "reproducibility")
@@ -36,6 +36,7 @@ def build_document(run_dir: Path, *, title: str, lang: str = "en") -> Path:
     if (run_dir / "manifest.json").exists():
         results["_manifest"] = read_json(run_dir / "manifest.json")
     set_currency((results.get("study") or {}).get("currency"))
+    set_period((results.get("study") or {}).get("period") or "week")
     figures = _index(run_dir, "figures")
     tables = _index(run_dir, "tables")
     for record in tables:
