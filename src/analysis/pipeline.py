@@ -198,11 +198,13 @@ def run_study(
         run.save_section("study", study)
 
         for notebook in notebooks:
-            parameters = {"run_dir": str(staging.resolve()), **config.notebook_parameters.get(notebook.stem, {})}
+            # the executed notebook lives in <run>/notebooks/ and names its run folder relative to
+            # itself, so it still points at its own run folder once the staging folder is renamed
+            parameters = {"run_dir": "..", **config.notebook_parameters.get(notebook.stem, {})}
             progress.stage(
                 f"notebook {notebook.stem}",
                 lambda nb=notebook, params=parameters: execute_notebook(
-                    nb, staging / "notebooks" / nb.name, params, progress=not quiet, cwd=staging
+                    nb, staging / "notebooks" / nb.name, params, progress=not quiet, cwd=staging / "notebooks"
                 ),
             )
 

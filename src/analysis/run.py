@@ -35,6 +35,20 @@ FIGURE_DPI = 150
 pa.set_memory_pool(pa.system_memory_pool())
 
 
+def _show_in_notebook(path: Path, caption: str) -> None:
+    """Show a saved figure in the executed notebook (the PNG just written, not a second rendering),
+    so the notebook a student opens has its figures inline; nothing outside a Jupyter kernel."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, Markdown, display
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return
+    display(Image(filename=str(path)), Markdown(f"*{caption}*"))
+
+
 @dataclass
 class Run:
     """Access to one run folder."""
@@ -139,6 +153,7 @@ class Run:
         path = self.root / "figures" / f"{name}.png"
         fig.savefig(path, dpi=FIGURE_DPI, bbox_inches="tight", metadata={"Software": None})
         plt.close(fig)
+        _show_in_notebook(path, caption)
         record = {"name": name, "path": f"figures/{name}.png", "caption": caption, "chapter": chapter}
         self._register("figures", record)
         return record

@@ -120,7 +120,7 @@ def with_figure(sentence: str, name: str) -> str:
 
 
 FIGURE_CITATION = re.compile(r"\x00fig:([\w-]+)\x00")
-FIGURE_LABEL = re.compile(r"\{#fig-([\w-]+)\}")
+FIGURE_LABEL = re.compile(r"\{#fig-([\w-]+)[ }]")
 
 
 def resolve_figure_citations(markdown: str) -> str:
@@ -144,7 +144,8 @@ def figure_md(record: dict[str, Any]) -> str:
     """Embed a figure with its caption and a label, as Quarto and pandoc both read it."""
     label = "fig-" + record["name"].replace("_", "-")
     caption = record["caption"].replace("\n", " ")
-    return f"![{caption}]({record['path']}){{#{label}}}\n"
+    # 80% of the text width: a full-width chart is taller than the text it illustrates
+    return f"![{caption}]({record['path']}){{#{label} width=80%}}\n"
 
 
 def table_md(record: dict[str, Any], *, max_rows: int = 30) -> str:

@@ -52,6 +52,8 @@ def build_document(run_dir: Path, *, title: str, lang: str = "en") -> Path:
             "typst": {"toc": True, "papersize": "a4", "output-file": "report.pdf"},
         },
         "execute": {"echo": False},
+        # Typst: figures float to the top or bottom of a page instead of leaving half pages empty
+        "header-includes": ["`#set figure(placement: auto)`{=typst}"],
     }
     if lang == "zh":
         from ..fonts import cjk_font_name
