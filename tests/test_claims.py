@@ -444,3 +444,11 @@ def test_table_headers_are_words_with_units(tmp_path):
     header = table_md(record).splitlines()[0]
     assert "阈值（天）" in header and "中位寿命（月）" in header and "预期收益（$）" in header
     set_period("week")
+
+
+def test_contractual_snapshot_is_stated_as_a_limitation():
+    results = {"data": {"kind": "contractual", "customers": 7043, "churned": 1869, "share_churned": 0.265}}
+    limitations = case_study.limitations(results)
+    assert [c["id"] for c in limitations][0] == "snapshot"
+    assert "early churn is understated" in case_text._text(limitations[0])
+    assert "snapshot" not in claim_ids({"data": {"kind": "transactions", "customers": 10}})

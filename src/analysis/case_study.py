@@ -96,6 +96,8 @@ def lessons(r: dict) -> list[dict]:
 def limitations(r: dict) -> list[dict]:
     out = []
     data = get(r, "data", {})
+    if data.get("kind") == "contractual":
+        out.append(_claim("snapshot", customers=data["customers"], churned=data["churned"]))
     if data.get("calibration"):
         out.append(_claim("short_window", first=data["first_date"], last=data["last_date"],
                           holdout=data["calibration"]["duration_holdout"], period=get(r, "study.period", "week")))

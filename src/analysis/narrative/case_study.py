@@ -99,6 +99,14 @@ def _text(claim: dict) -> str:
                   "lifetimes longer than that are extrapolated by the models, not observed.",
                   f"数据覆盖 {v['first']} 至 {v['last']}，验证期 {num(v['holdout'], 1)} {unit}：更长的客户寿命是模型外推的，"
                   "并非观察所得。")
+    if i == "snapshot":
+        return tr(f"The {num(v['customers'])} contracts are read as if each customer had been followed from sign-up. If the "
+                  "file is a snapshot of current customers and those who left recently (IBM's Telco sample flags churn "
+                  "within the last month), customers who left before it are missing: Kaplan–Meier and sBG then describe "
+                  "customers who survived to the snapshot, and early churn is understated.",
+                  f"这 {num(v['customers'])} 份合约被视为从签约起持续跟踪的客户。如果数据是当前客户和近期流失客户的快照"
+                  "（IBM 的 Telco 样本只标记最近一个月内的流失），更早流失的客户并不在数据中：Kaplan–Meier 和 sBG "
+                  "描述的是存活到快照时点的客户，早期流失被低估。")
     if i == "data_quality":
         return tr(f"Cleaning set aside {num(v['quarantined'])} of {num(v['rows'])} rows ({pct(v['share'])}); the results "
                   "describe the rows kept, and the quarantine file shows what was left out.",
