@@ -4,9 +4,6 @@ sentence now says what the numbers say; a property test runs every rule over man
 
 from __future__ import annotations
 
-import math
-import re
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -68,14 +65,14 @@ def test_targeting_that_loses_money_is_not_said_to_pay():
 def test_budget_that_cannot_be_spent_is_not_said_to_be_spent():
     p = plan(spent=5099.0, expected_gain=71950.0, even_gain=71950.0, gain_ratio=1.0, return_per_dollar=14.11,
              same_as_even=True, budget_used_up=False)
-    rec = [c for c in case_study.recommendations({"segments": {"allocation": p}}) if c["id"] == "budget_plan"][0]
+    rec = next(c for c in case_study.recommendations({"segments": {"allocation": p}}) if c["id"] == "budget_plan")
     text = case_text._text(rec)
     assert "Spend the $10,000" not in text
     assert "$5,099 of the $10,000" in text and "targeting changes nothing" in text
     assert "targeting_beats_even" not in claim_ids({"segments": {"allocation": p}})
     assert "the plan is the same as an even spread" in budget_sentence(p)
     losing = {**p, "return_per_dollar": 0.45}
-    rec = [c for c in case_study.recommendations({"segments": {"allocation": losing}}) if c["id"] == "budget_plan"][0]
+    rec = next(c for c in case_study.recommendations({"segments": {"allocation": losing}}) if c["id"] == "budget_plan")
     assert "a $10,000 campaign" not in case_text._text(rec) and "$5,099" in case_text._text(rec)
 
 
@@ -449,6 +446,6 @@ def test_table_headers_are_words_with_units(tmp_path):
 def test_contractual_snapshot_is_stated_as_a_limitation():
     results = {"data": {"kind": "contractual", "customers": 7043, "churned": 1869, "share_churned": 0.265}}
     limitations = case_study.limitations(results)
-    assert [c["id"] for c in limitations][0] == "snapshot"
+    assert limitations[0]["id"] == "snapshot"
     assert "early churn is understated" in case_text._text(limitations[0])
     assert "snapshot" not in claim_ids({"data": {"kind": "transactions", "customers": 10}})

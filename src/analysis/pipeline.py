@@ -27,7 +27,7 @@ from .manifest import build_manifest, sha256_file
 from .overview import describe_contracts
 from .privacy import pseudonym_sql, pseudonymise, pseudonymise_in
 from .project import NOTEBOOKS_DIR, REPORTS_DIR
-from .results import read_json, write_json
+from .results import write_json
 from .run import Run
 from .summary import customer_summary
 
@@ -270,7 +270,3 @@ def _font_paths(config: StudyConfig) -> list[str]:
     from .fonts import typst_font_paths
 
     return typst_font_paths()
-
-
-def read_results(run_dir: Path) -> dict[str, Any]:
-    return read_json(Path(run_dir) / "results.json")

@@ -73,11 +73,6 @@ class Run:
         return cls(root=root, config=config)
 
     # data handed between stages -------------------------------------------------------------
-    def transactions(self) -> pd.DataFrame:
-        """Clean transactions: one row per customer and purchase day, in pandas (small data only:
-        the analyses query :meth:`transaction_log` instead)."""
-        return pd.read_parquet(self.root / "tables" / "transactions.parquet")
-
     def transaction_log(self) -> TransactionLog:
         """Clean transactions queried in DuckDB where they lie, whatever their size."""
         return TransactionLog.from_parquet(self.root / "tables" / "transactions.parquet")
@@ -112,9 +107,6 @@ class Run:
     def contracts(self) -> pd.DataFrame:
         """Contractual data: customer_id, tenure, churned and covariates."""
         return pd.read_parquet(self.root / "tables" / "contracts.parquet")
-
-    def has_table(self, name: str) -> bool:
-        return (self.root / "tables" / f"{name}.parquet").exists()
 
     def save_data(self, frame: pd.DataFrame, name: str) -> Path:
         path = self.root / "tables" / f"{name}.parquet"

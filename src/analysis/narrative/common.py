@@ -158,7 +158,7 @@ def table_md(record: dict[str, Any], *, max_rows: int = 30) -> str:
     from .columns import column_label
     for column in frame.columns:  # p-value columns as journals print them
         if str(column).lower().replace("-", "_") in P_VALUE_COLUMNS and pd.api.types.is_numeric_dtype(frame[column]):
-            shown[column] = [pvalue_cell(v) if v == v else "" for v in frame[column]]
+            shown[column] = ["" if pd.isna(v) else pvalue_cell(v) for v in frame[column]]
     shown.columns = [column_label(c, _period.get()) for c in shown.columns]
     if record.get("index"):
         shown.index.name = column_label(shown.index.name, _period.get()) if shown.index.name else None

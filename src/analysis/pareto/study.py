@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.multitest import multipletests
 
 from ..transaction_log import TransactionLog, as_log
 from . import inference, measures
@@ -153,5 +154,5 @@ def segment_shares(transactions: TransactionLog | pd.DataFrame, customers: pd.Da
                      "p_value_80": tests.p_value_80})
     table = pd.DataFrame(rows)
     if not table.empty:
-        table["p_value_80_holm"] = inference.holm_adjust(table["p_value_80"].to_numpy())
+        table["p_value_80_holm"] = multipletests(table["p_value_80"].to_numpy(), method="holm")[1]
     return table
