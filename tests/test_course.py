@@ -47,3 +47,30 @@ def test_course_notebook_executes(tmp_path):
                                kernel_name=ensure_kernel(), progress_bar=False)
     text = out.read_text()
     assert "1863.87" in text and "1280.6" in text and "0.1875" in text
+
+
+def test_course_notebook_honours_lang_and_hides_answers(tmp_path):
+    """Issue 13: the Chinese run shows Chinese labels (the English one English), and every exercise's
+    answer is folded away: in a <details> block, its computing cell hidden in JupyterLab."""
+    import json
+
+    import papermill
+
+    from analysis.execution import ensure_kernel
+    from analysis.project import NOTEBOOKS_DIR
+
+    outputs = {}
+    for lang in ("en", "zh"):
+        out = tmp_path / f"00_{lang}.ipynb"
+        papermill.execute_notebook(str(NOTEBOOKS_DIR / "00_course_examples.ipynb"), str(out), parameters={"lang": lang},
+                                   kernel_name=ensure_kernel(), progress_bar=False)
+        cells = json.loads(out.read_text())["cells"]
+        outputs[lang] = "".join(json.dumps(c.get("outputs", [])) for c in cells if c["cell_type"] == "code")
+        exercises = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and "Exercise" in "".join(c["source"])]
+        assert len(exercises) == 4
+        for i in exercises:
+            assert "<details>" in "".join(cells[i]["source"]) and "*Answer:" not in "".join(cells[i]["source"])
+            assert cells[i + 1]["metadata"]["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
+    assert outputs["en"] != outputs["zh"]
+    assert "\\u5ba2\\u6237" in outputs["zh"] or "客户" in outputs["zh"]  # 客户 (customer)
+    assert "客户" not in outputs["en"] and "\\u5ba2\\u6237" not in outputs["en"]

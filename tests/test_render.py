@@ -56,7 +56,7 @@ def test_quarto_used_when_on_path(tmp_path, quarto_stub):
     assert manifest["renderer"] == "quarto 1.6.40"
     assert (run_dir / "report.html").read_text() == "rendered by stub"
     source = (run_dir / "report.qmd").read_text()
-    assert "format:" in source and "typst:" in source and "{#fig-activity}" in source
+    assert "format:" in source and "typst:" in source and "{#fig-activity " in source
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,10 @@ MODEL_NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"
 HOLDOUT_TOLERANCE = 0.10
 # a standard error above 40% of the estimate marks a weakly identified parameter
 WEAK_SE_RATIO = 0.4
+# "top customers do not stay on top" needs fewer than half of them still on top
+STILL_TOP_MAJORITY = 0.5
+# a ranking is useful from an AUC of 0.7 (Hosmer & Lemeshow's "acceptable discrimination")
+USEFUL_AUC = 0.7
 
 
 def _claim(claim_id: str, **values: Any) -> dict[str, Any]:
@@ -33,17 +37,24 @@ def what_works(r: dict) -> list[dict]:
                           actual=holdout["actual_total"], predicted=holdout["predicted_total"][best],
                           correlation=holdout["correlation"][best]))
     churn = get(r, "retention.churn_model") or {}
-    if churn.get("auc", 0) >= 0.7:
+    if churn.get("auc", 0) >= USEFUL_AUC and (churn.get("top_decile_lift") or 0) > 1:
         out.append(_claim("churn_ranking_works", auc=churn["auc"], lift=churn["top_decile_lift"]))
     for name, fit in (get(r, "retention.sbg") or {}).items():
         if name != "individual" and fit.get("holdout_mape_sbg", 1) < 0.05:
             out.append(_claim("sbg_projects", cohort=name, mape=fit["holdout_mape_sbg"], naive=fit["holdout_mape_naive"]))
     p = get(r, "pareto", {})
-    if p and (p["top_share_ci"][1] - p["top_share_ci"][0]) < 0.05:
-        out.append(_claim("share_precise", share=p["top_share"], low=p["top_share_ci"][0], high=p["top_share_ci"][1]))
+    # the interval the report tells readers to trust, not whichever is narrowest
+    ci = (p.get("trusted_interval") or {}).get("ci") or p.get("top_share_ci") if p else None
+    if p and ci and (ci[1] - ci[0]) < 0.05:
+        out.append(_claim("share_precise", share=p["top_share"], low=ci[0], high=ci[1],
+                          interval=p.get("trusted_interval", {}).get("interval", "bootstrap (BCa)")))
     plan = get(r, "segments.allocation") or {}
-    if plan.get("gain_ratio") and plan["gain_ratio"] > 1.2:
-        out.append(_claim("targeting_beats_even", ratio=plan["gain_ratio"], gain=plan["expected_gain"], even=plan["even_gain"]))
+    # targeting "pays" only when it beats the even spread AND returns more than it costs
+    if (plan.get("gain_ratio") and plan["gain_ratio"] > 1.2 and not plan.get("same_as_even")
+            and (plan.get("return_per_dollar") or 0) >= 1):
+        out.append(_claim("targeting_beats_even", ratio=plan["gain_ratio"], gain=plan["expected_gain"],
+                          even=plan["even_gain"], spent=plan.get("spent", plan["budget"]),
+                          per_dollar=plan["return_per_dollar"]))
     return out
 
 
@@ -54,7 +65,8 @@ def lessons(r: dict) -> list[dict]:
         if p["top10_customers_share"] >= 0.05:
             out.append(_claim("dependence_risk", share=p["top10_customers_share"]))
         pers = p.get("persistence") or {}
-        if pers.get("still_top") is not None and pers["still_top"] < 0.7:
+        if (pers.get("still_top") is not None and pers["still_top"] < STILL_TOP_MAJORITY
+                and round(pers["second_half_share_of_first_top"], 3) < round(pers["first_half_share"], 3)):
             out.append(_claim("top_does_not_stay_top", still_top=pers["still_top"],
                               later_share=pers["second_half_share_of_first_top"], earlier_share=pers["first_half_share"]))
         profit = p.get("profit") or {}
@@ -69,12 +81,23 @@ def lessons(r: dict) -> list[dict]:
     best = clv.get("recommended_model")
     if best and holdout and abs(holdout["total_error"][best]) > HOLDOUT_TOLERANCE:
         out.append(_claim("holdout_bias", model=MODEL_NAMES[best], error=holdout["total_error"][best]))
+    churn = get(r, "retention.churn_model") or {}
+    if churn.get("auc_p_alive_full_window") is not None and churn["auc_p_alive_full_window"] < 0.5:
+        out.append(_claim("p_alive_worse_than_chance", auc=churn["auc_p_alive_full_window"]))
+    if churn.get("top_decile_lift") is not None and churn["top_decile_lift"] < 1:
+        out.append(_claim("churn_model_no_lift", lift=churn["top_decile_lift"], auc=churn["auc"]))
+    plan = get(r, "segments.allocation") or {}
+    if (plan.get("gain_ratio") and plan["gain_ratio"] > 1.2 and not plan.get("same_as_even")
+            and plan.get("return_per_dollar") is not None and plan["return_per_dollar"] < 1):
+        out.append(_claim("targeting_still_loses", ratio=plan["gain_ratio"], per_dollar=plan["return_per_dollar"]))
     return out
 
 
 def limitations(r: dict) -> list[dict]:
     out = []
     data = get(r, "data", {})
+    if data.get("kind") == "contractual":
+        out.append(_claim("snapshot", customers=data["customers"], churned=data["churned"]))
     if data.get("calibration"):
         out.append(_claim("short_window", first=data["first_date"], last=data["last_date"],
                           holdout=data["calibration"]["duration_holdout"], period=get(r, "study.period", "week")))
@@ -83,8 +106,10 @@ def limitations(r: dict) -> list[dict]:
         out.append(_claim("data_quality", quarantined=cleaning["quarantined_rows"], rows=cleaning["input_rows"],
                           share=cleaning["quarantined_rows"] / cleaning["input_rows"]))
     tail = get(r, "pareto.tail") or {}
-    if tail.get("infinite_variance"):
+    if tail.get("infinite_variance") and tail.get("verdict") == "power law":
         out.append(_claim("heavy_tail", exponent=tail["survival_exponent"]))
+    elif tail.get("infinite_variance") and tail.get("verdict") == "cannot tell":
+        out.append(_claim("tail_undecided", exponent=tail["survival_exponent"], p_value=tail.get("lognormal_p_value")))
     clv = get(r, "clv", {})
     weak = []
     for model in ("bgnbd", "paretonbd", "mbgnbd", "gammagamma"):
@@ -145,8 +170,10 @@ def recommendations(r: dict) -> list[dict]:
                           acquisition=econ.get("acquisition_cost")))
     plan = get(r, "segments.allocation") or {}
     if plan.get("return_per_dollar") is not None:
-        out.append(_claim("budget_plan", budget=plan["budget"], gain=plan["expected_gain"],
-                          per_dollar=plan["return_per_dollar"], paying=plan.get("classes_that_pay_back", [])))
+        out.append(_claim("budget_plan", budget=plan["budget"], spent=plan.get("spent", plan["budget"]),
+                          gain=plan["expected_gain"], per_dollar=plan["return_per_dollar"],
+                          same_as_even=bool(plan.get("same_as_even")),
+                          paying=plan.get("classes_that_pay_back", [])))
     return out
 
 

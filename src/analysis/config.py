@@ -20,6 +20,17 @@ from .portable_summary import EngineSettings
 from .project import PROJECT_ROOT
 
 
+# text shown in the report: one string, or one per report language ({en: …, zh: …})
+Localised = str | dict[Literal["en", "zh"], str]
+
+
+def localised(value: Localised | None, lang: str) -> str | None:
+    """The text of a :data:`Localised` config value in ``lang`` (English when it has no such text)."""
+    if value is None or isinstance(value, str):
+        return value
+    return value.get(lang) or value.get("en") or next(iter(value.values()), None)
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -45,7 +56,8 @@ class DataSettings(Strict):
         default_factory=lambda: ["Yes", "yes", "1", "true", "True"],
         description="contractual data: values of the churn column that mean 'churned'",
     )
-    source: str | None = Field(default=None, description="provenance note shown in the report")
+    source: Localised | None = Field(default=None, description="provenance note shown in the report; "
+                                     "text, or {en: …, zh: …}")
 
     @model_validator(mode="after")
     def _check_roles(self) -> DataSettings:
@@ -93,6 +105,11 @@ class AnalysisSettings(Strict):
 
 class ReportSettings(Strict):
     title: str | None = None
+    subtitle: Localised | None = Field(default=None, description="title page subtitle; default: the data period")
+    author: Localised | None = Field(default=None, description="author(s) on the title page")
+    organisation: Localised | None = Field(default=None, description="organisation on the title page")
+    currency: str | None = Field(default=None, max_length=8, description="symbol before money amounts, e.g. '$' "
+                                 "or '€'; default: none (plain numbers)")
     lang: Literal["en", "zh"] = "en"
     formats: list[Literal["html", "pdf"]] = Field(default_factory=lambda: ["html", "pdf"])
     renderer: Literal["auto", "quarto", "pandoc"] = "auto"
@@ -125,7 +142,7 @@ class StudyConfig(Strict):
     """A whole study: data, cleaning, analyses and report."""
 
     name: str
-    title: str | None = None
+    title: Localised | None = Field(default=None, description="report title; text, or {en: …, zh: …}")
     seed: int = 0
     data: DataSettings
     cleaning: CleaningSettings = Field(default_factory=CleaningSettings)

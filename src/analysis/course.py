@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .clv.textbook import textbook_clv
+from .i18n import tr
 from .pareto.cost import whale_curve
 from .segments.matrix import value_matrix
 
@@ -49,3 +50,31 @@ def value_potential_cells(table: pd.DataFrame = VALUE_TABLE) -> pd.DataFrame:
 def dormant_accounts(table: pd.DataFrame = ACTIVITY_TABLE, as_of="2024-12-31", dormant_days: int = 365) -> list[str]:
     silent = (pd.Timestamp(as_of) - table["last_activity"]).dt.days
     return table.loc[silent >= dormant_days, "account"].tolist()
+
+
+# what the notebook shows: column names and cell values in the notebook's language
+LABELS = {"customer": ("customer", "客户"), "profit": ("profit", "利润"), "current": ("current value", "当前价值"),
+          "potential": ("potential value", "潜在价值"), "cell": ("cell", "象限"), "account": ("account", "账户"),
+          "last_activity": ("last activity", "最近活动"), "keep": ("keep", "保持"), "develop": ("develop", "发展"),
+          "maintain": ("maintain", "低成本维持"), "reconsider": ("reconsider", "重新考虑"),
+          "end of year": ("end of year", "年末"), "start of year": ("start of year", "年初"),
+          "top20_share": ("top 20%'s share of profit", "前 20% 的利润占比"),
+          "bottom30_consumes": ("share of it the bottom 30% consume", "后 30% 消耗的比例"),
+          "whale_peak": ("whale-curve peak", "鲸鱼曲线峰值")}
+
+
+def label(text: str) -> str:
+    """``text`` (a column name or a value of the examples) in the notebook's language."""
+    return tr(*LABELS[text]) if text in LABELS else text
+
+
+def shown(table: pd.DataFrame | dict) -> pd.DataFrame | dict:
+    """An example's table or result with its labels in the notebook's language (the values the tests
+    check are unchanged)."""
+    if isinstance(table, dict):
+        return {label(key): value for key, value in table.items()}
+    frame = table.rename(columns=label)
+    for column in frame.columns:
+        if frame[column].dtype == object or isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype(object).map(lambda v: label(v) if isinstance(v, str) else v)
+    return frame

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from . import render
 from .cleaning import CleaningResult, clean_transactions
-from .config import StudyConfig, load_config
+from .config import StudyConfig, load_config, localised
 from .errors import ConfigError
 from .execution import check_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
@@ -27,7 +27,7 @@ from .manifest import build_manifest, sha256_file
 from .overview import describe_contracts
 from .privacy import pseudonym_key, pseudonym_sql, pseudonymise, pseudonymise_in
 from .project import NOTEBOOKS_DIR, REPORTS_DIR
-from .results import read_json, write_json
+from .results import write_json
 from .run import Run
 from .summary import customer_summary
 
@@ -148,9 +148,9 @@ def run_study(
         key = None if config.report.show_customer_ids else pseudonym_key()
         study = {
             "name": config.name,
-            "title": config.title or config.name,
+            "title": localised(config.title, config.report.lang) or config.name,
             "kind": config.data.kind,
-            "source": config.data.source,
+            "source": localised(config.data.source, config.report.lang),
             "input_file": config.data.path.name,
             "input_sha256": input_sha,
             "config_file": _display_path(config_path),
@@ -158,6 +158,9 @@ def run_study(
             "calibration_end": config.analysis.calibration_end,
             "observation_end": config.analysis.observation_end,
             "lang": config.report.lang,
+            "currency": config.report.currency,
+            "title_page": {key: localised(getattr(config.report, key), config.report.lang)
+                           for key in ("subtitle", "author", "organisation")},
         }
         if config.data.kind == "transactions":
             loaded = progress.stage("load", lambda: load_transactions(config.data))
@@ -199,11 +202,13 @@ def run_study(
         run.save_section("study", study)
 
         for notebook in notebooks:
-            parameters = {"run_dir": str(staging.resolve()), **config.notebook_parameters.get(notebook.stem, {})}
+            # the executed notebook lives in <run>/notebooks/ and names its run folder relative to
+            # itself, so it still points at its own run folder once the staging folder is renamed
+            parameters = {"run_dir": "..", **config.notebook_parameters.get(notebook.stem, {})}
             progress.stage(
                 f"notebook {notebook.stem}",
                 lambda nb=notebook, params=parameters: execute_notebook(
-                    nb, staging / "notebooks" / nb.name, params, progress=not quiet, cwd=staging
+                    nb, staging / "notebooks" / nb.name, params, progress=not quiet, cwd=staging / "notebooks"
                 ),
             )
 
@@ -211,7 +216,7 @@ def run_study(
         write_json(staging / "results.json", results)
 
         renderer = render.available_renderer(config.report.renderer)
-        title = config.title or f"Customer analytics: {config.name}"
+        title = localised(config.title, config.report.lang) or f"Customer analytics: {config.name}"
         finished = dt.datetime.now(dt.UTC)
 
         def manifest(outputs: list[str]) -> dict[str, Any]:
@@ -269,7 +274,3 @@ def _font_paths(config: StudyConfig) -> list[str]:
     from .fonts import typst_font_paths
 
     return typst_font_paths()
-
-
-def read_results(run_dir: Path) -> dict[str, Any]:
-    return read_json(Path(run_dir) / "results.json")

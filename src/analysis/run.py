@@ -36,6 +36,20 @@ FIGURE_DPI = 150
 pa.set_memory_pool(pa.system_memory_pool())
 
 
+def _show_in_notebook(path: Path, caption: str) -> None:
+    """Show a saved figure in the executed notebook (the PNG just written, not a second rendering),
+    so the notebook a student opens has its figures inline; nothing outside a Jupyter kernel."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, Markdown, display
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
+        return
+    display(Image(filename=str(path)), Markdown(f"*{caption}*"))
+
+
 @dataclass
 class Run:
     """Access to one run folder."""
@@ -60,11 +74,6 @@ class Run:
         return cls(root=root, config=config)
 
     # data handed between stages -------------------------------------------------------------
-    def transactions(self) -> pd.DataFrame:
-        """Clean transactions: one row per customer and purchase day, in pandas (small data only:
-        the analyses query :meth:`transaction_log` instead)."""
-        return pd.read_parquet(self.root / "tables" / "transactions.parquet")
-
     def transaction_log(self) -> TransactionLog:
         """Clean transactions queried in DuckDB where they lie, whatever their size."""
         return TransactionLog.from_parquet(self.root / "tables" / "transactions.parquet")
@@ -99,9 +108,6 @@ class Run:
     def contracts(self) -> pd.DataFrame:
         """Contractual data: customer_id, tenure, churned and covariates."""
         return pd.read_parquet(self.root / "tables" / "contracts.parquet")
-
-    def has_table(self, name: str) -> bool:
-        return (self.root / "tables" / f"{name}.parquet").exists()
 
     def save_data(self, frame: pd.DataFrame, name: str) -> Path:
         path = self.root / "tables" / f"{name}.parquet"
@@ -140,6 +146,7 @@ class Run:
         path = self.root / "figures" / f"{name}.png"
         fig.savefig(path, dpi=FIGURE_DPI, bbox_inches="tight", metadata={"Software": None})
         plt.close(fig)
+        _show_in_notebook(path, caption)
         record = {"name": name, "path": f"figures/{name}.png", "caption": caption, "chapter": chapter}
         self._register("figures", record)
         return record

@@ -11,7 +11,6 @@ from analysis.pareto.inference import (
     _layout,
     _replicate,
     bootstrap_top_share,
-    holm_adjust,
     influence_se,
     naive_bootstrap_top_share,
     percentile_interval,
@@ -125,11 +124,6 @@ def test_tests_against_80():
     assert exact.p_value_80 == pytest.approx(0.5) and exact.equivalent
     low = against_80(0.60, 0.01)
     assert low.p_value_80 < 1e-10 and not low.equivalent
-
-
-def test_holm_adjustment():
-    # Holm (1979): sorted p 0.01, 0.02, 0.04 with m = 3 → 0.03, 0.04, 0.04
-    assert holm_adjust([0.04, 0.01, 0.02]) == pytest.approx([0.04, 0.03, 0.04])
 
 
 def test_concentration_api():

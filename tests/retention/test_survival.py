@@ -107,9 +107,29 @@ def test_churn_rule_censors_recent_customers():
         "last_purchase": pd.to_datetime(["2020-02-01", "2020-12-01"]),
     })
     frame = churn_durations(customers, "2020-12-31", threshold_days=90, period_days=1.0)
-    # old: churned, declared 90 days after its last purchase (31 + 90); recent: censored at 365 days
+    # old: churned; its lifetime ends at its last purchase (31 days), not when the rule noticed it
+    # (31 + 90: the threshold would be added to every lifetime); recent: censored at 365 days
     assert frame["event"].tolist() == [1, 0]
-    assert frame["duration"].tolist() == [121.0, 365.0]
+    assert frame["duration"].tolist() == [31.0, 365.0]
+
+
+def test_churn_rule_median_does_not_equal_the_threshold():
+    """Issue 13 item 3: with lifetimes dated at last purchase + threshold, the Kaplan–Meier median
+    equalled the threshold for every threshold. Here five of nine customers are one-time buyers who
+    churned: the median lifetime is 0 days under every threshold that counts them as churned."""
+    from analysis.retention.churn import threshold_sensitivity
+
+    first = pd.Timestamp("2020-01-01")
+    customers = pd.DataFrame({
+        "customer_id": [f"c{i}" for i in range(9)],
+        "first_purchase": [first] * 9,
+        # five one-time buyers, four who bought again 10, 20, 30 and 300 days later
+        "last_purchase": [first] * 5 + [first + pd.Timedelta(days=d) for d in (10, 20, 30, 300)],
+    })
+    table = threshold_sensitivity(customers, "2020-12-31", [60, 90, 200], period_days=1.0)
+    medians = table["median_lifetime"].tolist()
+    assert medians == [0.0, 0.0, 0.0]
+    assert medians != table["threshold_days"].astype(float).tolist()
 
 
 def test_rule_beside_p_alive_counts_every_customer(cdnow_sample_clean, cdnow_sample_summary):

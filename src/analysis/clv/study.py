@@ -70,6 +70,30 @@ def _fit_spend(frequency, monetary_value):
     return GammaGamma(np.asarray(frequency)[repeat], np.asarray(monetary_value)[repeat]).fit(), int(repeat.sum())
 
 
+# two models whose per-customer absolute holdout errors do not differ at this level are a tie
+PAIRED_TEST_LEVEL = 0.05
+
+
+def choose_by_holdout(abs_errors: dict[str, np.ndarray], bic: dict[str, float]) -> tuple[str, dict[str, Any]]:
+    """The model with the lowest mean absolute holdout error — unless others are indistinguishable from
+    it by a paired t-test of the customers' absolute errors (their difference within noise), in which
+    case the lowest BIC among the tied models decides. Returns the choice and how it was made."""
+    best = min(abs_errors, key=lambda name: (float(np.mean(abs_errors[name])), bic[name]))
+    p_values = {}
+    for name, errors in abs_errors.items():
+        if name == best:
+            continue
+        difference = errors - abs_errors[best]
+        if not np.any(difference):
+            p_values[name] = 1.0  # the same errors customer by customer
+        else:
+            p_values[name] = float(stats.ttest_rel(errors, abs_errors[best]).pvalue)
+    tied = sorted([best] + [n for n, p in p_values.items() if not p < PAIRED_TEST_LEVEL], key=lambda n: (bic[n], n))
+    chosen = tied[0]
+    return chosen, {"rule": "indistinguishable" if len(tied) > 1 else "lowest_mae", "lowest_mae": best,
+                    "tied": tied, "paired_p_values": p_values, "level": PAIRED_TEST_LEVEL}
+
+
 def run_clv(
     customers: pd.DataFrame,
     transactions: TransactionLog | pd.DataFrame,
@@ -105,8 +129,10 @@ def run_clv(
         holdout = {"actual_total": float(actual.sum()), "duration": duration, "predicted_total": {},
                    "mae": {}, "rmse": {}, "total_error": {}, "correlation": {}}
         grouped = pd.DataFrame({"frequency": np.minimum(x, settings.max_frequency_shown), "actual": actual})
+        abs_errors = {}
         for name, fit in calibration_fits.items():
             predicted = fit.conditional_expected_purchases(duration, x, t_x, T)
+            abs_errors[name] = np.abs(predicted - actual)
             grouped[name] = predicted
             holdout["predicted_total"][name] = float(predicted.sum())
             holdout["mae"][name] = float(np.mean(np.abs(predicted - actual)))
@@ -124,10 +150,16 @@ def run_clv(
         comparison["holdout_mae"] = pd.Series(holdout["mae"])
         comparison["holdout_total_error"] = pd.Series(holdout["total_error"])
         candidates = comparison[comparison["converged"].astype(bool)]
-        ranking = (candidates if len(candidates) else comparison).sort_values(["holdout_mae", "bic"])
-        recommended = str(ranking.index[0])
-        reason = (f"lowest mean absolute error per customer in the holdout "
-                  f"({holdout['mae'][recommended]:.3f} purchases)")
+        pool = candidates if len(candidates) else comparison
+        recommended, holdout["model_choice"] = choose_by_holdout(
+            {name: abs_errors[name] for name in pool.index}, pool["bic"].astype(float).to_dict())
+        if holdout["model_choice"]["rule"] == "indistinguishable":
+            reason = (f"the holdout cannot tell {', '.join(MODEL_NAMES[m] for m in holdout['model_choice']['tied'])} "
+                      f"apart (paired test of per-customer absolute errors, p ≥ {PAIRED_TEST_LEVEL}), so the one "
+                      "with the lowest BIC is used")
+        else:
+            reason = (f"lowest mean absolute error per customer in the holdout "
+                      f"({holdout['mae'][recommended]:.3f} purchases), significantly below the others")
         if not len(candidates):
             reason += "; no model converged, so treat every forecast with caution"
     else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..i18n import tr
 from ..render.escape import escape_markdown
-from .common import get, money, num, pct, period_name
+from .common import get, money, num, pct, period_name, pvalue
 
 SECTIONS = (
     ("what_works", ("What works", "有效的做法")),
@@ -38,14 +38,38 @@ def _text(claim: dict) -> str:
                   f"sBG 模型对 {cohort} 批次向后预测五年，平均误差 {pct(v['mape'])}，"
                   f"而恒定留存率方法误差为 {pct(v['naive'])}。")
     if i == "share_precise":
-        return tr(f"The concentration is measured precisely: the top-20% share is {pct(v['share'])}, interval "
-                  f"[{pct(v['low'])}, {pct(v['high'])}].",
-                  f"集中度测量精确：前 20% 客户占比 {pct(v['share'])}，区间 [{pct(v['low'])}, {pct(v['high'])}]。")
+        return tr(f"The concentration is measured precisely: the top-20% share is {pct(v['share'])}, and the interval "
+                  f"the report trusts is [{pct(v['low'])}, {pct(v['high'])}].",
+                  f"集中度测量精确：前 20% 客户占比 {pct(v['share'])}，报告采用的区间为 [{pct(v['low'])}, {pct(v['high'])}]。")
     if i == "targeting_beats_even":
-        return tr(f"Targeting pays: the same budget spent class by class in order of return yields {num(v['ratio'], 2)} "
-                  f"times the expected CLV gain of an even spread ({money(v['gain'], 0)} against {money(v['even'], 0)}).",
-                  f"精准投入更有效：同样的预算按回报顺序逐类投入，预期价值增量是平均分配的 {num(v['ratio'], 2)} 倍"
-                  f"（{money(v['gain'], 0)} 对 {money(v['even'], 0)}）。")
+        return tr(f"Targeting pays: spending {money(v['spent'], 0)} class by class in order of return yields "
+                  f"{money(v['gain'], 0)} of expected CLV gain ({money(v['per_dollar'])} per dollar), {num(v['ratio'], 2)} "
+                  f"times an even spread ({money(v['even'], 0)}).",
+                  f"精准投入有回报：按回报顺序逐类投入 {money(v['spent'], 0)}，预期价值增量 {money(v['gain'], 0)}"
+                  f"（每美元 {money(v['per_dollar'])}），是平均分配（{money(v['even'], 0)}）的 {num(v['ratio'], 2)} 倍。")
+    if i == "targeting_still_loses":
+        return tr(f"Targeting beats an even spread ({num(v['ratio'], 2)} times the gain) but still returns only "
+                  f"{money(v['per_dollar'])} per dollar at the assumed response rates: better targeting of a campaign that "
+                  "does not pay back is not a reason to run it.",
+                  f"精准投入优于平均分配（收益为其 {num(v['ratio'], 2)} 倍），但在假设的响应率下每美元仍只回收 "
+                  f"{money(v['per_dollar'])}：对一个无法收回成本的活动，精准投入并不构成实施它的理由。")
+    if i == "p_alive_worse_than_chance":
+        return tr(f"P(alive) ranks the holdout's churners worse than chance (AUC {num(v['auc'], 3)}, below 0.5): customers "
+                  "with no repeat purchase get a P(alive) of 1 from BG/NBD-type models, though many of them are gone. Do not "
+                  "use P(alive) alone to pick whom to win back.",
+                  f"存活概率对验证期流失者的排序比随机还差（AUC {num(v['auc'], 3)}，低于 0.5）：BG/NBD 类模型给没有重复购买的"
+                  "客户存活概率 1，而其中许多人已经流失。不要仅凭存活概率挑选挽回对象。")
+    if i == "churn_model_no_lift":
+        return tr(f"The churn model's riskiest decile churns only {num(v['lift'], 2)} times as often as average (below 1, "
+                  f"AUC {num(v['auc'], 3)}): its ranking does not find the churners and should not drive a campaign.",
+                  f"流失模型风险最高的十分之一客户的流失率只是平均水平的 {num(v['lift'], 2)} 倍（低于 1，AUC {num(v['auc'], 3)}）："
+                  "其排序找不到流失者，不应据此开展营销活动。")
+    if i == "tail_undecided":
+        return tr(f"Whether value per customer has a power-law tail cannot be told (Vuong's test p {pvalue(v['p_value'])}); "
+                  f"if it does, its exponent {num(v['exponent'], 2)} means infinite variance, so the report's interval "
+                  "spans both possibilities.",
+                  f"无法判断客户价值是否具有幂律尾部（Vuong 检验 p {pvalue(v['p_value'])}）；若是，其指数 "
+                  f"{num(v['exponent'], 2)} 意味着方差无限，因此报告的区间同时覆盖两种可能。")
     if i == "dependence_risk":
         return tr(f"Dependence on a few customers: the 10 largest hold {pct(v['share'], 2)} of all value.",
                   f"对少数客户的依赖：最大的 10 位客户占全部价值的 {pct(v['share'], 2)}。")
@@ -75,8 +99,16 @@ def _text(claim: dict) -> str:
         unit = period_name(v.get("period", "week"))
         return tr(f"The data cover {v['first']} to {v['last']}, with a holdout of {num(v['holdout'], 1)} {unit}s: "
                   "lifetimes longer than that are extrapolated by the models, not observed.",
-                  f"数据覆盖 {v['first']} 至 {v['last']}，验证期 {num(v['holdout'], 1)} 个{unit}：更长的客户寿命是模型外推的，"
+                  f"数据覆盖 {v['first']} 至 {v['last']}，验证期 {num(v['holdout'], 1)} {unit}：更长的客户寿命是模型外推的，"
                   "并非观察所得。")
+    if i == "snapshot":
+        return tr(f"The {num(v['customers'])} contracts are read as if each customer had been followed from sign-up. If the "
+                  "file is a snapshot of current customers and those who left recently (IBM's Telco sample flags churn "
+                  "within the last month), customers who left before it are missing: Kaplan–Meier and sBG then describe "
+                  "customers who survived to the snapshot, and early churn is understated.",
+                  f"这 {num(v['customers'])} 份合约被视为从签约起持续跟踪的客户。如果数据是当前客户和近期流失客户的快照"
+                  "（IBM 的 Telco 样本只标记最近一个月内的流失），更早流失的客户并不在数据中：Kaplan–Meier 和 sBG "
+                  "描述的是存活到快照时点的客户，早期流失被低估。")
     if i == "data_quality":
         return tr(f"Cleaning set aside {num(v['quarantined'])} of {num(v['rows'])} rows ({pct(v['share'])}); the results "
                   "describe the rows kept, and the quarantine file shows what was left out.",
@@ -143,6 +175,9 @@ def _text(claim: dict) -> str:
                   "current value) through low-cost channels only.",
                   f"对 {num(v['customers'])} 位当前价值和潜在价值都低的客户（当前价值的 {pct(v['current_share'])}）只使用低成本渠道。")
     if i == "keep_elastic":
+        if v["customers"] == 1:
+            return tr(f"Do not drop the one elastic customer: unprofitable so far, they are expected to return "
+                      f"{money(v['value'])} net.", f"不要放弃这 1 位弹性客户：虽然目前不盈利，但预期未来净收益 {money(v['value'])}。")
         return tr(f"Do not drop the {num(v['customers'])} elastic customers: unprofitable so far, they are expected to "
                   f"return {money(v['value'])} net.",
                   f"不要放弃 {num(v['customers'])} 位弹性客户：虽然目前不盈利，但预期未来净收益 {money(v['value'])}。")
@@ -153,13 +188,21 @@ def _text(claim: dict) -> str:
                   f"留存率每提高一个百分点，每位客户价值增加 {money(v['gain'])}（{pct(v['share'])}）" + extra)
     if i == "budget_plan":
         if v["per_dollar"] >= 1:
-            return tr(f"Spend the {money(v['budget'], 0)} contact budget as in the plan above: expected CLV gain "
-                      f"{money(v['gain'], 0)}, {money(v['per_dollar'])} per dollar.",
-                      f"按上文方案使用 {money(v['budget'], 0)} 的联系预算：预期客户价值增量 {money(v['gain'], 0)}，"
-                      f"每美元 {money(v['per_dollar'])}。")
-        return tr(f"At the assumed response rates a {money(v['budget'], 0)} campaign returns {money(v['per_dollar'])} per "
+            spend = (tr(f"Spend {money(v['spent'], 0)} of the {money(v['budget'], 0)} contact budget — all that reaching "
+                        "every reachable customer costs — ", f"在 {money(v['budget'], 0)} 的联系预算中使用 "
+                        f"{money(v['spent'], 0)}（联系所有可联系客户的全部费用），")
+                     if v["spent"] < v["budget"] * (1 - 1e-9) else
+                     tr(f"Spend the {money(v['budget'], 0)} contact budget ", f"使用 {money(v['budget'], 0)} 的联系预算，"))
+            how = (tr("contacting every reachable customer (targeting changes nothing here)", "联系所有可联系的客户（此处精准投入没有区别）")
+                   if v.get("same_as_even") else tr("as in the plan above", "按上文方案"))
+            return (spend + how + tr(f": expected CLV gain {money(v['gain'], 0)}, {money(v['per_dollar'])} per dollar.",
+                                     f"：预期客户价值增量 {money(v['gain'], 0)}，每美元 {money(v['per_dollar'])}。"))
+        campaign = (money(v["budget"], 0) if v["spent"] >= v["budget"] * (1 - 1e-9) else
+                    tr(f"{money(v['spent'], 0)} (all of the {money(v['budget'], 0)} budget that reachable customers can use)",
+                       f"{money(v['spent'], 0)}（{money(v['budget'], 0)} 预算中可联系客户能用掉的部分）"))
+        return tr(f"At the assumed response rates a {campaign} campaign returns {money(v['per_dollar'])} per "
                   "dollar: test the uplift on a small random sample before spending the budget.",
-                  f"在假设的响应率下，{money(v['budget'], 0)} 的活动每美元只回收 {money(v['per_dollar'])}："
+                  f"在假设的响应率下，{campaign} 的活动每美元只回收 {money(v['per_dollar'])}："
                   "投入预算前应先在小规模随机样本上检验提升效果。")
     return i
 

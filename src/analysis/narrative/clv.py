@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import attachments, get, money, num, pct, period_name
+from .common import attachments, get, money, num, pct, period_name, with_figure
 
 NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
 # the papers' order (results.json sorts keys)
@@ -14,6 +14,23 @@ ORDER = {"bgnbd": ("r", "alpha", "a", "b"), "paretonbd": ("r", "alpha", "s", "be
 def _params(fit: dict, model: str) -> str:
     names = [k for k in ORDER[model] if k in fit["params"]]
     return ", ".join(f"{k} = {num(fit['params'][k], 3)} (SE {num(fit['se'].get(k), 3)})" for k in names)
+
+
+def _reason_zh(holdout: dict, best: str) -> str:
+    choice = holdout.get("model_choice") or {}
+    if choice.get("rule") == "indistinguishable":
+        return (f"验证期无法区分 {'、'.join(NAMES[m] for m in choice['tied'])}（客户绝对误差的配对检验 p ≥ {choice['level']}），"
+                "因此选用 BIC 最低者")
+    return f"验证期内每位客户的平均绝对误差最低（{num(holdout['mae'][best], 3)} 次），且显著低于其他模型"
+
+
+def _holdout_miss(clv: dict, lang: str) -> str:
+    """How far the recommended model missed the holdout total, when there is a holdout."""
+    holdout, best = clv.get("holdout") or {}, clv.get("recommended_model")
+    if not holdout or best not in holdout.get("total_error", {}):
+        return ""
+    miss = pct(abs(holdout["total_error"][best]))
+    return f", which missed the holdout total by {miss}" if lang == "en" else f"（其验证期总量误差为 {miss}）"
 
 
 def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
@@ -52,37 +69,37 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     holdout = clv.get("holdout") or {}
     if holdout:
         best = clv["recommended_model"]
-        lines += ["", tr("## How well the models predict the holdout", "## 模型对验证期的预测效果"), "", tr(
+        lines += ["", tr("## How well the models predict the holdout", "## 模型对验证期的预测效果"), "", with_figure(tr(
             f"In the {num(holdout['duration'], 1)}-{period} holdout the calibration customers made "
             f"{num(holdout['actual_total'])} repeat purchases; the models expected "
             + ", ".join(f"{num(v)} ({NAMES[k]}, {pct(holdout['total_error'][k])})"
                         for k, v in holdout["predicted_total"].items())
             + f". {NAMES[best]} is recommended: {clv['recommendation_reason']}.",
-            f"在 {num(holdout['duration'], 1)} 个{unit}的验证期内，校准期客户共重复购买 {num(holdout['actual_total'])} 次；"
+            f"在 {num(holdout['duration'], 1)} {unit}的验证期内，校准期客户共重复购买 {num(holdout['actual_total'])} 次；"
             "各模型的预期为 "
             + "，".join(f"{num(v)}（{NAMES[k]}，{pct(holdout['total_error'][k])}）"
                        for k, v in holdout["predicted_total"].items())
-            + f"。推荐 {NAMES[best]}：验证期内每位客户的平均绝对误差最低"
-            f"（{num(holdout['mae'][best], 3)} 次）。",
-        )]
+            + f"。推荐 {NAMES[best]}：{_reason_zh(holdout, best)}。",
+        ), "clv-tracking")]
     summary = clv.get("summary") or {}
     if summary:
-        lines += ["", tr("## What the customers are worth", "## 客户的价值"), "", tr(
+        lines += ["", tr("## What the customers are worth", "## 客户的价值"), "", with_figure(tr(
             f"Refitted on the whole window, {NAMES.get(summary['model'], summary['model'])} with Gamma-Gamma "
             f"spend puts the next {num(summary['horizon_periods'])} {period}s of the "
             f"{num(summary['customers'])} customers at {money(summary['total_clv'], 0)} of margin "
-            f"(95% interval {money(summary['total_clv_ci'][0], 0)} to {money(summary['total_clv_ci'][1], 0)}; "
+            f"(95% interval {money(summary['total_clv_ci'][0], 0)} to {money(summary['total_clv_ci'][1], 0)} from the "
+            f"uncertainty of the estimated parameters only — not from the model's own error{_holdout_miss(clv, 'en')}; "
             f"margin {pct(summary['margin'], 0)}, discount rate {pct(summary['discount_rate_annual'], 0)} a year). "
             f"The mean customer is worth {money(summary['mean_clv'])}, the median one {money(summary['median_clv'])}: "
             f"the top 20% of customers hold {pct(summary['top20_share_of_clv'])} of the predicted value, and the "
             f"average probability of still being active is {pct(summary['mean_p_alive'])}.",
             f"在整个观察期上重新拟合后，{NAMES.get(summary['model'], summary['model'])} 与 Gamma-Gamma 模型预测这 "
-            f"{num(summary['customers'])} 位客户未来 {num(summary['horizon_periods'])} 个{unit}的毛利为 "
+            f"{num(summary['customers'])} 位客户未来 {num(summary['horizon_periods'])} {unit}的毛利为 "
             f"{money(summary['total_clv'], 0)}（95% 区间 {money(summary['total_clv_ci'][0], 0)} 至 "
-            f"{money(summary['total_clv_ci'][1], 0)}；毛利率 {pct(summary['margin'], 0)}，年贴现率 "
+            f"{money(summary['total_clv_ci'][1], 0)}，仅反映参数估计的不确定性，不包括模型本身的误差{_holdout_miss(clv, 'zh')}；毛利率 {pct(summary['margin'], 0)}，年贴现率 "
             f"{pct(summary['discount_rate_annual'], 0)}）。客户价值均值为 {money(summary['mean_clv'])}，中位数为 "
             f"{money(summary['median_clv'])}：前 20% 的客户占预测价值的 {pct(summary['top20_share_of_clv'])}，"
             f"客户仍然活跃的平均概率为 {pct(summary['mean_p_alive'])}。",
-        )]
+        ), "clv-distribution")]
     lines += attachments(figures, tables)
     return "\n".join(lines)

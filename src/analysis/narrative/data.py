@@ -53,7 +53,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"({pct(data['share_churned'])}); the others are still customers, so their tenure is right-censored. "
             f"{num(data['zero_tenure'])} customers have a tenure of zero and enter only the survival curves.",
             f"数据的 {num(data['customers'])} 行中，每行是一位客户，包含在网时长（中位数 {num(tenure['median'])}，"
-            f"最长 {num(tenure['max'])} 个{period_name(period)}）以及是否已离开：{num(data['churned'])} 位已离开"
+            f"最长 {num(tenure['max'])} {period_name(period)}）以及是否已离开：{num(data['churned'])} 位已离开"
             f"（{pct(data['share_churned'])}）；其余仍是客户，其在网时长为右删失。{num(data['zero_tenure'])} 位客户的在网时长为零，"
             "只进入生存曲线。"), ""]
         for column, count in blanks.items():

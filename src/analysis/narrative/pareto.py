@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import attachments, get, interval, money, num, pct, pvalue
+from .common import attachments, get, interval, money, num, pct, pvalue, with_figure
 
 MEASURES = {"revenue": ("revenue", "收入"), "purchases": ("purchases", "购买次数"), "profit": ("profit", "利润")}
 
@@ -33,6 +33,72 @@ def verdict(p: dict) -> str:
               f"数据无法判断：前 {q} 的客户占 {pct(share)}，区间 {interval(ci)} 包含 80%，但过宽，无法证明等价。")
 
 
+def tail_sentence(tail: dict, trusted: dict) -> str:
+    """The tail's verdict as the kit's own test gives it (power law, lognormal or cannot tell), and
+    which interval that makes the one to trust."""
+    fit = tr(f"Above {money(tail['x_min'])} ({num(tail['n_tail'])} customers) the best power-law fit has survival exponent "
+             f"{num(tail['survival_exponent'], 2)} (Clauset, Shalizi & Newman 2009)",
+             f"高于 {money(tail['x_min'])}（{num(tail['n_tail'])} 位客户）的最佳幂律拟合的生存指数为 "
+             f"{num(tail['survival_exponent'], 2)}（Clauset、Shalizi 和 Newman，2009）")
+    verdict = tail.get("verdict", "cannot tell")
+    vuong = tail.get("lognormal_p_value")
+    test = tr(f"Vuong's test against a lognormal, p {pvalue(vuong)}", f"与对数正态分布的 Vuong 检验 p {pvalue(vuong)}")
+    if verdict == "power law":
+        said = tr(f"; the power law fits the tail better than a lognormal ({test}).",
+                  f"；幂律对尾部的拟合优于对数正态分布（{test}）。")
+    elif verdict == "lognormal":
+        said = tr(f", but a lognormal fits the tail better ({test}): the values do not follow a power law.",
+                  f"，但对数正态分布拟合得更好（{test}）：这些价值并不服从幂律。")
+    else:
+        said = tr(f"; whether the tail is a power law or a lognormal cannot be told from these data ({test}).",
+                  f"；数据无法判断尾部是幂律还是对数正态分布（{test}）。")
+    rule, ci = trusted.get("rule"), interval(trusted.get("ci"))
+    trust = {
+        "finite_variance": tr(f" With an exponent of 2 or more the variance is finite, so the bootstrap (BCa) interval "
+                              f"{ci} holds.",
+                              f"指数不小于 2 时方差有限，因此自助法（BCa）区间 {ci} 成立。"),
+        "lognormal_tail": tr(f" A lognormal tail has finite variance, so the bootstrap (BCa) interval {ci} holds.",
+                             f"对数正态尾部的方差有限，因此自助法（BCa）区间 {ci} 成立。"),
+        "power_law_tail": tr(f" An exponent below 2 means infinite variance: resampling the observed customers "
+                             f"understates how large the largest can be, so the interval to trust redraws the tail "
+                             f"from the fitted power law: {ci}.",
+                             f"指数小于 2 意味着方差无限：对已观察客户重抽样会低估最大客户可能的规模，因此应采用从拟合的幂律"
+                             f"重新抽取尾部的区间：{ci}。"),
+        "tail_undecided": tr(f" If it is a power law its exponent below 2 means infinite variance, and the bootstrap "
+                             f"interval would be too narrow; the interval to trust spans the bootstrap (BCa) and the "
+                             f"tail-aware ones: {ci}.",
+                             f"若为幂律，小于 2 的指数意味着方差无限，自助法区间会过窄；因此应采用同时覆盖自助法（BCa）区间与"
+                             f"考虑厚尾的区间的范围：{ci}。"),
+    }.get(rule, "")
+    return with_figure(fit + said + trust, "pareto-tail")
+
+
+def persistence_sentence(pers: dict) -> str:
+    """Do last period's top customers stay on top, and does their share fall (regression to the mean)?
+    Each half of the sentence has its own precondition on the numbers it cites."""
+    still, before, after = pers["still_top"], pers["first_half_share"], pers["second_half_share_of_first_top"]
+    stay = (tr(f"Top customers do not all stay on top: of the top 20% before {pers['split']}, only {pct(still)} are still "
+               "in the top 20% after it",
+               f"头部客户并非都能保持头部：{pers['split']} 之前的前 20% 客户中，只有 {pct(still)} 在之后仍属于前 20%")
+            if still < 0.5 else
+            tr(f"Most top customers stay on top: of the top 20% before {pers['split']}, {pct(still)} are still in the top "
+               "20% after it",
+               f"多数头部客户保持头部：{pers['split']} 之前的前 20% 客户中，有 {pct(still)} 在之后仍属于前 20%"))
+    if round(after, 3) < round(before, 3):
+        share = tr(f"; together they bring {pct(after)} of the later value, down from {pct(before)} before: regression "
+                   "to the mean, so a list of last period's best customers overstates their future weight.",
+                   f"；他们贡献之后 {pct(after)} 的价值，低于之前的 {pct(before)}：均值回归，"
+                   "因此上一时期的最佳客户名单会高估他们未来的份额。")
+    elif round(after, 3) > round(before, 3):
+        share = tr(f"; together they bring {pct(after)} of the later value, up from {pct(before)} before: no regression "
+                   "to the mean here.",
+                   f"；他们贡献之后 {pct(after)} 的价值，高于之前的 {pct(before)}：此处没有均值回归。")
+    else:
+        share = tr(f"; they bring {pct(after)} of the later value, as before.",
+                   f"；他们贡献之后 {pct(after)} 的价值，与之前相同。")
+    return stay + share
+
+
 def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     p = get(results, "pareto")
     lines = [tr("# Does the 80/20 rule hold?", "# 二八定律成立吗？"), ""]
@@ -42,7 +108,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     lines.append(tr(
         f"Value measure: {en} per customer over the whole window, {num(p['n_customers'])} customers.",
         f"价值度量：整个观察期内每位客户的{zh}，共 {num(p['n_customers'])} 位客户。"))
-    lines += ["", verdict(p), ""]
+    lines += ["", with_figure(verdict(p), "pareto-lorenz"), ""]
     tail, trusted = p.get("tail", {}), p.get("trusted_interval", {})
     lines.append(tr(
         f"The Gini coefficient is {num(p['gini'], 3)}; the 10 largest customers hold {pct(p['top10_customers_share'], 2)} "
@@ -51,33 +117,21 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
         f"基尼系数为 {num(p['gini'], 3)}；最大的 10 位客户占 {pct(p['top10_customers_share'], 2)}。作为对照，"
         f"跨企业研究发现前 20% 的客户约占销售额的 73%（Kim、Singh 和 Winer，2017）或 67%（McCarthy 和 Winer，2019）。"))
     if tail:
-        lines += ["", tr("## How sure: heavy tails", "## 把握有多大：厚尾"), "", tr(
-            f"Above {money(tail['x_min'])} the values follow a power law with survival exponent "
-            f"{num(tail['survival_exponent'], 2)} (Clauset, Shalizi & Newman 2009; {num(tail['n_tail'])} customers in the tail). "
-            f"The interval to trust is the {trusted.get('interval')} one, {interval(trusted.get('ci'))}: {trusted.get('reason')}.",
-            f"高于 {money(tail['x_min'])} 的价值服从幂律，生存指数为 {num(tail['survival_exponent'], 2)}"
-            f"（Clauset、Shalizi 和 Newman，2009；尾部共 {num(tail['n_tail'])} 位客户）。应采用的区间为"
-            f"{'考虑厚尾的自助法区间' if trusted.get('interval') == 'tail-aware bootstrap' else '自助法（BCa）区间'} "
-            f"{interval(trusted.get('ci'))}。")]
+        lines += ["", tr("## How sure: heavy tails", "## 把握有多大：厚尾"), "", tail_sentence(tail, trusted)]
     windows = p.get("windows") or []
     if windows:
         shortest, full = windows[0], windows[-1]
-        lines += ["", tr("## What changes the answer: window and base", "## 影响结论的因素：窗口与客户基数"), "", tr(
+        lines += ["", tr("## What changes the answer: window and base", "## 影响结论的因素：窗口与客户基数"), "", with_figure(tr(
             f"Measured month by month, the top 20% of that month's buyers hold {pct(shortest['share_buyers'])} on average; "
             f"counting every acquired customer, including those who bought nothing that month, {pct(shortest['share_all_customers'])}. "
             f"Over the full window the share is {pct(full['share_buyers'])}. The same data can be made to look like "
             "a strong or weak 80/20 by the choice of window.",
             f"按月测量时，当月购买者中前 20% 平均占 {pct(shortest['share_buyers'])}；若计入所有已获取客户（包括当月未购买者），"
             f"则为 {pct(shortest['share_all_customers'])}。在整个观察期内该比例为 {pct(full['share_buyers'])}。"
-            "同样的数据，窗口选择不同，二八定律看起来可强可弱。")]
+            "同样的数据，窗口选择不同，二八定律看起来可强可弱。"), "pareto-windows")]
     pers = p.get("persistence") or {}
     if pers.get("still_top") is not None:
-        lines += ["", tr(
-            f"Top customers do not stay top: of the top 20% before {pers['split']}, {pct(pers['still_top'])} are "
-            f"still in the top 20% after it, and together they bring {pct(pers['second_half_share_of_first_top'])} "
-            f"of the later value (they held {pct(pers['first_half_share'])} before): regression to the mean.",
-            f"头部客户并不总是头部：{pers['split']} 之前的前 20% 客户中，只有 {pct(pers['still_top'])} 在之后仍属于前 20%，"
-            f"他们贡献了之后 {pct(pers['second_half_share_of_first_top'])} 的价值（之前为 {pct(pers['first_half_share'])}）：均值回归。")]
+        lines += ["", with_figure(persistence_sentence(pers), "pareto-persistence")]
     model = p.get("model_share")
     if model:
         lines += ["", tr(
@@ -89,7 +143,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     profit = p.get("profit") or {}
     if profit:
         a = profit["assumptions"]
-        lines += ["", tr("## The profit view", "## 利润视角"), "", tr(
+        lines += ["", tr("## The profit view", "## 利润视角"), "", with_figure(tr(
             f"Assuming a gross margin of {pct(a['margin_rate'], 0)}, {money(a['cost_per_order'])} per order and "
             f"{money(a['cost_per_customer_per_period'])} per customer per period, the top 20% of customers earn "
             f"{pct(profit['top20_share'])} of the profit, {pct(profit['share_unprofitable'])} of customers are unprofitable "
@@ -100,7 +154,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"{money(a['cost_per_customer_per_period'])}，前 20% 的客户贡献 {pct(profit['top20_share'])} 的利润，"
             f"{pct(profit['share_unprofitable'])} 的客户不盈利，共亏损 {money(profit['lost_on_unprofitable'], 0)}；"
             f"鲸鱼曲线峰值为总利润的 {pct(profit['peak'], 0)}（Kaplan 和 Cooper：150–300%）。利润最低的 30% 客户消耗了"
-            f"前 20% 客户利润的 {pct(profit['bottom30_consumes'])}，而 Sherden 的 80/20/30 规则为一半。")]
+            f"前 20% 客户利润的 {pct(profit['bottom30_consumes'])}，而 Sherden 的 80/20/30 规则为一半。"), "pareto-whale")]
     segments = p.get("segments") or []
     if segments:
         rejected = [s for s in segments if s["p_value_80_holm"] < 0.05]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..i18n import tr
 from ..render.escape import escape_markdown
-from .common import attachments, get, interval, money, num, pct, period_name, pvalue
+from .common import attachments, get, interval, money, num, pct, period_name, pvalue, with_figure
 
 
 def _hr_sentence(cox: dict) -> list[str]:
@@ -15,9 +15,9 @@ def _hr_sentence(cox: dict) -> list[str]:
         dropped = ", ".join(cox["dropped_covariates"])
         items.append(tr(f"dropped for a singular fit: {dropped}", f"因拟合奇异而剔除：{dropped}"))
     violated = [r["term"] for r in cox["ph_check"] if r["p_value"] < 0.01]
-    out = [tr(f"The strongest effects in the Cox model ({num(cox['n'])} customers, {num(cox['events'])} churns): "
-              + "; ".join(items) + ".",
-              f"Cox 模型中最强的效应（{num(cox['n'])} 位客户，{num(cox['events'])} 次流失）：" + "；".join(items) + "。")]
+    out = [tr(f"The Cox model's effects ({num(cox['n'])} customers, {num(cox['events'])} churns), the most "
+              "significant first: " + "; ".join(items) + ".",
+              f"Cox 模型的效应（{num(cox['n'])} 位客户，{num(cox['events'])} 次流失），按显著性排序：" + "；".join(items) + "。")]
     sample = cox.get("sample")
     if sample:
         out.append(tr(f"The Cox model is fitted on a seeded random sample of {num(sample['customers'])} of the "
@@ -32,6 +32,24 @@ def _hr_sentence(cox: dict) -> list[str]:
                       f"比例风险检验标出 {num(len(cox['ph_check']))} 个项中的 {num(len(violated))} 个（Schoenfeld 残差随时间变化，"
                       "p < 0.01）：这些风险比是随时间的平均值，分层模型更为稳妥。"))
     return out
+
+
+def median_sentence(km: dict, unit: str, *, with_ci: bool = False) -> str:
+    """The Kaplan–Meier median lifetime in words: beyond the data, zero (half the customers never
+    bought again), or a number of periods."""
+    median = km.get("median")
+    if median is None:
+        return tr("More than half of the customers are still active at the longest observed tenure, so the "
+                  "median lifetime is beyond the data.",
+                  "在观察到的最长在网时长内仍有一半以上的客户活跃，因此中位寿命超出了数据范围。")
+    if median == 0:
+        return tr("At least half of the customers never bought again after their first purchase day and count as churned "
+                  f"under the inactivity rule: the Kaplan–Meier median lifetime is 0 {unit}s.",
+                  f"至少一半的客户在首个购买日之后再也没有购买，按无活动规则计为流失：Kaplan–Meier 中位寿命为 0 {unit}。")
+    ci = (tr(f", 95% CI {interval(km['median_ci'], lambda v: num(v, 1))}",
+             f"，95% 置信区间 {interval(km['median_ci'], lambda v: num(v, 1))}") if with_ci and km.get("median_ci") else "")
+    return tr(f"Half of the customers are lost within {num(median, 1)} {unit}s (Kaplan–Meier median{ci}).",
+              f"一半客户在 {num(median, 1)} {unit}内流失（Kaplan–Meier 中位数{ci}）。")
 
 
 def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
@@ -76,15 +94,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"的存活概率低于 50%，判定为活跃的客户中有 {pct(agreement['active_with_high_p_alive'])} 的存活概率不低于 50%；"
             "规则的阈值是人为选择，而模型的估计利用了每位客户自身的购买节奏。"))
     lines.append("")
-    if km.get("median") is not None:
-        lines.append(tr(f"Half of the customers are lost within {num(km['median'], 1)} {unit}s "
-                        f"(Kaplan–Meier median, 95% CI {interval(km['median_ci'], lambda v: num(v, 1))}).",
-                        f"一半客户在 {num(km['median'], 1)} 个{unit}内流失（Kaplan–Meier 中位数，95% 置信区间 "
-                        f"{interval(km['median_ci'], lambda v: num(v, 1))}）。"))
-    else:
-        lines.append(tr("More than half of the customers are still active at the longest observed tenure, so the "
-                        "median lifetime is beyond the data.",
-                        "在观察到的最长在网时长内仍有一半以上的客户活跃，因此中位寿命超出了数据范围。"))
+    lines.append(with_figure(median_sentence(km, unit, with_ci=True), "retention-km"))
     group = r.get("km_by_group") or r.get("km_by_cohort")
     if group and group.get("logrank"):
         lr = group["logrank"]
@@ -93,7 +103,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
                         f"χ² = {num(lr['statistic'], 1)} on {num(lr['df'])} df, p {pvalue(lr['p_value'])}.",
                         f"各组（{across or '获客批次'}）生存相同的 log-rank 检验：χ² = {num(lr['statistic'], 1)}，"
                         f"自由度 {num(lr['df'])}，p {pvalue(lr['p_value'])}。"))
-    lines += [""] + _hr_sentence(r["cox"])
+    lines += [""] + [with_figure(text, "retention-cox") if i == 0 else text for i, text in enumerate(_hr_sentence(r["cox"]))]
     model = r.get("churn_model")
     if model:
         lines += ["", tr(
@@ -103,23 +113,34 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"逻辑回归流失模型在 {num(model['n_train'])} 位客户上拟合、在另外 {num(model['n_test'])} 位客户上评估，AUC 为 "
             f"{num(model['auc'], 3)}；模型认为风险最高的十分之一客户的流失率是平均水平的 {num(model['top_decile_lift'], 2)} 倍"
             f"（基准流失率 {pct(model['base_rate'])}）。")]
+        if model["top_decile_lift"] < 1:
+            lines.append(tr("The riskiest decile churns less often than average: the model's ranking does not find the "
+                            "churners.", "风险最高的十分之一客户流失率反而低于平均水平：模型的排序找不到流失者。"))
         if model.get("auc_p_alive_full_window") is not None:
-            lines.append(tr(f"Ranking the same customers by the CLV model's P(alive) gives an AUC of "
-                            f"{num(model['auc_p_alive_full_window'], 3)} (P(alive) uses the whole window, so this is optimistic).",
-                            f"按客户终身价值模型的存活概率对同一批客户排序，AUC 为 {num(model['auc_p_alive_full_window'], 3)}"
-                            "（存活概率使用了整个窗口，因此偏乐观）。"))
+            auc_p = model["auc_p_alive_full_window"]
+            lines.append(tr(f"Ranking the same customers by the CLV model's P(alive) gives an AUC of {num(auc_p, 3)}"
+                            + (" — worse than chance: customers without a repeat purchase get a P(alive) of 1 from "
+                               "BG/NBD-type models, though many of them are gone." if auc_p < 0.5 else
+                               " (P(alive) is computed from the whole window, holdout included, so this comparison "
+                               "flatters it)."),
+                            f"按客户终身价值模型的存活概率对同一批客户排序，AUC 为 {num(auc_p, 3)}"
+                            + ("——比随机还差：BG/NBD 类模型给没有重复购买的客户存活概率 1，而其中许多人已经流失。" if auc_p < 0.5 else
+                               "（存活概率使用了包括验证期在内的整个窗口，因此这一比较对它有利）。")))
     sbg = r.get("sbg") or {}
     cohorts = {k: v for k, v in sbg.items() if k != "individual"}
     if sbg.get("individual"):
         fit = sbg["individual"]
+        derl = fit.get("derl") or {"yearly_rate": 0.10, "per_period_rate": 0.10, "unit": "year"}
+        rate = tr(f"{pct(derl['yearly_rate'], 0)} a year ({pct(derl['per_period_rate'], 2)} a {unit})",
+                  f"年贴现率 {pct(derl['yearly_rate'], 0)}（每{unit} {pct(derl['per_period_rate'], 2)}）")
         lines += ["", tr(
             f"The shifted-beta-geometric model (Fader & Hardie 2007) fitted to the tenures gives alpha = "
-            f"{num(fit['params']['alpha'], 3)}, beta = {num(fit['params']['beta'], 3)}: the churn probability varies widely "
-            f"between customers, so retention rises with tenure. A new customer's discounted expected lifetime at 10% "
-            f"a year is {num(fit['derl_10pct'], 1)} {unit}s.",
+            f"{num(fit['params']['alpha'], 3)}, beta = {num(fit['params']['beta'], 3)}: each customer has their own churn "
+            f"probability per {unit}, the riskiest leave first, and so the retention rate rises with tenure. A new "
+            f"customer's discounted expected lifetime at {rate} is {num(fit['derl_10pct'], 1)} {unit}s.",
             f"对在网时长拟合的移位贝塔几何（sBG）模型（Fader 和 Hardie，2007）得到 alpha = {num(fit['params']['alpha'], 3)}，"
-            f"beta = {num(fit['params']['beta'], 3)}：客户之间的流失概率差异很大，因此留存率随在网时长上升。"
-            f"按年贴现率 10%，新客户的贴现预期寿命为 {num(fit['derl_10pct'], 1)} 个{unit}。")]
+            f"beta = {num(fit['params']['beta'], 3)}：每位客户每{unit}有各自的流失概率，风险最高的客户最先离开，因此留存率随在网时长上升。"
+            f"按{rate}，新客户的贴现预期寿命为 {num(fit['derl_10pct'], 1)} {unit}。")]
     if cohorts:
         lines.append("")
     for name, fit in cohorts.items():

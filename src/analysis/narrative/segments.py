@@ -4,7 +4,39 @@ from __future__ import annotations
 
 from ..i18n import tr
 from ..plots.segments import cell_label, class_label
-from .common import attachments, get, money, num, pct
+from .common import attachments, get, money, num, pct, see_figure, with_figure
+
+
+def budget_sentence(plan: dict) -> str:
+    """The contact-budget plan, with what it can actually spend, whether it differs from an even
+    spread, and whether it pays back — each said only when the numbers say so."""
+    budget, spent = plan["budget"], plan.get("spent", plan["budget"])
+    text = tr("*Assumptions (from the config, not estimated):* cost per contact and expected uplift of each class's "
+              "predicted CLV as listed in the table. ",
+              "*假设（来自配置，并非估计）：*各类客户的单次联系成本和预测价值提升比例见表。")
+    if not plan.get("budget_used_up", True):
+        text += tr(f"The budget is {money(budget, 0)}, but contacting every reachable customer costs only "
+                   f"{money(spent, 0)}: the plan spends that. ",
+                   f"预算为 {money(budget, 0)}，但联系所有可联系的客户只需 {money(spent, 0)}：方案只花费这部分。")
+    if plan.get("same_as_even"):
+        text += tr(f"Every reachable customer is contacted, so the plan is the same as an even spread: expected gain "
+                   f"{money(plan['expected_gain'], 0)}.",
+                   f"所有可联系的客户都被联系，因此方案与平均分配相同：预期收益 {money(plan['expected_gain'], 0)}。")
+    elif plan.get("gain_ratio") is not None:
+        text += tr(f"Filling the classes with the highest gain per dollar first yields an expected gain of "
+                   f"{money(plan['expected_gain'], 0)}, {num(plan['gain_ratio'], 2)} times what spreading the same "
+                   f"spend evenly would ({money(plan['even_gain'], 0)}).",
+                   f"优先投入单位成本收益最高的类别，预期收益 {money(plan['expected_gain'], 0)}，是同样花费平均分配"
+                   f"（{money(plan['even_gain'], 0)}）的 {num(plan['gain_ratio'], 2)} 倍。")
+    per_dollar = plan.get("return_per_dollar")
+    if per_dollar is not None and per_dollar < 1:
+        text += tr(f" Each dollar returns only {money(per_dollar)} of CLV at these assumptions: the campaign does not "
+                   "pay back unless the uplifts are larger than assumed.",
+                   f"在这些假设下每投入一美元只带来 {money(per_dollar)} 的客户价值：除非提升幅度高于假设，否则活动无法收回成本。")
+    elif per_dollar is not None:
+        text += tr(f" Each dollar returns {money(per_dollar)} of CLV at these assumptions.",
+                   f"在这些假设下每投入一美元带来 {money(per_dollar)} 的客户价值。")
+    return text
 
 
 def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
@@ -35,11 +67,28 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"历史价值的 {pct(row['share_value'])}{clv}"))
     matrix = s.get("matrix")
     if matrix:
-        lines += ["", tr("## Current value × potential value", "## 当前价值 × 潜在价值矩阵"), "", tr(
-            f"Splitting at the median of historical value ({money(matrix['thresholds']['current'])}) and of predicted CLV "
-            f"({money(matrix['thresholds']['potential'])}) gives the course's four cells:",
-            f"以历史价值中位数（{money(matrix['thresholds']['current'])}）和预测价值中位数"
-            f"（{money(matrix['thresholds']['potential'])}）划分，得到课程中的四个象限："), ""]
+        cuts = matrix["thresholds"]
+        lines += ["", tr("## Current value × potential value", "## 当前价值 × 潜在价值矩阵"), ""]
+        if cuts.get("potential_quantile_cut") is None:
+            lines.append(tr(
+                f"Splitting at the median of historical value ({money(cuts['current'])}) and of predicted CLV "
+                f"({money(cuts['potential'])}) gives the course's four cells:",
+                f"以历史价值中位数（{money(cuts['current'])}）和预测价值中位数"
+                f"（{money(cuts['potential'])}）划分，得到课程中的四个象限："))
+        else:
+            lines.append(tr(
+                f"Splitting at the median of historical value ({money(cuts['current'])}) and at {money(cuts['potential'])} "
+                f"of predicted CLV gives the course's four cells. The median of predicted CLV "
+                f"({money(cuts['potential_quantile_cut'])}) fell inside the {num(cuts['one_time_customers'])} one-time "
+                f"buyers, whose predicted values ({money(cuts['one_time_range'][0])} to {money(cuts['one_time_range'][1])}) "
+                "differ only by when they bought; the cut is moved above them so that all of them count as low "
+                "potential rather than being split by acquisition date:",
+                f"以历史价值中位数（{money(cuts['current'])}）和预测价值 {money(cuts['potential'])} 划分，得到课程中的四个象限。"
+                f"预测价值中位数（{money(cuts['potential_quantile_cut'])}）落在 {num(cuts['one_time_customers'])} 位一次性购买者之中，"
+                f"他们的预测价值（{money(cuts['one_time_range'][0])} 至 {money(cuts['one_time_range'][1])}）只因购买时间不同而不同；"
+                "因此将分界移到他们之上，使他们都计为低潜力，而不是按获客日期被拆开："))
+        lines[-1] = lines[-1][:-1] + see_figure("segments-matrix") + lines[-1][-1]
+        lines.append("")
         strategies = {"keep": tr("keep and reward", "保持并奖励"), "develop": tr("develop", "重点发展"),
                       "maintain": tr("maintain at low cost", "低成本维持"),
                       "reconsider": tr("reconsider before investing", "投入前重新考虑")}
@@ -59,19 +108,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"{num(elastic['customers'])} 位，涉及预期净价值 {money(elastic['future_net_value'])}。")]
     plan = s.get("allocation")
     if plan:
-        lines += ["", tr("## Where to spend a contact budget", "## 联系预算的分配"), "", tr(
-            f"*Assumptions (from the config, not estimated):* cost per contact and expected uplift of each class's "
-            f"predicted CLV as listed in the table. With a budget of {money(plan['budget'], 0)}, filling the classes "
-            f"with the highest gain per dollar first yields an expected gain of {money(plan['expected_gain'], 0)}, "
-            f"{num(plan['gain_ratio'], 2)} times what spreading the budget evenly would ({money(plan['even_gain'], 0)}).",
-            f"*假设（来自配置，并非估计）：*各类客户的单次联系成本和预测价值提升比例见表。预算为 {money(plan['budget'], 0)} 时，"
-            f"优先投入单位成本收益最高的类别，预期收益 {money(plan['expected_gain'], 0)}，是平均分配"
-            f"（{money(plan['even_gain'], 0)}）的 {num(plan['gain_ratio'], 2)} 倍。")]
-        if plan.get("return_per_dollar") is not None and plan["return_per_dollar"] < 1:
-            lines.append(tr(
-                f"Even so, each dollar returns only {money(plan['return_per_dollar'])} of CLV at these assumptions: "
-                "a campaign pays back only if the uplifts are larger than assumed.",
-                f"即便如此，在这些假设下每投入一美元只带来 {money(plan['return_per_dollar'])} 的客户价值：只有当提升幅度高于假设时，"
-                "营销活动才能收回成本。"))
+        lines += ["", tr("## Where to spend a contact budget", "## 联系预算的分配"), "",
+                  with_figure(budget_sentence(plan), "segments-allocation")]
     lines += attachments(figures, tables)
     return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..i18n import tr
 from ..render.escape import code_span, escape_markdown
 from .common import get, interval, money, num, pct, period_name
+from .retention import median_sentence
 
 
 def _pareto(results: dict) -> str | None:
@@ -31,7 +32,15 @@ def findings(results: dict) -> list[str]:
     found: list[str] = []
     unit = period_name(get(results, "study.period", "week"))
     data = get(results, "data", {})
-    if data:
+    if data.get("kind") == "contractual":
+        # a snapshot: each customer's tenure so far and whether they have left (no purchase log)
+        found.append(tr(
+            f"The data are a snapshot of {num(data['customers'])} contracts: {num(data['churned'])} customers "
+            f"({pct(data['share_churned'])}) have cancelled, the others are still customers and their lifetimes are "
+            "censored at their current tenure.",
+            f"数据是 {num(data['customers'])} 份合约的快照：{num(data['churned'])} 位客户（{pct(data['share_churned'])}）"
+            "已解约，其余仍是客户，其寿命在当前在网时长处删失。"))
+    elif data:
         found.append(tr(
             f"The cleaned log holds {num(data.get('transactions'))} purchase days of {num(data.get('customers'))} "
             f"customers, and {pct(data.get('share_one_time_buyers'))} of them bought only once.",
@@ -46,17 +55,16 @@ def findings(results: dict) -> list[str]:
             f"{model}, the model that best predicts the holdout, puts the margin from existing customers over the next "
             f"{num(summary['horizon_periods'])} {unit}s at {money(summary['total_clv'], 0)}, and the top 20% of them hold "
             f"{pct(summary['top20_share_of_clv'])} of it.",
-            f"验证期预测最好的模型 {model} 估计现有客户未来 {num(summary['horizon_periods'])} 个{unit}的毛利为 "
+            f"验证期预测最好的模型 {model} 估计现有客户未来 {num(summary['horizon_periods'])} {unit}的毛利为 "
             f"{money(summary['total_clv'], 0)}，其中前 20% 的客户占 {pct(summary['top20_share_of_clv'])}。"))
     km = get(results, "retention.km")
     if km:
-        if km.get("median") is not None:
-            found.append(tr(f"Half of the customers are lost within {num(km['median'], 1)} {unit}s (Kaplan–Meier median).",
-                            f"一半客户在 {num(km['median'], 1)} 个{unit}内流失（Kaplan–Meier 中位数）。"))
-        else:
+        if km.get("median") is None and km.get("events") is not None:
             found.append(tr(f"{num(km['events'])} of {num(km['n'])} customers have churned; more than half are still active "
                             "at the longest tenure observed.",
                             f"{num(km['n'])} 位客户中有 {num(km['events'])} 位已流失；在观察到的最长在网时长内，仍有一半以上客户活跃。"))
+        else:
+            found.append(median_sentence(km, unit))
     core = next((row for row in get(results, "segments.classes") or [] if row["name"] == "core"), None)
     if core:
         clv = (tr(f" and {pct(core['share_predicted_clv'])} of predicted value", f"、预测价值的 {pct(core['share_predicted_clv'])}")
@@ -67,11 +75,14 @@ def findings(results: dict) -> list[str]:
                         f"{pct(core['share_value'])}{clv}。"))
     groups = get(results, "retention.km_by_group") or {}
     medians = {g: m for g, m in (groups.get("medians") or {}).items() if m is not None}
-    if medians:
-        group, median = min(medians.items(), key=lambda item: item[1])
+    fastest = sorted(medians.items(), key=lambda item: item[1])[:2]
+    # "churn fastest" needs one group strictly ahead of the others and a log-rank test that separates them
+    separated = (groups.get("logrank") or {}).get("p_value", 1) < 0.05
+    if fastest and fastest[0][1] > 0 and separated and (len(fastest) == 1 or fastest[0][1] < fastest[1][1]):
+        group, median = fastest[0]
         column, value = code_span(groups["group"]), escape_markdown(group)
         found.append(tr(f"{column} = {value} customers churn fastest: half are gone within {num(median, 1)} {unit}s.",
-                        f"{column} = {value} 的客户流失最快：一半在 {num(median, 1)} 个{unit}内流失。"))
+                        f"{column} = {value} 的客户流失最快：一半在 {num(median, 1)} {unit}内流失。"))
     hazards = get(results, "retention.cox.hazard_ratios") or []
     if hazards and get(results, "retention.setting") == "contractual":
         strongest = max(hazards, key=lambda row: abs(__import__("math").log(row["hazard_ratio"])))

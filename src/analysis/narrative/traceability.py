@@ -14,10 +14,10 @@ from typing import Any
 NUMBER = re.compile(r"(?<![\w.])[−-]?\$?\d(?:[\d,]*\d)?(?:\.\d+)?%?")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Numbers that are part of names, not findings: the rule's name, the CI level, the course's rules
-# of thumb and Kaplan & Cooper's whale-curve range.
+# of thumb, Kaplan & Cooper's whale-curve range, the p-value floor (< 0.001) and chance (AUC 0.5).
 CONSTANTS = {"80/20", "80/20/30", "95%", "150", "300%", "150–300%", "2", "1", "0.0001", "80%",
              "20%", "30%", "73%", "67%", "10", "2017", "2019", "2009", "2005", "2005a", "2005b", "1987",
-             "2007", "1983", "1998", "2010", "10%", "0.01", "0", "7", "8", "12"}
+             "2007", "1983", "1998", "2010", "10%", "0.01", "0", "7", "8", "12", "0.001", "0.5"}
 
 
 def leaves(results: Any) -> Iterable[Any]:
@@ -40,7 +40,7 @@ def formatted_forms(value: float) -> set[str]:
     forms = set()
     for digits in range(5):
         for scaled, suffix in ((value, ""), (100 * value, "%"), (100 * value, ""), (abs(100 * value), "%"),
-                               (1 - value, "%"), (100 * (1 - value), "")):
+                               (1 - value, "%"), (100 * (1 - value), ""), (100 * (1 - value), "%")):
             text = f"{scaled:,.{digits}f}{suffix}"
             forms.add(text)
             forms.add(text.replace("-", "−"))
@@ -59,6 +59,7 @@ def prose(markdown: str) -> str:
     text = re.sub(r"\{[#.][^}]*\}", " ", text)
     text = re.sub(r"\\(.)", r"\1", text)  # text from data is backslash-escaped; read it as written
     text = DATE.sub(" ", text)
+    text = re.sub(r"(Figure|Table|图|表) \d+", " ", text)  # cross-references, not findings
     return re.sub(r"^\s*\d+\.\s", " ", text, flags=re.MULTILINE)  # list numbering
 
 

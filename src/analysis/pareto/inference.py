@@ -192,16 +192,3 @@ def tests_against_80(share: float, se: float, *, margin: float = 0.05, alpha: fl
     p_upper = stats.norm.cdf((share - (0.8 + margin)) / se)
     tost = float(max(p_lower, p_upper))
     return ShareTests(p_value_80=p_value, tost_p_value=tost, equivalent=tost < alpha, margin=margin)
-
-
-def holm_adjust(p_values) -> np.ndarray:
-    """Holm's step-down adjusted p-values (Holm 1979)."""
-    p = np.asarray(p_values, float)
-    order = np.argsort(p, kind="stable")
-    adjusted = np.empty_like(p)
-    running = 0.0
-    m = p.size
-    for rank, index in enumerate(order):
-        running = max(running, (m - rank) * p[index])
-        adjusted[index] = min(1.0, running)
-    return adjusted

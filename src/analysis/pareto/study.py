@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.multitest import multipletests
 
 from ..transaction_log import TransactionLog, as_log
 from . import inference, measures
@@ -90,17 +91,22 @@ def run_pareto(transactions: TransactionLog | pd.DataFrame, customers: pd.DataFr
     conc = concentration(values, settings.q, settings.n_boot, rng, level=settings.level,
                          margin=settings.equivalence_margin)
     tail = fit_power_law_tail(values[values > 0])
-    tail_replicates = None
-    trusted = {"interval": "bootstrap (BCa)", "ci": list(conc.ci),
-               "reason": (f"the tail's survival exponent {tail.survival_exponent:.2f} is at least 2, so the "
-                          "variance is finite and the bootstrap and influence-function intervals hold")}
-    if tail.infinite_variance:
+    tail_replicates, trusted = None, {"interval": "bootstrap (BCa)", "ci": list(conc.ci)}
+    if not tail.infinite_variance:
+        trusted["rule"] = "finite_variance"  # survival exponent ≥ 2: the bootstrap holds
+    elif tail.verdict == "lognormal":
+        trusted["rule"] = "lognormal_tail"  # the tail is better described by a lognormal: finite variance
+    else:
         tail_replicates = tail_aware_bootstrap(values, tail, settings.q, n_boot=min(settings.n_boot, 1000), rng=rng)
-        tail_ci = inference.percentile_interval(tail_replicates, settings.level)
-        trusted = {"interval": "tail-aware bootstrap", "ci": list(tail_ci),
-                   "reason": (f"the tail's survival exponent {tail.survival_exponent:.2f} is below 2 (infinite "
-                              "variance): resampling the observed customers understates how large the "
-                              "largest customers can be, so the tail is redrawn from the fitted Pareto")}
+        tail_ci = list(inference.percentile_interval(tail_replicates, settings.level))
+        if tail.verdict == "power law":
+            # resampling the observed customers understates how large the largest can be
+            trusted = {"interval": "tail-aware bootstrap", "ci": tail_ci, "rule": "power_law_tail"}
+        else:
+            # which tail holds cannot be told: the interval spans both answers
+            trusted = {"interval": "union of BCa and tail-aware bootstrap",
+                       "ci": [min(conc.ci[0], tail_ci[0]), max(conc.ci[1], tail_ci[1])],
+                       "rule": "tail_undecided", "bca_ci": list(conc.ci), "tail_aware_ci": tail_ci}
     grid = {f"{q:g}": measures.top_share(values, q) for q in settings.q_grid}
     win = window_shares(log, months=settings.window_months, q=settings.q)
     pers = persistence(log, q=settings.q)
@@ -148,5 +154,5 @@ def segment_shares(transactions: TransactionLog | pd.DataFrame, customers: pd.Da
                      "p_value_80": tests.p_value_80})
     table = pd.DataFrame(rows)
     if not table.empty:
-        table["p_value_80_holm"] = inference.holm_adjust(table["p_value_80"].to_numpy())
+        table["p_value_80_holm"] = multipletests(table["p_value_80"].to_numpy(), method="holm")[1]
     return table

@@ -5,7 +5,10 @@ Continuous power-law fit of Clauset, Shalizi & Newman (2009): for each candidate
 Kolmogorov–Smirnov distance between the tail's empirical and fitted distributions. The survival
 (CCDF) exponent is α̂ − 1: below 2 the variance is infinite and the normal theory behind the
 influence-function interval fails; below 1 even the mean does. The power law is compared with a
-lognormal on the same tail by Vuong's normalised likelihood ratio (the ``powerlaw`` package).
+lognormal on the same tail by Vuong's normalised likelihood ratio (the ``powerlaw`` package); the
+verdict follows that test at the 10% level, as Clauset et al. (2009, §5.1) do: "power law" when the
+ratio is positive and significant, "lognormal" when it is negative and significant, and "cannot
+tell" otherwise (including when the comparison could not be computed).
 
 References
 ----------
@@ -19,6 +22,9 @@ import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
+
+# Clauset, Shalizi & Newman (2009, §5.1): the sign of the likelihood ratio is trusted when p < 0.1
+VUONG_LEVEL = 0.1
 
 
 @dataclass(frozen=True)
@@ -34,11 +40,23 @@ class TailFit:
 
     @property
     def infinite_variance(self) -> bool:
+        """The fitted power law's variance is infinite (survival exponent below 2) — a property of
+        the fit, which describes the data only if the verdict is "power law"."""
         return self.survival_exponent < 2
+
+    @property
+    def verdict(self) -> str:
+        """"power law", "lognormal" or "cannot tell", by Vuong's test at the 10% level."""
+        ratio, p_value = self.lognormal_loglik_ratio, self.lognormal_p_value
+        if ratio is None or p_value is None or not np.isfinite(ratio) or p_value >= VUONG_LEVEL:
+            return "cannot tell"
+        return "power law" if ratio > 0 else "lognormal"
 
     def to_dict(self) -> dict:
         out = asdict(self)
         out["infinite_variance"] = self.infinite_variance
+        out["verdict"] = self.verdict
+        out["vuong_level"] = VUONG_LEVEL
         return out
 
 

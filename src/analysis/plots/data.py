@@ -48,9 +48,18 @@ def activity_over_time(per_period: pd.DataFrame, period: str) -> plt.Figure:
     return fig
 
 
+def _cleaning_reasons(counts: dict) -> dict[str, int]:
+    return {**counts["dropped"], **{f"{k} (kept)": v for k, v in counts["changed"].items()}}
+
+
+def cleaning_rules_shown(counts: dict) -> int:
+    """How many bars :func:`cleaning_bars` would draw (the report draws no chart of a single bar)."""
+    return len(_cleaning_reasons(counts))
+
+
 def cleaning_bars(counts: dict) -> plt.Figure:
     apply_style()
-    reasons = {**counts["dropped"], **{f"{k} (kept)": v for k, v in counts["changed"].items()}}
+    reasons = _cleaning_reasons(counts)
     fig, ax = plt.subplots(figsize=(7, 0.5 + 0.4 * max(len(reasons), 1)))
     if reasons:
         names = list(reasons)

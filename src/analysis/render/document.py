@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..i18n import set_language, tr
+from ..narrative import common as narrative_text  # a module: narrative.common imports render.escape
 from ..results import read_json
 from .escape import escape_markdown
 
@@ -37,13 +38,15 @@ def build_document(run_dir: Path, *, title: str, lang: str = "en") -> Path:
     results = read_json(run_dir / "results.json")
     if (run_dir / "manifest.json").exists():
         results["_manifest"] = read_json(run_dir / "manifest.json")
+    narrative_text.set_currency((results.get("study") or {}).get("currency"))
+    narrative_text.set_period((results.get("study") or {}).get("period") or "week")
     figures = _index(run_dir, "figures")
     tables = _index(run_dir, "tables")
     for record in tables:
         record["file"] = str(run_dir / record["path"])
     front = {
         "title": escape_markdown(title),
-        "subtitle": tr("A reproducible customer-analytics case study", "可复现的客户分析案例研究"),
+        **title_page(results),
         "lang": "zh-CN" if lang == "zh" else "en",
         "toc": True,
         "number-sections": True,
@@ -52,6 +55,8 @@ def build_document(run_dir: Path, *, title: str, lang: str = "en") -> Path:
             "typst": {"toc": True, "papersize": "a4", "output-file": "report.pdf"},
         },
         "execute": {"echo": False},
+        # Typst: figures float to the top or bottom of a page instead of leaving half pages empty
+        "header-includes": ["`#set figure(placement: auto)`{=typst}"],
     }
     if lang == "zh":
         from ..fonts import cjk_font_name
@@ -70,8 +75,40 @@ def build_document(run_dir: Path, *, title: str, lang: str = "en") -> Path:
         if text and text.strip():
             parts.append(text.rstrip() + "\n")
     path = run_dir / "report.qmd"
-    path.write_text("\n".join(parts), encoding="utf-8")
+    path.write_text(narrative_text.resolve_figure_citations("\n".join(parts)), encoding="utf-8")
     return path
+
+
+def kit_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("customer-analytics-kit")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def title_page(results: dict[str, Any]) -> dict[str, Any]:
+    """Subtitle (the configured one, else the data period), author and organisation from the config,
+    the date of the run and the kit's version: the front matter pandoc and Quarto put on the title
+    page."""
+    study = results.get("study") or {}
+    page = study.get("title_page") or {}
+    data = results.get("data") or {}
+    period = (tr(f"Data from {data['first_date']} to {data['last_date']}", f"数据期间：{data['first_date']} 至 {data['last_date']}")
+              if data.get("first_date") and data.get("last_date") else None)
+    page = {key: escape_markdown(value) for key, value in page.items() if value}  # config text is data
+    subtitle = page.get("subtitle") or period or tr("A reproducible customer-analytics case study", "可复现的客户分析案例研究")
+    run_date = str((results.get("_manifest") or {}).get("started", ""))[:10]
+    made_with = tr(f"customer-analytics-kit {kit_version()}", f"customer-analytics-kit {kit_version()}")
+    front: dict[str, Any] = {"subtitle": subtitle}
+    authors = [a for a in (page.get("author"), page.get("organisation")) if a]
+    if authors:
+        front["author"] = authors
+    front["date"] = (tr(f"Run of {run_date}", f"运行日期 {run_date}") if run_date else "") + (" · " if run_date else "") + made_with
+    if page.get("subtitle") and period:
+        front["abstract"] = period
+    return front
 
 
 def _index(run_dir: Path, kind: str) -> list[dict[str, Any]]:

@@ -1,10 +1,13 @@
 """Churn in a non-contractual setting, where nobody says goodbye: an explicit inactivity rule.
 
 A customer is counted as churned when the gap after their last purchase exceeds a threshold before
-the end of observation; the churn is dated when the rule declares it, at the last purchase plus the
-threshold, so the lifetime runs from the first purchase to that date (a one-time buyer lives for
-the threshold, not zero time). A customer whose last purchase is more recent than the threshold is
-censored at the end of observation (still possibly active) — never counted as churned.
+the end of observation. The customer's lifetime then ends at the last purchase: that is when they
+stopped buying; the rule only lets us *know* it once the gap exceeds the threshold. (Dating the
+churn at last purchase + threshold would add the threshold to every lifetime, and a one-time
+buyer's lifetime would equal the threshold, so the Kaplan–Meier median would be the threshold
+itself whatever the data.) A one-time buyer who churned has a lifetime of zero. A customer whose
+last purchase is more recent than the threshold is censored at the end of observation (still
+possibly active) — never counted as churned.
 The default threshold is the 90th percentile of observed inter-purchase gaps; the course's
 dormant-account rule is a fixed number of days without activity.
 """
@@ -53,8 +56,7 @@ def _durations(customers: pd.DataFrame, observation_end, threshold_days: int,
     last = customers["last_purchase"].to_numpy().astype("datetime64[D]")
     since_last = (end - last).astype(np.int64)
     churned = since_last > threshold_days
-    lifetime_days = np.where(churned, (last - first).astype(np.int64) + threshold_days,
-                             (end - first).astype(np.int64))
+    lifetime_days = np.where(churned, (last - first).astype(np.int64), (end - first).astype(np.int64))
     return lifetime_days / period_days, churned.astype(np.int64)
 
 

@@ -91,7 +91,7 @@ def run_retention_transactions(transactions: TransactionLog | pd.DataFrame, cust
         data["segment"] = segment.to_numpy()
         covariates.append("segment")
         categorical.append("segment")
-    modelled = data[data["duration"] > 0]
+    modelled = data  # a lifetime of 0 (one purchase day, then churned) is an event at time 0
     cox_sample = None
     if len(modelled) > settings.cox_max_customers:
         chosen = np.random.default_rng(0).choice(len(modelled), settings.cox_max_customers, replace=False)
@@ -230,7 +230,9 @@ def run_retention_contractual(contracts: pd.DataFrame, settings: RetentionSettin
                          "medians": {g: c["median"] for g, c in km_groups["curves"].items()}} if km_groups else None),
         "cox": _cox_summary(cox),
         "excluded_from_models": int((~complete | (data["tenure"] <= 0)).sum()),
-        "sbg": {"individual": {**sbg.to_dict(), "derl_10pct": sbg.derl(0.10),
+        "sbg": {"individual": {**sbg.to_dict(), "derl_10pct": sbg.derl(per_period_rate(0.10, period)),
+                               "derl": {"yearly_rate": 0.10, "per_period_rate": per_period_rate(0.10, period),
+                                        "unit": period},
                                "projection": {str(m): float(v) for m, v in zip(months[::6], sbg.survival(months[::6]))}},
                 **benchmark},
         "churn_model": _churn_summary(churn),
@@ -240,10 +242,19 @@ def run_retention_contractual(contracts: pd.DataFrame, settings: RetentionSettin
                           sbg={"individual": sbg, "months": months, "benchmark": benchmark})
 
 
+def per_period_rate(yearly_rate: float, period: str) -> float:
+    """A yearly discount rate as the equivalent rate per model period: (1 + d)^(1/k) − 1 for k periods
+    a year (10% a year is 0.80% a month, not 10% a month)."""
+    return float((1 + yearly_rate) ** (1 / PERIODS_PER_YEAR[period]) - 1)
+
+
 def yearly_activity(log: TransactionLog) -> tuple[float | None, float]:
     """Share of the customers active in the first year (365 days from the first purchase day in
-    the log) who are active again in the second, and the mean value per active customer-year."""
-    start = log.date_range[0].to_pydatetime()
+    the log) who are active again in the second, and the mean value per active customer-year.
+    The share is None unless the log covers both years completely (730 days): a second "year" of
+    a few days would count almost nobody as retained."""
+    start, end = (d.to_pydatetime() for d in log.date_range)
+    complete_years = (end - start).days + 1 >= 2 * 365
     years, year0, both, mean_value = log.con.execute(f"""
         WITH yearly AS (
             SELECT customer_id, date_diff('day', $start, date) // 365 AS year, sum({MONEY}) AS value
@@ -251,9 +262,9 @@ def yearly_activity(log: TransactionLog) -> tuple[float | None, float]:
         SELECT count(DISTINCT year), count(*) FILTER (WHERE year = 0),
                (SELECT count(*) FROM (SELECT customer_id FROM yearly WHERE year = 0
                                       INTERSECT SELECT customer_id FROM yearly WHERE year = 1)),
-               avg(value)::DOUBLE
-        FROM yearly""", {"start": start}).fetchall()[0]
-    return (both / year0 if years > 1 and year0 else None), float(mean_value)
+               avg(value) FILTER (WHERE year < $complete)::DOUBLE
+        FROM yearly""", {"start": start, "complete": 2 if complete_years else 1}).fetchall()[0]
+    return (both / year0 if complete_years and years > 1 and year0 else None), float(mean_value)
 
 
 def month_labels(dates: pd.Series) -> pd.Categorical:

@@ -51,9 +51,13 @@ def allocate(table: pd.DataFrame, responses: dict, budget: float) -> dict:
                           even_contacts=even_contacts, even_gain=even_contacts * classes["gain_per_contact"])
     spent = float(plan["spend"].sum())
     paying = plan.index[plan["gain_per_contact"] > plan["cost_per_contact"]].tolist()
+    # when the budget reaches every reachable customer, the plan and the even spread contact the
+    # same people: there is no targeting to speak of
+    same_as_even = bool(np.allclose(contacts.to_numpy(float), even_contacts.to_numpy(float), rtol=1e-9, atol=1e-9))
     return {"plan": plan, "budget": budget, "spent": spent, "expected_gain": optimal_gain,
             "even_gain": even_gain, "gain_ratio": optimal_gain / even_gain if even_gain > 0 else None,
-            "return_per_dollar": optimal_gain / spent if spent > 0 else None, "classes_that_pay_back": paying}
+            "return_per_dollar": optimal_gain / spent if spent > 0 else None, "classes_that_pay_back": paying,
+            "same_as_even": same_as_even, "budget_used_up": bool(spent >= budget * (1 - 1e-9))}
 
 
 def sensitivity(table: pd.DataFrame, responses: dict, budget: float) -> pd.DataFrame:

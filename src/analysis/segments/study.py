@@ -53,7 +53,8 @@ def run_segments(customers: pd.DataFrame, settings: SegmentSettings, *, as_of, c
     plan: dict = {}
     table = pd.DataFrame()
     if has_model:
-        cells, thresholds = value_matrix(frame["total_value"], frame["predicted_clv"], settings.matrix_split)
+        cells, thresholds = value_matrix(frame["total_value"], frame["predicted_clv"], settings.matrix_split,
+                                         one_time=(frame["n_transactions"] == 1).to_numpy() if "n_transactions" in frame else None)
         frame["cell"] = cells.array
         matrix = matrix_table(frame["total_value"], frame["predicted_clv"], cells)
         results["matrix"] = {"thresholds": thresholds,
@@ -70,6 +71,7 @@ def run_segments(customers: pd.DataFrame, settings: SegmentSettings, *, as_of, c
             "budget": plan["budget"], "spent": plan["spent"], "expected_gain": plan["expected_gain"],
             "even_gain": plan["even_gain"], "gain_ratio": plan["gain_ratio"],
             "return_per_dollar": plan["return_per_dollar"], "classes_that_pay_back": plan["classes_that_pay_back"],
+            "same_as_even": plan["same_as_even"], "budget_used_up": plan["budget_used_up"],
             "plan": plan["plan"].reset_index().to_dict(orient="records"),
             "assumptions": {k: v.model_dump() for k, v in settings.responses.items()},
             "sensitivity": table.to_dict(orient="records"),
