@@ -125,3 +125,18 @@ def test_impossible_rows_are_refused_with_the_row(row):
     x, t_x, n = row
     with pytest.raises(ValueError, match="row 1"):
         BetaGeoBetaBinom([0, x], [0, t_x], [6, n])
+
+
+def test_period_transactions_diagnostic_on_donations(donations, fitted):
+    from scipy import stats
+
+    from analysis.clv.diagnostics import period_transactions
+
+    result = period_transactions(fitted, donations["frequency"], donations["periods"], max_count=6,
+                                 weights=donations["weights"])
+    # 7 cells (0..5, 6+): all 11,104 donors, actual and expected; χ² as scipy's with 4 parameters
+    assert result.table["actual"].sum() == 11104
+    assert result.table["expected"].sum() == pytest.approx(11104, abs=1e-8)
+    assert result.table["expected"].iloc[-1] == pytest.approx(11104 * fitted.probability_of_purchases(6, 6), rel=1e-9)
+    reference = stats.chisquare(result.pooled["actual"], result.pooled["expected"], ddof=4)
+    assert result.chisq == pytest.approx(reference.statistic, rel=1e-12) and result.df == 2
