@@ -98,6 +98,8 @@ def _diagnostic_sentences(clv: dict) -> list[str]:
     if tested:
         items = [f"{NAMES[k]} χ² = {num(v['chisq'], 2)} on {num(v['df'])} df (p {pvalue(v['p_value'])})"
                  for k, v in tested.items()]
+        items_zh = [f"{NAMES[k]} χ² = {num(v['chisq'], 2)}，自由度 {num(v['df'])}（p {pvalue(v['p_value'])}）"
+                    for k, v in tested.items()]
         rejected = [NAMES[k] for k, v in tested.items() if v["p_value"] < 0.05]
         cells = len(next(iter(tested.values()))["table"])
         verdict_en = ("each model's expected counts are consistent with the actual ones at the 5% level"
@@ -109,7 +111,7 @@ def _diagnostic_sentences(clv: dict) -> list[str]:
             f"fewer than 5 expected pooled), against the models' expectations: " + "; ".join(items)
             + f": {verdict_en}.",
             f"校准期内重复购买 0、1、2……次的客户人数（{num(cells)} 组，预期少于 5 人的组合并）与模型预期的比较："
-            + "；".join(items) + f"：{verdict_zh}。")]
+            + "；".join(items_zh) + f"：{verdict_zh}。")]
     spend = diagnostics.get("spend_independence") or {}
     if spend.get("spearman") is not None:
         lower, upper = spend["spearman_ci"]
