@@ -186,3 +186,26 @@ def test_spend_independence_verdicts_can_differ():
     few = spend_independence(x[:25], rng.gamma(2, 10, 25))
     assert few["verdict"] == "cannot tell"
     assert spend_independence(x[:10], rng.gamma(2, 10, 10))["verdict"] == "cannot tell"
+
+
+def test_report_sentences_follow_the_diagnostics():
+    from analysis.i18n import set_language
+    from analysis.narrative.clv import _diagnostic_sentences
+
+    set_language("en")
+    table = [{"purchases": str(k), "actual": 1.0, "expected": 1.0} for k in range(8)]
+    spend = {"n": 946, "spearman": 0.21, "spearman_ci": [0.14, 0.27], "pearson": 0.11, "verdict": "independent"}
+    clv = {"diagnostics": {"period_transactions": {
+        "bgnbd": {"table": table, "chisq": 4.82, "df": 3, "p_value": 0.185},
+        "paretonbd": {"table": table, "chisq": 11.99, "df": 3, "p_value": 0.0074}}, "spend_independence": spend}}
+    text = " ".join(_diagnostic_sentences(clv))
+    assert "reject Pareto/NBD" in text and "reject BG/NBD" not in text
+    assert "as the Gamma-Gamma model assumes" in text
+    clv["diagnostics"]["period_transactions"]["paretonbd"]["p_value"] = 0.2
+    clv["diagnostics"]["spend_independence"]["verdict"] = "dependent"
+    text = " ".join(_diagnostic_sentences(clv))
+    assert "consistent with the actual ones" in text and "reject" not in text
+    assert "against the Gamma-Gamma model's assumption" in text
+    # no degrees of freedom left: no χ² sentence at all
+    clv["diagnostics"]["period_transactions"] = {"bgnbd": {"table": table, "chisq": 1.0, "df": 0, "p_value": None}}
+    assert "χ²" not in " ".join(_diagnostic_sentences(clv))
