@@ -33,8 +33,7 @@ def _results(cls, names, values):
 
 
 BGNBD = _results(BetaGeoResults, ["r", "alpha", "a", "b"], [0.243, 4.414, 0.793, 2.426])  # FHL 2005a
-MBGNBD = _results(ModifiedBetaGeoResults, ["r", "alpha", "a", "b"], [0.525, 6.183, 0.891, 1.614])
-PNBD = _results(ParetoNBDResults, ["r", "alpha", "s", "beta"], [0.553, 10.578, 0.606, 11.669])
+MBGNBD = _results(ModifiedBetaGeoResults, ["r", "alpha", "a", "b"], [0.525, 6.183, 0.891, 1.614])  # any values
 
 
 def _mixed_over_lambda_and_p(params, x, t, given_lambda_and_p):
