@@ -51,9 +51,12 @@ class PeriodTransactions:
 
 def _counts_by_length(T, weights=None):
     """Distinct observation lengths and the customers at each (probabilities are computed once per length)."""
-    frame = pd.DataFrame({"T": np.asarray(T, float), "w": 1.0 if weights is None else np.asarray(weights, float)})
-    grouped = frame.groupby("T", sort=True)["w"].sum()
-    return grouped.index.to_numpy(), grouped.to_numpy()
+    lengths = pd.Series(np.asarray(T, float))
+    if weights is None:  # a hash count: no copy of a weight column at 10^8 customers
+        grouped = lengths.value_counts(sort=False).sort_index().astype(float)
+    else:
+        grouped = pd.Series(np.asarray(weights, float)).groupby(lengths, sort=True).sum()
+    return grouped.index.to_numpy(float), grouped.to_numpy(float)
 
 
 def expected_count_table(results, T, max_count: int = 7, weights=None) -> np.ndarray:
@@ -94,9 +97,10 @@ def period_transactions(results, frequency, T, *, max_count: int = 7, weights=No
     and Pearson's χ² on cells pooled to expected counts ≥ ``min_expected``, with
     df = cells − 1 − (number of model parameters)."""
     x = np.asarray(frequency, float)
-    w = np.ones_like(x) if weights is None else np.asarray(weights, float)
     labels = [str(k) for k in range(max_count)] + [f"{max_count}+"]
-    actual = np.array([w[x == k].sum() for k in range(max_count)] + [w[x >= max_count].sum()])
+    cells = np.minimum(x, max_count).astype(np.intp)
+    actual = np.bincount(cells, weights=None if weights is None else np.asarray(weights, float),
+                         minlength=max_count + 1).astype(float)
     expected = expected_count_table(results, T, max_count, weights)
     table = pd.DataFrame({"purchases": labels, "actual": actual, "expected": expected})
     pooled = _pool(actual, expected, labels, min_expected)
