@@ -97,3 +97,19 @@ def test_rmst_of_uncensored_exponential_approaches_its_integral():
     result = restricted_mean_survival_time(time, np.ones_like(time, dtype=int), 10.0)
     assert abs(result["rmst"] - 10 * (1 - np.exp(-1))) < 3 * result["se"]
     assert result["se"] == pytest.approx(np.minimum(time, 10).std() / np.sqrt(time.size), rel=0.01)
+
+
+def test_kaplan_meier_reports_the_rmst_to_the_longest_time():
+    from analysis.retention import kaplan_meier
+
+    rng = np.random.default_rng(5)
+    time = np.ceil(rng.exponential(8, 300))
+    status = rng.integers(0, 2, 300)
+    km = kaplan_meier(time, status)
+    steps, surv, _, _ = km_by_hand(time, status)
+    widths = np.diff(np.append(steps, time.max()))
+    # the area under the hand-made curve from 0 to the longest time: 1 until the first event, then its steps
+    assert km["rmst"]["horizon"] == time.max()
+    assert km["rmst"]["rmst"] == pytest.approx(steps[0] + surv @ widths, abs=1e-10)
+    # and the curve statsmodels draws is the same one
+    assert np.allclose(km["survival"], surv)

@@ -35,7 +35,7 @@ class RetentionStudy:
 
 
 def _km_summary(km: dict) -> dict:
-    return {k: km[k] for k in ("median", "median_ci", "n", "events", "censored")}
+    return {k: km[k] for k in ("median", "median_ci", "n", "events", "censored", "rmst")}
 
 
 def _cox_summary(cox: dict) -> dict:

@@ -16,7 +16,7 @@ from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
 from .ph_test import proportional_hazards_test
-from .survival_measures import concordance_index
+from .survival_measures import concordance_index, restricted_mean_survival_time
 
 
 def kaplan_meier(duration, event, alpha: float = 0.05) -> dict[str, Any]:
@@ -24,9 +24,13 @@ def kaplan_meier(duration, event, alpha: float = 0.05) -> dict[str, Any]:
     fit = SurvfuncRight(np.asarray(duration, float), np.asarray(event, int))
     band_lower, band_upper = _log_log_band(fit.surv_prob, fit.surv_prob_se, alpha)
     median = _median(fit, alpha)
+    longest = float(np.max(duration)) if len(np.asarray(duration)) else 0.0
+    # the restricted mean to the longest observed time (R's print.survfit default): the average time
+    # a customer stays within the observed window, defined even when the median is not
+    rmst = restricted_mean_survival_time(duration, event, longest, alpha) if longest > 0 else None
     return {
         "times": fit.surv_times, "survival": fit.surv_prob, "lower": band_lower, "upper": band_upper,
-        "median": median["median"], "median_ci": median["ci"],
+        "median": median["median"], "median_ci": median["ci"], "rmst": rmst,
         "n": len(np.asarray(duration)), "events": int(np.sum(event)),
         "censored": int(len(np.asarray(duration)) - np.sum(event)),
     }
