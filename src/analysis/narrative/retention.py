@@ -105,11 +105,12 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
                         "在观察到的最长在网时长内仍有一半以上的客户活跃，因此中位寿命超出了数据范围。"))
     rmst = km.get("rmst")
     if rmst:
+        horizon = num(rmst["horizon"], 0 if float(rmst["horizon"]).is_integer() else 1)
         lines.append(tr(
-            f"Within the {num(rmst['horizon'], 1)} {unit}s observed, a customer stays {num(rmst['rmst'], 1)} {unit}s "
+            f"Within the {horizon} {unit}s observed, a customer stays {num(rmst['rmst'], 1)} {unit}s "
             f"on average (restricted mean survival time, the area under the Kaplan–Meier curve; 95% CI "
             f"{interval(rmst['ci'], lambda v: num(v, 1))}).",
-            f"在观察到的 {num(rmst['horizon'], 1)} 个{unit}内，客户平均留存 {num(rmst['rmst'], 1)} 个{unit}"
+            f"在观察到的 {horizon} 个{unit}内，客户平均留存 {num(rmst['rmst'], 1)} 个{unit}"
             f"（限制平均生存时间，即 Kaplan–Meier 曲线下的面积；95% 置信区间 {interval(rmst['ci'], lambda v: num(v, 1))}）。"))
     group = r.get("km_by_group") or r.get("km_by_cohort")
     if group and group.get("logrank"):
