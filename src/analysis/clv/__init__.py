@@ -1,6 +1,7 @@
 """Customer lifetime value: buy-till-you-die models as statsmodels likelihood models, and the
 course's textbook CLV."""
 
+from .bgbb import BetaGeoBetaBinom, BetaGeoBetaBinomResults
 from .bgnbd import BetaGeo, BetaGeoResults
 from .gammagamma import GammaGamma, GammaGammaResults
 from .mbgnbd import ModifiedBetaGeo, ModifiedBetaGeoResults
@@ -9,7 +10,7 @@ from .textbook import margin_multiple, textbook_clv
 from .value import customer_lifetime_value
 
 __all__ = [
-    "BetaGeo", "BetaGeoResults", "GammaGamma", "GammaGammaResults", "ModifiedBetaGeo",
-    "ModifiedBetaGeoResults", "ParetoNBD", "ParetoNBDResults", "customer_lifetime_value",
+    "BetaGeo", "BetaGeoBetaBinom", "BetaGeoBetaBinomResults", "BetaGeoResults", "GammaGamma",
+    "GammaGammaResults", "ModifiedBetaGeo", "ModifiedBetaGeoResults", "ParetoNBD", "ParetoNBDResults", "customer_lifetime_value",
     "margin_multiple", "textbook_clv",
 ]

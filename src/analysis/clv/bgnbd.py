@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import betaln, digamma, gammaln, hyp2f1
+from scipy.stats import nbinom
 
 from .base import BTYDResults, TransactionModel, on_distinct, on_distinct_pairs
 
@@ -106,6 +107,17 @@ class BetaGeoResults(BTYDResults):
     def conditional_expected_purchases(self, t, frequency, recency, T):
         """E[Y(t) | x, t_x, T]: expected purchases in the next t periods (FHL 2005a, eq. 10)."""
         return self.expected_purchases_while_alive(t, frequency, T) * self.probability_alive(frequency, recency, T)
+
+    def probability_of_purchases(self, x, t):
+        """P(X(t) = x): the probability that a new customer makes x repeat purchases in a period of
+        length t (FHL 2005a, eq. 8); the negative binomial's pmf and tail from scipy (no cancellation)."""
+        r, alpha, a, b = self.params
+        x, t = np.broadcast_arrays(np.asarray(x, float), np.asarray(t, float))
+        stay = alpha / (alpha + t)
+        still_alive = np.exp(betaln(a, b + x) - betaln(a, b) + nbinom.logpmf(x, r, stay))
+        with np.errstate(invalid="ignore"):
+            dropped = np.exp(betaln(a + 1, b + x - 1) - betaln(a, b)) * nbinom.sf(x - 1, r, stay)
+        return still_alive + np.where(x > 0, dropped, 0.0)
 
 
 BetaGeo.natural_results = BetaGeoResults

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import betaln, gammaln, hyp2f1
+from scipy.stats import nbinom
 
 from .base import BTYDResults, TransactionModel, on_distinct, on_distinct_pairs
 
@@ -61,6 +62,18 @@ class ModifiedBetaGeoResults(BTYDResults):
 
     def conditional_expected_purchases(self, t, frequency, recency, T):
         return self.expected_purchases_while_alive(t, frequency, T) * self.probability_alive(frequency, recency, T)
+
+    def probability_of_purchases(self, x, t):
+        """P(X(t) = x) for a new customer. Given λ and p, x purchases and survival of all x + 1
+        dropout chances (the first at time 0), or x purchases by t and dropout at the x-th:
+        (1 − p)^(x+1) P(N(t) = x) + p (1 − p)^x P(N(t) ≥ x); mixed over Beta(a, b) and Gamma(r, α)
+        as in FHL (2005a, eq. 8)."""
+        r, alpha, a, b = self.params
+        x, t = np.broadcast_arrays(np.asarray(x, float), np.asarray(t, float))
+        stay = alpha / (alpha + t)
+        still_alive = np.exp(betaln(a, b + x + 1) - betaln(a, b) + nbinom.logpmf(x, r, stay))
+        dropped = np.exp(betaln(a + 1, b + x) - betaln(a, b)) * nbinom.sf(x - 1, r, stay)
+        return still_alive + dropped
 
 
 ModifiedBetaGeo.natural_results = ModifiedBetaGeoResults

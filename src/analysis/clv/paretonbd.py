@@ -13,7 +13,8 @@ expressions (likelihood eq. 19, P(alive) eq. 20, conditional expectation eq. 21)
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln, hyp2f1
+from scipy.special import betaln, gammaln, hyp2f1
+from scipy.stats import nbinom
 
 from .base import BTYDResults, TransactionModel, distinct_pairs, on_distinct
 
@@ -111,6 +112,33 @@ class ParetoNBDResults(BTYDResults):
     def conditional_expected_purchases(self, t, frequency, recency, T):
         """E[Y(t) | x, t_x, T] (Fader & Hardie 2005, eq. 21)."""
         return self.expected_purchases_while_alive(t, frequency, T) * self.probability_alive(frequency, recency, T)
+
+    def probability_of_purchases(self, x, t):
+        """P(X(t) = x) for a new customer (Fader & Hardie 2006, note 012, eq. 4): alive at t with x
+        purchases, or dead at τ < t after x purchases. With m = max(α, β) and u = r + x if α < β,
+        else s + 1 (the 2F1 argument the note picks so that it lies in [0, 1)):
+
+        NB(x) (β/(β+t))^s + α^r β^s B(r+x, s+1)/B(r, s) · [2F1(r+s, u; r+s+x+1; |α−β|/m) / m^(r+s)
+        − Σ_{i≤x} Γ(r+s+i)/(Γ(r+s) i!) t^i 2F1(r+s+i, u; r+s+x+1; |α−β|/(m+t)) / (m+t)^(r+s+i)].
+        """
+        r, alpha, s, beta = self.params
+        x, t = np.broadcast_arrays(np.asarray(x, float), np.asarray(t, float))
+        alive = np.exp(nbinom.logpmf(x, r, alpha / (alpha + t)) + s * (np.log(beta) - np.log(beta + t)))
+        big = max(alpha, beta)
+        u = s + 1 if alpha >= beta else r + x
+        c = r + s + x + 1
+        # α^r β^s / m^(r+s) and α^r β^s t^i / (m+t)^(r+s+i) as products of ratios below 1
+        front = r * np.log(alpha / big) + s * np.log(beta / big)
+        bracket = np.exp(front) * hyp2f1(r + s, u, c, abs(alpha - beta) / big)
+        for i in range(int(np.max(x)) + 1 if x.size else 0):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_term = (gammaln(r + s + i) - gammaln(r + s) - gammaln(i + 1)
+                            + r * np.log(alpha / (big + t)) + s * np.log(beta / (big + t))
+                            + i * (np.log(t) - np.log(big + t)))
+            term = np.exp(log_term) * hyp2f1(r + s + i, u, c, abs(alpha - beta) / (big + t))
+            bracket = bracket - np.where(i <= x, np.nan_to_num(term), 0.0)
+        dead = np.exp(gammaln(r + x) + gammaln(s + 1) - gammaln(r + s + x + 1) - betaln(r, s)) * bracket
+        return np.where(x >= 0, alive + np.maximum(dead, 0.0), 0.0)
 
 
 ParetoNBD.natural_results = ParetoNBDResults

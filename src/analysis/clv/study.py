@@ -17,6 +17,7 @@ from scipy import stats
 from ..periods import PERIOD_DAYS
 from ..transaction_log import TransactionLog, as_log
 from .bgnbd import BetaGeo
+from .diagnostics import period_transactions, spend_independence
 from .gammagamma import GammaGamma
 from .mbgnbd import ModifiedBetaGeo
 from .paretonbd import ParetoNBD
@@ -40,6 +41,7 @@ class ClvStudy:
     by_frequency: pd.DataFrame | None = None
     tracking: pd.DataFrame | None = None
     summary: dict[str, Any] = field(default_factory=dict)
+    diagnostics: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {name: fit.to_dict() for name, fit in self.calibration_fits.items()}
@@ -51,6 +53,7 @@ class ClvStudy:
         out["recommended_model_name"] = MODEL_NAMES[self.recommended]
         out["recommendation_reason"] = self.reason
         out["summary"] = self.summary
+        out["diagnostics"] = self.diagnostics
         if self.by_frequency is not None:
             out["holdout_by_frequency"] = self.by_frequency.reset_index().to_dict(orient="records")
         return out
@@ -116,6 +119,12 @@ def run_clv(
     calibration_fits = _fit_transactions(settings.models, x, t_x, T)
     spend_fit, repeat_buyers = _fit_spend(x, m)
 
+    diagnostics = {
+        "period_transactions": {
+            name: period_transactions(fit, x, T, max_count=settings.max_frequency_shown).to_dict()
+            for name, fit in calibration_fits.items()},
+        "spend_independence": spend_independence(x, m),
+    }
     comparison = pd.DataFrame({
         name: {"model": MODEL_NAMES[name], "loglik": fit.llf, "aic": fit.aic, "bic": fit.bic,
                "converged": fit.converged}
@@ -204,7 +213,7 @@ def run_clv(
     return ClvStudy(calibration_fits=calibration_fits, spend_fit=spend_fit, forecast_fits=forecast_fits,
                     predictions=predictions, comparison=comparison, recommended=recommended,
                     reason=reason, holdout=holdout, by_frequency=by_frequency, tracking=tracking,
-                    summary=summary)
+                    summary=summary, diagnostics=diagnostics)
 
 
 def total_clv_delta_interval(model, spend, x, t_x, T, m, *, horizon, discount_rate, margin,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import attachments, get, money, num, pct, period_name, with_figure
+from .common import attachments, get, money, num, pct, period_name, pvalue, with_figure
 
 NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
 # the papers' order (results.json sorts keys)
@@ -66,6 +66,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"- Gamma-Gamma, on {num(gg['n'])} repeat buyers: {_params(gg, 'gammagamma')}; log-likelihood {num(gg['loglik'], 2)}",
             f"- Gamma-Gamma（{num(gg['n'])} 位重复购买者）：{_params(gg, 'gammagamma')}；对数似然 {num(gg['loglik'], 2)}",
         ))
+    lines += _diagnostic_sentences(clv)
     holdout = clv.get("holdout") or {}
     if holdout:
         best = clv["recommended_model"]
@@ -103,3 +104,51 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
         ), "clv-distribution")]
     lines += attachments(figures, tables)
     return "\n".join(lines)
+
+
+def _diagnostic_sentences(clv: dict) -> list[str]:
+    """The period-transactions χ² per model and the Gamma-Gamma independence check, as sentences."""
+    diagnostics = clv.get("diagnostics") or {}
+    out: list[str] = []
+    fits = diagnostics.get("period_transactions") or {}
+    tested = {k: v for k, v in fits.items() if v.get("p_value") is not None}
+    if tested:
+        items = [f"{NAMES[k]} χ² = {num(v['chisq'], 2)} on {num(v['df'])} df (p {pvalue(v['p_value'])})"
+                 for k, v in tested.items()]
+        items_zh = [f"{NAMES[k]} χ² = {num(v['chisq'], 2)}，自由度 {num(v['df'])}（p {pvalue(v['p_value'])}）"
+                    for k, v in tested.items()]
+        rejected = [NAMES[k] for k, v in tested.items() if v["p_value"] < 0.05]
+        cells = len(next(iter(tested.values()))["table"])
+        verdict_en = ("each model's expected counts are consistent with the actual ones at the 5% level"
+                      if not rejected else f"the counts reject {', '.join(rejected)} at the 5% level")
+        verdict_zh = ("各模型的预期人数在 5% 水平上与实际相符" if not rejected
+                      else f"在 5% 水平上拒绝 {'、'.join(rejected)}")
+        out += ["", tr(
+            f"How many customers made 0, 1, 2, … repeat purchases in calibration ({num(cells)} cells, those with "
+            f"fewer than 5 expected pooled), against the models' expectations: " + "; ".join(items)
+            + f": {verdict_en}.",
+            f"校准期内重复购买 0、1、2……次的客户人数（{num(cells)} 组，预期少于 5 人的组合并）与模型预期的比较："
+            + "；".join(items_zh) + f"：{verdict_zh}。")]
+    spend = diagnostics.get("spend_independence") or {}
+    if spend.get("spearman") is not None:
+        lower, upper = spend["spearman_ci"]
+        meaning = {
+            "independent": (
+                ("spend per purchase does not depend materially on how often a customer buys, as the "
+                 "Gamma-Gamma model assumes"),
+                "每次购买金额与购买频次基本无关，符合 Gamma-Gamma 模型的假设"),
+            "dependent": (
+                ("spend per purchase moves with purchase frequency, against the Gamma-Gamma model's "
+                 "assumption: its spend forecasts for frequent buyers are biased"),
+                "每次购买金额随购买频次变化，违背 Gamma-Gamma 模型的假设：其对高频客户的金额预测有偏"),
+            "cannot tell": (
+                "the data cannot tell whether spend depends on purchase frequency",
+                "数据无法判断购买金额是否依赖于购买频次"),
+        }[spend["verdict"]]
+        out.append(tr(
+            f"Among the {num(spend['n'])} repeat buyers, the rank correlation of purchase frequency and mean spend "
+            f"is {num(spend['spearman'], 2)} (95% interval {num(lower, 2)} to {num(upper, 2)}; Pearson "
+            f"{num(spend['pearson'], 2)}): {meaning[0]}.",
+            f"在 {num(spend['n'])} 位重复购买者中，购买频次与平均金额的秩相关为 {num(spend['spearman'], 2)}"
+            f"（95% 区间 {num(lower, 2)} 至 {num(upper, 2)}；Pearson {num(spend['pearson'], 2)}）：{meaning[1]}。"))
+    return out

@@ -31,6 +31,25 @@ def _hr_sentence(cox: dict) -> list[str]:
                       "and a stratified model is the safer reading.",
                       f"比例风险检验标出 {num(len(cox['ph_check']))} 个项中的 {num(len(violated))} 个（Schoenfeld 残差随时间变化，"
                       "p < 0.01）：这些风险比是随时间的平均值，分层模型更为稳妥。"))
+    overall = cox.get("ph_global")
+    if overall:
+        holds = overall["p_value"] >= 0.01
+        out.append(tr(
+            f"Over all terms together, the Grambsch–Therneau test gives χ² = {num(overall['chisq'], 1)} on "
+            f"{num(overall['df'])} degrees of freedom (p {pvalue(overall['p_value'])}): "
+            + ("no evidence that the hazard ratios change with time." if holds
+               else "the hazard ratios as a whole change with time."),
+            f"所有项合并的 Grambsch–Therneau 检验：χ² = {num(overall['chisq'], 1)}，自由度 {num(overall['df'])}"
+            f"（p {pvalue(overall['p_value'])}）："
+            + ("没有证据表明风险比随时间变化。" if holds else "风险比整体上随时间变化。")))
+    concordance = cox.get("concordance")
+    if concordance and concordance.get("comparable"):
+        out.append(tr(
+            f"Harrell's concordance of the model's risk score is {num(concordance['c'], 3)}: of "
+            f"{num(concordance['comparable'])} comparable pairs of customers, the one the model ranks riskier "
+            f"churned first in {pct(concordance['c'])} (ties counted half; 0.5 is chance).",
+            f"模型风险得分的 Harrell 一致性指数为 {num(concordance['c'], 3)}：在 {num(concordance['comparable'])} 对"
+            f"可比较的客户中，模型判定风险更高者先流失的比例为 {pct(concordance['c'])}（平局计一半；0.5 为随机水平）。"))
     return out
 
 
@@ -95,6 +114,15 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             "规则的阈值是人为选择，而模型的估计利用了每位客户自身的购买节奏。"))
     lines.append("")
     lines.append(with_figure(median_sentence(km, unit, with_ci=True), "retention-km"))
+    rmst = km.get("rmst")
+    if rmst:
+        horizon = num(rmst["horizon"], 0 if float(rmst["horizon"]).is_integer() else 1)
+        lines.append(tr(
+            f"Within the {horizon} {unit}s observed, a customer stays {num(rmst['rmst'], 1)} {unit}s "
+            f"on average (restricted mean survival time, the area under the Kaplan–Meier curve; 95% CI "
+            f"{interval(rmst['ci'], lambda v: num(v, 1))}).",
+            f"在观察到的 {horizon} {unit}内，客户平均留存 {num(rmst['rmst'], 1)} {unit}"
+            f"（限制平均生存时间，即 Kaplan–Meier 曲线下的面积；95% 置信区间 {interval(rmst['ci'], lambda v: num(v, 1))}）。"))
     group = r.get("km_by_group") or r.get("km_by_cohort")
     if group and group.get("logrank"):
         lr = group["logrank"]

@@ -86,3 +86,38 @@ def clv_distribution(predicted_clv: np.ndarray) -> plt.Figure:
               ylabel=tr("share of predicted CLV", "预测价值占比"))
     fig.tight_layout()
     return fig
+
+
+def incremental_tracking(frame: pd.DataFrame, calibration_periods: float | None, period: str) -> plt.Figure:
+    """Repeat purchases in each period (the differences of the cumulative tracking): actual vs each
+    model's expectation (FHL 2005a, Figure 4)."""
+    apply_style()
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    per_period = frame.set_index("period").diff().fillna(frame.set_index("period").iloc[:1])
+    ax.plot(per_period.index, per_period["actual"], color="black", lw=1.6, label=tr("actual", "实际"))
+    for name in [c for c in per_period.columns if c in MODEL_LABELS]:
+        ax.plot(per_period.index, per_period[name], lw=1.4, linestyle="--", label=MODEL_LABELS[name])
+    if calibration_periods:
+        ax.axvline(calibration_periods, color="grey", linestyle=":", lw=1)
+    ax.set(xlabel=tr(f"{period}s since the first acquisition", "自首次获客以来的时间"),
+           ylabel=tr(f"repeat purchases per {period}", "每期重复购买次数"))
+    ax.legend()
+    return fig
+
+
+def period_transactions(tables: dict[str, list[dict]]) -> plt.Figure:
+    """Customers by number of repeat purchases in calibration: actual and each model's expectation
+    (FHL 2005a, Figure 2); ``tables`` as in results.json ``clv.diagnostics.period_transactions``."""
+    apply_style()
+    first = next(iter(tables.values()))["table"]
+    frame = pd.DataFrame({"purchases": [row["purchases"] for row in first],
+                          tr("actual", "实际"): [row["actual"] for row in first]})
+    for name, result in tables.items():
+        frame[MODEL_LABELS.get(name, name)] = [row["expected"] for row in result["table"]]
+    long = frame.melt(id_vars="purchases", var_name="source", value_name="customers")
+    fig, ax = plt.subplots(figsize=(7.5, 4))
+    sns.barplot(data=long, x="purchases", y="customers", hue="source", ax=ax)
+    ax.set(xlabel=tr("repeat purchases in calibration", "校准期重复购买次数"),
+           ylabel=tr("customers", "客户数"))
+    ax.legend(title="")
+    return fig

@@ -35,12 +35,13 @@ class RetentionStudy:
 
 
 def _km_summary(km: dict) -> dict:
-    return {k: km[k] for k in ("median", "median_ci", "n", "events", "censored")}
+    return {k: km[k] for k in ("median", "median_ci", "n", "events", "censored", "rmst")}
 
 
 def _cox_summary(cox: dict) -> dict:
     return {"hazard_ratios": cox["table"].to_dict(orient="records"), "loglik": cox["loglik"], "n": cox["n"],
-            "events": cox["events"], "ph_check": cox["ph_check"], "formula": cox["formula"],
+            "events": cox["events"], "ph_check": cox["ph_check"], "ph_global": cox.get("ph_global"),
+            "concordance": cox.get("concordance"), "formula": cox["formula"],
             "dropped_covariates": cox["dropped_covariates"], "sample": cox.get("sample")}
 
 

@@ -15,15 +15,22 @@ from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
+from .ph_test import proportional_hazards_test
+from .survival_measures import concordance_index, restricted_mean_survival_time
+
 
 def kaplan_meier(duration, event, alpha: float = 0.05) -> dict[str, Any]:
     """Survival curve with pointwise confidence band, median lifetime with its CI."""
     fit = SurvfuncRight(np.asarray(duration, float), np.asarray(event, int))
     band_lower, band_upper = _log_log_band(fit.surv_prob, fit.surv_prob_se, alpha)
     median = _median(fit, alpha)
+    longest = float(np.max(duration)) if len(np.asarray(duration)) else 0.0
+    # the restricted mean to the longest observed time (R's print.survfit default): the average time
+    # a customer stays within the observed window, defined even when the median is not
+    rmst = restricted_mean_survival_time(duration, event, longest, alpha) if longest > 0 else None
     return {
         "times": fit.surv_times, "survival": fit.surv_prob, "lower": band_lower, "upper": band_upper,
-        "median": median["median"], "median_ci": median["ci"],
+        "median": median["median"], "median_ci": median["ci"], "rmst": rmst,
         "n": len(np.asarray(duration)), "events": int(np.sum(event)),
         "censored": int(len(np.asarray(duration)) - np.sum(event)),
     }
@@ -95,11 +102,11 @@ def term_label(term: str) -> str:
 
 def cox_model(data: pd.DataFrame, duration: str, event: str, covariates: list[str],
               categorical: list[str], alpha: float = 0.05) -> dict[str, Any]:
-    """Cox proportional hazards (Efron ties): hazard ratios with CIs and a PH check.
+    """Cox proportional hazards (Efron ties): hazard ratios with CIs, a PH check and Harrell's C.
 
-    The PH check correlates each covariate's Schoenfeld residuals with the rank of the event
-    times (Grambsch & Therneau 1994 in its simplest form): a small p-value says the hazard ratio
-    drifts over time.
+    The PH check is the Grambsch & Therneau (1994) test of the scaled Schoenfeld residuals against
+    1 − KM(t) per term and globally (:mod:`.ph_test`): a small p-value says the hazard ratio drifts
+    over time. ``correlation`` is the residuals' correlation with that time scale.
     """
     data = data.copy()
     for column in categorical:
@@ -131,14 +138,19 @@ def cox_model(data: pd.DataFrame, duration: str, event: str, covariates: list[st
         "term": names, "hazard_ratio": np.exp(fit.params), "lower": ci[:, 0], "upper": ci[:, 1],
         "p_value": fit.pvalues,
     })
-    residuals = fit.schoenfeld_residuals
-    times = model.endog
-    observed = ~np.isnan(residuals).any(axis=1)
-    ranks = stats.rankdata(times[observed])
-    ph = []
-    for j, name in enumerate(names):
-        r, p = stats.pearsonr(residuals[observed, j], ranks)
-        ph.append({"term": name, "correlation": float(r), "p_value": float(p)})
+    ph, ph_global = [], None
+    try:
+        ph_test = proportional_hazards_test(fit, transform="km")
+    except ValueError:  # fewer than two events, or all at one time: nothing to test
+        ph_test = None
+    if ph_test is not None:
+        ph = [{"term": name, "correlation": float(row["rho"]), "chisq": float(row["chisq"]),
+               "p_value": float(row["p_value"])}
+              for name, (_, row) in zip(names, ph_test.iloc[:-1].iterrows())]
+        overall = ph_test.loc["GLOBAL"]
+        ph_global = {"chisq": float(overall["chisq"]), "df": int(overall["df"]),
+                     "p_value": float(overall["p_value"])}
+    concordance = concordance_index(model.endog, model.status, model.exog @ fit.params)
     return {"table": table, "loglik": float(fit.llf), "n": int(model.endog.size),
-            "events": int(np.sum(model.status)), "ph_check": ph, "formula": formula, "fit": fit,
-            "dropped_covariates": dropped}
+            "events": int(np.sum(model.status)), "ph_check": ph, "ph_global": ph_global,
+            "concordance": concordance, "formula": formula, "fit": fit, "dropped_covariates": dropped}
