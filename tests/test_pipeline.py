@@ -50,7 +50,7 @@ def test_customer_ids_are_pseudonymised(full_run):
     raw_ids = set(pd.read_csv(CONFIG.parent.parent / "data/raw/cdnow/CDNOW_sample.txt", sep=r"\s+",
                               header=None, dtype=str)[0])
     assert not set(customers["customer_id"]) & raw_ids
-    assert customers["customer_id"].str.fullmatch(r"[0-9a-f]{12}").all()
+    assert customers["customer_id"].str.fullmatch(r"[0-9a-f]{16}").all()
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ from analysis.errors import ConfigError
 from analysis.privacy import (
     KEY_ENV,
     KEY_FILE_ENV,
+    PSEUDONYM_LENGTH,
     pseudonym_key,
     pseudonym_sql,
     pseudonymise,
@@ -52,7 +53,7 @@ def test_duckdb_hmac_matches_rfc_4231():
 def test_python_and_duckdb_pseudonyms_equal_an_independent_hmac():
     key = b"k'ey"
     ids = pd.Series(["12", "007", "a'b", "顾客", "12"], name="customer_id")
-    expected = [hmac.new(key, i.encode("utf-8"), hashlib.sha256).hexdigest()[:12] for i in ids]
+    expected = [hmac.new(key, i.encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_LENGTH] for i in ids]
     assert pseudonymise(ids, key).tolist() == expected
     assert pseudonymise_in(duckdb.connect(), ids, key).tolist() == expected
     assert pseudonymise(ids, b"other key").tolist() != expected
@@ -102,7 +103,7 @@ def test_run_folder_never_holds_the_key_and_ids_are_keyed(tmp_path, monkeypatch)
             for secret in secrets:
                 assert secret.encode() not in content, path
     raw = pd.read_csv(PROJECT_ROOT / "data/raw/cdnow/CDNOW_sample.txt", sep=r"\s+", header=None, dtype=str)[0]
-    expected = [hmac.new(key.encode(), i.encode(), hashlib.sha256).hexdigest()[:12] for i in sorted(set(raw))]
+    expected = [hmac.new(key.encode(), i.encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_LENGTH] for i in sorted(set(raw))]
     customers = pd.read_parquet(run_dir / "tables" / "customers.parquet")
     assert customers["customer_id"].tolist() == expected  # the summary is in raw-id (string) order
     log_ids = set(pd.read_parquet(run_dir / "tables" / "transactions.parquet")["customer_id"])

@@ -269,8 +269,14 @@ def _renderer_version(renderer: str) -> str | None:
 
 
 def _font_paths(config: StudyConfig) -> list[str]:
-    if config.report.lang != "zh":
-        return []
+    """The CJK font for every report: a Chinese report needs it, and an English one may quote Chinese
+    data (a segment or product name), which Typst draws with it as a fallback."""
+    from .errors import StudyError
     from .fonts import typst_font_paths
 
-    return typst_font_paths()
+    if config.report.lang == "zh":
+        return typst_font_paths()  # a missing font stops a Chinese report with its own message
+    try:
+        return typst_font_paths()
+    except StudyError:
+        return []

@@ -1,6 +1,6 @@
 """Customer identifiers in published outputs: replaced by keyed hashes unless asked for.
 
-A pseudonym is the first 12 hex digits of HMAC-SHA256(key, id) (RFC 2104). The key is a secret
+A pseudonym is the first 16 hex digits of HMAC-SHA256(key, id) (RFC 2104). The key is a secret
 that never enters a run folder, so nobody holding the published tables can recompute the
 pseudonyms of candidate ids (CDNOW's ids are small integers: an unkeyed or a published salt would
 let anyone hash 1, 2, 3, … and read every customer back).
@@ -38,7 +38,9 @@ from .errors import ConfigError
 
 KEY_ENV = "ANALYSIS_PSEUDONYM_KEY"
 KEY_FILE_ENV = "ANALYSIS_PSEUDONYM_KEY_FILE"
-PSEUDONYM_LENGTH = 12
+# 16 hex digits (64 bits): at 10^8 customers the expected number of colliding pairs is about
+# 10^16 / 2^65 ≈ 0.0003 (12 digits would give about 18)
+PSEUDONYM_LENGTH = 16
 _SHA256_BLOCK = 64  # bytes; RFC 2104's B for SHA-256
 
 

@@ -17,3 +17,9 @@ def apply_style() -> None:
         from ..fonts import use_cjk_in_matplotlib
 
         use_cjk_in_matplotlib()
+
+
+def plain_text(value) -> str:
+    """Text from data as matplotlib draws it literally: an unescaped ``$`` starts mathtext (``$x$``
+    renders as math, ``$\\textbf{a}$`` stops the figure)."""
+    return str(value).replace("$", r"\$")

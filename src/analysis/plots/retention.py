@@ -8,7 +8,7 @@ import pandas as pd
 import seaborn as sns
 
 from ..i18n import tr
-from . import apply_style
+from . import apply_style, plain_text
 
 
 def km_curves(km: dict, groups: dict | None, period: str, title_group: str | None = None) -> plt.Figure:
@@ -17,7 +17,7 @@ def km_curves(km: dict, groups: dict | None, period: str, title_group: str | Non
     fig, ax = plt.subplots(figsize=(7, 4))
     curves = groups["curves"] if groups else {tr("all customers", "全部客户"): km}
     for i, (name, curve) in enumerate(curves.items()):
-        ax.step(curve["times"], curve["survival"], where="post", color=f"C{i}", label=name)
+        ax.step(curve["times"], curve["survival"], where="post", color=f"C{i}", label=plain_text(name))
         ax.fill_between(curve["times"], curve["lower"], curve["upper"], step="post", color=f"C{i}", alpha=0.15)
     ax.axhline(0.5, color="grey", linestyle=":", lw=1)
     ax.set(xlabel=tr(f"{period}s since the first purchase", "自首次购买以来的时间"),
@@ -62,7 +62,7 @@ def hazard_ratios(table: pd.DataFrame) -> plt.Figure:
                 fmt="o", color="C0", capsize=3)
     ax.axvline(1, color="grey", linestyle=":")
     ax.set_xscale("log")
-    ax.set_yticks(y, frame["term"])
+    ax.set_yticks(y, [plain_text(term) for term in frame["term"]])
     ax.set(xlabel=tr("hazard ratio (log scale), 95% CI", "风险比（对数刻度），95% 置信区间"))
     return fig
 
