@@ -112,3 +112,20 @@ def test_run_folder_never_holds_the_key_and_ids_are_keyed(tmp_path, monkeypatch)
         text = (run_dir / name).read_text()
         assert "salt" not in text and key not in text
     assert json.loads((run_dir / "results.json").read_text())["study"]["name"] == "cdnow_sample"
+
+
+def test_data_order_depends_on_the_data_only():
+    """Published tables are ordered by their data, not by raw id: the order reveals nothing about
+    the ids, and rows that still tie are identical in every analysed column."""
+    import pandas as pd
+
+    from analysis.privacy import data_order
+
+    frame = pd.DataFrame({"customer_id": ["1", "2", "3", "4"], "frequency": [2, 0, 2, 0],
+                          "T": [10.0, 5.0, 10.0, 7.0]})
+    ordered = data_order(frame)
+    assert ordered["frequency"].tolist() == [0, 0, 2, 2] and ordered["T"].tolist() == [5.0, 7.0, 10.0, 10.0]
+    renamed = data_order(frame.assign(customer_id=["z", "y", "x", "w"]))
+    assert renamed.drop(columns="customer_id").equals(ordered.drop(columns="customer_id"))
+    shuffled = data_order(frame.sample(frac=1, random_state=3))
+    assert shuffled.equals(ordered)

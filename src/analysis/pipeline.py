@@ -25,7 +25,7 @@ from .execution import check_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
 from .manifest import build_manifest, sha256_file
 from .overview import describe_contracts
-from .privacy import pseudonym_key, pseudonym_sql, pseudonymise, pseudonymise_in
+from .privacy import data_order, pseudonym_key, pseudonym_sql, pseudonymise, pseudonymise_in
 from .project import NOTEBOOKS_DIR, REPORTS_DIR
 from .results import write_json
 from .run import Run
@@ -177,6 +177,7 @@ def run_study(
                     staging / "tables" / "transactions.parquet", customer_id=pseudonym_sql(key)
                 )
                 customers["customer_id"] = pseudonymise_in(cleaning.con, customers["customer_id"], key)
+            customers = data_order(customers)  # the analyses' tie-breaks and the published order
             run.save_data(customers, "customers")
             run.save_section("cleaning", cleaning.counts())
             study["observation_end"] = study["observation_end"] or customers["last_purchase"].max()
@@ -190,11 +191,11 @@ def run_study(
             contracts = progress.stage("load", lambda: load_contracts(config.data))
             progress.stage("clean", lambda: None)
             progress.stage("customer summary", lambda: None)
-            # raw-id order, as in the transaction summary, before pseudonymising: the analyses see
-            # the same rows in the same order whatever the order of the input file or the key
-            contracts = contracts.sort_values("customer_id", kind="stable", ignore_index=True)
             if not config.report.show_customer_ids:
                 contracts = contracts.assign(customer_id=pseudonymise(contracts["customer_id"], key))
+            # the analyses see the same rows in the same order whatever the order of the input
+            # file, the ids or the key
+            contracts = data_order(contracts)
             run.save_data(contracts.drop(columns="_row"), "contracts")
             run.save_section("cleaning", {"input_rows": len(contracts), "kept_rows": len(contracts),
                                           "quarantined_rows": 0, "dropped": {}, "changed": {}})

@@ -3,9 +3,9 @@
 Ties are broken deterministically: customers are ordered by the value, then by a rank the caller
 gives (by default the customer id's place in string order), and the ranks are cut into five groups
 of equal size, so equal values may fall into neighbouring quintiles but the same data always gives
-the same scores. A study passes the customers' places in the summary (raw-id order, fixed before
-pseudonymising; see ``segments.study.run_segments``), never the pseudonyms' order, which changes
-with the key.
+the same scores. A study passes the customers' places in the summary, which is in an order
+decided by the data alone (``privacy.data_order``), never the pseudonyms' order, which changes with
+the key.
 """
 
 from __future__ import annotations

@@ -31,9 +31,9 @@ class SegmentStudy:
 def run_segments(customers: pd.DataFrame, settings: SegmentSettings, *, as_of, cost: CostModel,
                  horizon_periods: int) -> SegmentStudy:
     frame = customers.copy(deep=False)  # new columns only; a deep copy costs GBs at millions of customers
-    # the tie-break of every ranking below: the customer's place in the summary, which is ordered
-    # by the raw customer id before the ids are pseudonymised, so that no score or class depends
-    # on the pseudonym key or on the order of the input rows
+    # the tie-break of every ranking below: the customer's place in the summary, which the pipeline
+    # orders by the customers' data (privacy.data_order): customers still tied are identical in all
+    # their data, so no score, class or count depends on the key, the ids or the input row order
     ranks = np.arange(len(frame))
     rfm = rfm_scores(frame, as_of, ranks)
     frame[["R", "F", "M"]] = rfm[["R", "F", "M"]].to_numpy()
