@@ -343,8 +343,6 @@ class TransactionModel(LogScaleLikelihoodModel):
         gammas = np.asarray(params, dtype=float)
         for target, sign, coefficients, columns in self._effects:
             values[target] = values[target] * np.exp(sign * (design_matrix[:, columns] @ gammas[coefficients]))
-        for k, value in enumerate(values):  # every parameter per row, for simple indexing downstream
-            values[k] = np.broadcast_to(value, (design_matrix.shape[0],))
         return values
 
     def _loglik(self, params):
@@ -363,7 +361,9 @@ class TransactionModel(LogScaleLikelihoodModel):
         per_customer = self.individual_score(individual, c["frequency"], c["recency"], c["T"])
         k = self.n_positive
         score = np.empty((per_customer.shape[0], len(params)))
-        score[:, :k] = per_customer * np.column_stack(individual) / np.asarray(params[:k])[None, :]
+        rows = per_customer.shape[0]
+        ratio = np.column_stack([np.broadcast_to(value, (rows,)) for value in individual]) / np.asarray(params[:k])
+        score[:, :k] = per_customer * ratio
         for target, sign, coefficients, columns in self._effects:
             score[:, coefficients] = (sign * per_customer[:, target] * individual[target])[:, None] * (
                 self.design_matrix[:, columns])
