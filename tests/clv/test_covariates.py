@@ -258,3 +258,19 @@ def test_clv_with_covariates_equals_the_customers_own_parameters():
         own = plain.with_params([np.ravel(v)[0] for v in fitted.customer_params(frame.iloc[[i]])])
         assert values[i] == pytest.approx(customer_lifetime_value(own, spend, x[i:i + 1], t_x[i:i + 1], T[i:i + 1],
                                                                   m[i:i + 1], **options)[0], rel=1e-12)
+
+
+def test_identical_rows_compress_with_their_covariates():
+    # weekly data and a two-level covariate: customers sharing (x, t_x, T, country) are one row
+    frame = pd.DataFrame({"country": np.where(np.random.default_rng(60).random(2000) < 0.5, "UK", "France")})
+    x, t_x, T = simulate_bgnbd(2000, *BGNBD_BASE.values(), T=39.0, seed=61)
+    t_x = np.round(t_x)
+    compressed = BetaGeo(x, t_x, T, covariates=frame)
+    row_by_row = BetaGeo(x, t_x, T, covariates=frame, compress=False)
+    rows = pd.DataFrame({"x": x, "t_x": t_x, "country": frame["country"]}).drop_duplicates()
+    assert len(compressed.freq_weights) == len(rows) < 2000 and compressed.nobs == 2000
+    params = np.array([0.25, 4.0, 0.8, 2.4, 0.3, 0.2, -0.1])
+    assert compressed.loglike(compressed.to_fitting(params)) == pytest.approx(
+        row_by_row.loglike(row_by_row.to_fitting(params)), rel=1e-12)
+    a, b = compressed.fit(), row_by_row.fit()
+    assert np.allclose(a.params, b.params, rtol=1e-6) and a.llf == pytest.approx(b.llf, abs=1e-6)
