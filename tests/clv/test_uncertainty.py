@@ -152,3 +152,22 @@ def test_clv_parameter_interval(cdnow_fits):
     interval = clv_parameter_interval(bg, spend, x, t_x, T, m, n_draws=100, seed=2, **options)
     assert np.array_equal(interval["estimate"].to_numpy(), customer_lifetime_value(bg, spend, x, t_x, T, m, **options))
     assert np.all((interval["lower"] <= interval["estimate"]) & (interval["estimate"] <= interval["upper"]))
+
+
+def test_prediction_interval_with_covariates_uses_each_customers_parameters():
+    from analysis.clv.simulate import simulate_bgnbd
+
+    rng = np.random.default_rng(21)
+    frame = pd.DataFrame({"vip": rng.integers(0, 2, 1500).astype(float)})
+    alpha = BGNBD_TRUE[1] * np.exp(-0.7 * frame["vip"].to_numpy())
+    x, t_x, T = simulate_bgnbd(1500, BGNBD_TRUE[0], alpha, *BGNBD_TRUE[2:], T=39.0, seed=22)
+    fitted = BetaGeo(x, t_x, T, covariates=frame, dropout_covariates=[]).fit()
+    # two customers with the same history, one a vip (a lower α_i: posterior rate (r + x)/(α_i + T))
+    twins = pd.DataFrame({"vip": [0.0, 1.0]})
+    history = (np.array([3.0, 3.0]), np.array([30.0, 30.0]), np.array([39.0, 39.0]))
+    interval = fitted.prediction_interval(39.0, *history, covariates=twins, n_sims=20_000, seed=23)
+    draws = fitted.simulate_future_purchases(39.0, *history, covariates=twins, n_sims=20_000, seed=24)
+    assert np.allclose(draws.mean(axis=0), interval["expected"], rtol=0.03)
+    assert np.array_equal(interval["expected"],
+                          fitted.conditional_expected_purchases(39.0, *history, covariates=twins))
+    assert interval["expected"][1] > interval["expected"][0]

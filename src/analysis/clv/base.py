@@ -594,14 +594,24 @@ class TransactionResults(BTYDResults):
         ``coverage``, the simulated probability of a count in [lower, upper] — at least
         1 − ``alpha`` up to simulation error, more for counts that pile up at 0.
         """
-        counts = self.simulate_future_purchases(t, frequency, recency, T, covariates=covariates,
-                                                n_sims=n_sims, seed=seed)
-        lower = np.quantile(counts, alpha / 2, axis=0, method="inverted_cdf")
-        upper = np.quantile(counts, 1 - alpha / 2, axis=0, method="inverted_cdf")
+        x, t_x, T = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (frequency, recency, T))
+        rng = np.random.default_rng(seed)
+        if covariates is not None:
+            covariates = as_frame(covariates)
+        lower, upper, coverage = (np.empty(x.size) for _ in range(3))
+        # customers in chunks of about 2 million simulated counts, to bound the memory
+        chunk = max(1, 2_000_000 // max(n_sims, 1))
+        for start in range(0, x.size, chunk):
+            rows = slice(start, start + chunk)
+            counts = self.simulate_future_purchases(
+                t, x[rows], t_x[rows], T[rows], covariates=None if covariates is None else covariates.iloc[rows],
+                n_sims=n_sims, seed=rng)
+            lower[rows] = np.quantile(counts, alpha / 2, axis=0, method="inverted_cdf")
+            upper[rows] = np.quantile(counts, 1 - alpha / 2, axis=0, method="inverted_cdf")
+            coverage[rows] = np.mean((counts >= lower[rows]) & (counts <= upper[rows]), axis=0)
         return pd.DataFrame({
-            "expected": self.conditional_expected_purchases(t, frequency, recency, T, covariates=covariates),
-            "lower": lower, "upper": upper,
-            "coverage": np.mean((counts >= lower) & (counts <= upper), axis=0),
+            "expected": self.conditional_expected_purchases(t, x, t_x, T, covariates=covariates),
+            "lower": lower, "upper": upper, "coverage": coverage,
         })
 
     def future_probability_alive(self, t, frequency, recency, T, *, covariates=None) -> np.ndarray:
