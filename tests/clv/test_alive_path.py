@@ -88,7 +88,7 @@ def test_alive_path_rises_at_purchases_and_falls_between(fits, which):
         if which == 0 and k == 1:
             # BG/NBD: before the first repeat purchase nobody can have dropped out (P = 1); right
             # after it, P(alive) = 1 / (1 + a/b)
-            r, alpha, a, b = BGNBD_TRUE
+            a, b = BGNBD_TRUE[2:]
             assert before == 1.0 and after == pytest.approx(1 / (1 + a / b), rel=1e-12)
         else:
             assert after > before

@@ -84,8 +84,7 @@ def test_sample_params_leave_coefficients_on_their_own_scale():
     (2, "future_probability_alive", (10.0,)),
 ])
 def test_parameter_interval_agrees_with_the_delta_method(cdnow_fits, which, prediction, args):
-    data, fits = cdnow_fits[0], cdnow_fits
-    fitted = fits[which]
+    fitted = cdnow_fits[which]
     customers = [(0.0, 0.0, 38.86), (2.0, 30.43, 38.86), (7.0, 37.0, 38.0)]
     x, t_x, T = (np.array(c) for c in zip(*customers))
     interval = fitted.parameter_interval(prediction, *args, x, t_x, T, alpha=0.05, n_draws=2000, seed=7)
@@ -100,7 +99,7 @@ def test_parameter_interval_agrees_with_the_delta_method(cdnow_fits, which, pred
     for i in range(len(customers)):
         if point[i] > 1 - 1e-9:  # P(alive) = 1 exactly (BG/NBD with no repeat purchase): no spread
             continue
-        gradient = approx_fprime(fitted.log_params.to_numpy(), lambda v: prediction_at(v, i), centered=True)
+        gradient = approx_fprime(fitted.log_params.to_numpy(), lambda v, i=i: prediction_at(v, i), centered=True)
         se = np.sqrt(gradient @ fitted.cov_log_params.to_numpy() @ gradient)
         width = interval["upper"][i] - interval["lower"][i]
         assert width == pytest.approx(2 * stats.norm.ppf(0.975) * se, rel=0.12)

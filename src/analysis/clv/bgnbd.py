@@ -18,6 +18,8 @@ and BG/NBD models (note 019).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
@@ -52,7 +54,7 @@ class BetaGeo(TransactionModel):
 
     param_names = ("r", "alpha", "a", "b")
     loglik_function = staticmethod(bgnbd_loglik)
-    covariate_effects = {"purchase": (("alpha", -1),), "dropout": (("a", 1), ("b", 1))}
+    covariate_effects: ClassVar = {"purchase": (("alpha", -1),), "dropout": (("a", 1), ("b", 1))}
 
     @staticmethod
     def individual_score(params, x, t_x, T):

@@ -17,6 +17,8 @@ and BG/NBD models (note 019).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from scipy.special import gammaln, hyp2f1
 
@@ -99,7 +101,7 @@ class ParetoNBD(TransactionModel):
 
     param_names = ("r", "alpha", "s", "beta")
     loglik_function = staticmethod(paretonbd_loglik)
-    covariate_effects = {"purchase": (("alpha", -1),), "dropout": (("beta", -1),)}
+    covariate_effects: ClassVar = {"purchase": (("alpha", -1),), "dropout": (("beta", -1),)}
 
     def start_params_natural(self):
         mean_T = max(float(np.average(self.data_columns["T"], weights=self.freq_weights)), 1.0)
