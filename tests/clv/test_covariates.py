@@ -270,7 +270,21 @@ def test_identical_rows_compress_with_their_covariates():
     rows = pd.DataFrame({"x": x, "t_x": t_x, "country": frame["country"]}).drop_duplicates()
     assert len(compressed.freq_weights) == len(rows) < 2000 and compressed.nobs == 2000
     params = np.array([0.25, 4.0, 0.8, 2.4, 0.3, 0.2, -0.1])
-    assert compressed.loglike(compressed.to_fitting(params)) == pytest.approx(
-        row_by_row.loglike(row_by_row.to_fitting(params)), rel=1e-12)
+    assert compressed.loglike(compressed.to_free(compressed.to_fitting(params))) == pytest.approx(
+        row_by_row.loglike(row_by_row.to_free(row_by_row.to_fitting(params))), rel=1e-12)
     a, b = compressed.fit(), row_by_row.fit()
     assert np.allclose(a.params, b.params, rtol=1e-6) and a.llf == pytest.approx(b.llf, abs=1e-6)
+
+
+def test_covariate_units_do_not_matter():
+    # the optimiser works on standardised covariates: income in cents or in millions gives the same
+    # fit, with the coefficient rescaled (unstandardised, a scale of 10^5 stopped BFGS short)
+    rng = np.random.default_rng(70)
+    income = rng.normal(size=2000)
+    x, t_x, T = simulate_bgnbd(2000, 0.243, 4.414 * np.exp(-0.4 * income), 0.793, 2.426, T=39.0, seed=71)
+    fits = {scale: BetaGeo(x, t_x, T, covariates=pd.DataFrame({"income": 50 * scale + income * scale}),
+                           dropout_covariates=[]).fit() for scale in (1.0, 1e5)}
+    assert all(fit.converged for fit in fits.values())
+    assert fits[1e5].llf == pytest.approx(fits[1.0].llf, abs=1e-6)
+    assert fits[1e5].params["alpha:income"] * 1e5 == pytest.approx(fits[1.0].params["alpha:income"], rel=1e-6)
+    assert fits[1e5].bse["alpha:income"] * 1e5 == pytest.approx(fits[1.0].bse["alpha:income"], rel=1e-4)

@@ -130,11 +130,24 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
         k = self.n_positive
         return [f"log_{name}" for name in self.param_names[:k]] + list(self.param_names[k:])
 
+    # k × k_free matrix when the optimiser works in other (linear) coordinates than the fitting
+    # scale: see TransactionModel's standardised covariates
+    _free_to_full = None
+
     def expand(self, free_params) -> np.ndarray:
         """All parameters on the fitting scale from the optimiser's free ones."""
         full = self._fixed_values.copy()
+        if self._free_to_full is not None:
+            return full + self._free_to_full @ np.asarray(free_params, dtype=float)
         full[self.free] = np.asarray(free_params, dtype=float)
         return full
+
+    def to_free(self, fitting_params) -> np.ndarray:
+        """The optimiser's coordinates of fitting-scale parameters (the inverse of :meth:`expand`)."""
+        full = np.asarray(fitting_params, dtype=float)
+        if self._free_to_full is None:
+            return full[self.free]
+        return np.linalg.solve(self._free_to_full[self.free], (full - self._fixed_values)[self.free])
 
     def to_natural(self, fitting_params) -> np.ndarray:
         """Natural scale: the positive parameters exponentiated, the coefficients as they are."""
@@ -171,6 +184,8 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
         chain = np.ones_like(params)  # d natural / d fitting: θ for a log-scale θ, 1 for a coefficient
         chain[:self.n_positive] = params[:self.n_positive]
         score = self.freq_weights[:, None] * self._score(params) * chain[None, :]
+        if self._free_to_full is not None:
+            return score @ self._free_to_full
         # (a column selection would change the memory layout, and with it the sums' last digits)
         return score if self.free.all() else np.ascontiguousarray(score[:, self.free])
 
@@ -200,7 +215,7 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
         natural = self.start_params_natural() if start_params is None else np.asarray(start_params, float)
         if len(natural) != len(self.param_names):
             raise ValueError(f"start_params has {len(natural)} values for the parameters {list(self.param_names)}")
-        start = self.to_fitting(natural)[self.free]
+        start = self.to_free(self.to_fitting(natural))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -293,6 +308,24 @@ class TransactionModel(LogScaleLikelihoodModel):
             ) if self.design.names else np.zeros((len(self.freq_weights), 0))
         if self.individual_score is not None:
             self._score = self._chain_score
+        if self.design is not None and self.free[self.n_positive:].any():
+            self._free_to_full = self._standardising_map()
+
+    def _standardising_map(self) -> np.ndarray:
+        """The optimiser works with centred and scaled covariates (z − m)/s, whose coefficients
+        have similar sizes whatever the units (income in cents, age in years); the likelihood is the
+        same, and the map back to the reported parameters is linear: γ_j = γ'_j/s_j and
+        log θ = log θ' − sign·Σ_j γ'_j·m_j/s_j (from θ'·exp(sign·γ'(z − m)/s) = θ·exp(sign·γz))."""
+        weights = self.freq_weights
+        mean = np.average(self.design_matrix, axis=0, weights=weights)
+        sd = np.sqrt(np.average((self.design_matrix - mean) ** 2, axis=0, weights=weights))
+        transform = np.eye(len(self.param_names))
+        for target, sign, coefficients, columns in self._effects:
+            for position, column in zip(range(coefficients.start, coefficients.stop), columns):
+                if self.free[position]:
+                    transform[position, position] = 1 / sd[column]
+                    transform[target, position] = -sign * mean[column] / sd[column]
+        return transform[:, self.free]
 
     def _covariate_columns(self, covariates, n, purchase_covariates, dropout_covariates):
         frame = as_frame(covariates)
@@ -416,7 +449,10 @@ class BTYDResults:
         except (ValueError, np.linalg.LinAlgError):  # singular Hessian: no standard errors
             cov_free = np.full((k_free, k_free), np.nan)
         cov = np.zeros((len(names), len(names)))
-        cov[np.ix_(free, free)] = cov_free
+        if model._free_to_full is None:
+            cov[np.ix_(free, free)] = cov_free
+        else:  # the optimiser's coordinates are a linear map of the fitting scale
+            cov = model._free_to_full @ cov_free @ model._free_to_full.T
         self.cov_log_params = pd.DataFrame(cov, index=names, columns=names)
         finite = np.all(np.isfinite(cov_free)) and np.all(np.diag(cov_free) > 0)
         se_fitting = np.where(free, np.sqrt(np.abs(np.diag(cov))), np.nan)
