@@ -192,6 +192,11 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
     def score(self, log_params):
         if self._score is None:
             return super().score(log_params)
+        if self._free_to_full is not None:  # sum first: one small product instead of one per row
+            params = self.to_natural(self.expand(log_params))
+            chain = np.ones_like(params)
+            chain[:self.n_positive] = params[:self.n_positive]
+            return ((self.freq_weights @ self._score(params)) * chain) @ self._free_to_full
         return self.score_obs(log_params).sum(axis=0)
 
     def hessian(self, log_params):
