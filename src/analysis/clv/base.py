@@ -91,10 +91,7 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
     natural_results: ClassVar[type | None] = None  # BTYDResults or a subclass
 
     def __init__(self, columns: dict[str, np.ndarray], weights=None, compress: bool = True, **kwargs):
-        if kwargs:
-            # statsmodels' Model keeps unknown keywords without a word: BetaGeo(..., covariats=df)
-            # would fit a model without covariates
-            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {next(iter(kwargs))!r}")
+        self._reject_unknown_keywords(kwargs)
         columns = {k: np.asarray(v, dtype=float) for k, v in columns.items()}
         n = len(next(iter(columns.values())))
         if weights is not None and len(weights) != n:
@@ -119,6 +116,12 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
         self.df_model = self.k_params
         self.df_resid = self.nobs - self.k_params
         self.data.xnames = [name for name, free in zip(self.fitting_names, self.free) if free]
+
+    def _reject_unknown_keywords(self, kwargs: dict) -> None:
+        # statsmodels' Model keeps unknown keywords without a word: BetaGeo(..., covariats=df)
+        # would fit a model without covariates
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {next(iter(kwargs))!r}")
 
     @property
     def n_positive(self) -> int:
@@ -277,6 +280,10 @@ class TransactionModel(LogScaleLikelihoodModel):
     purchase_covariates, dropout_covariates : list of str, optional
         The columns of ``covariates`` acting on the purchase and on the dropout process (default:
         all of them in both; an empty list: none).
+
+    With covariates the base parameters (α, a, b; α, β) are those of a customer whose covariates
+    are all 0 (the reference levels): centre numeric covariates for base parameters that describe
+    a typical customer. The fit itself works on standardised covariates, whatever their units.
     """
 
     # (params, frequency, recency, T, distinct=None) -> per-row log-likelihood; ``distinct`` as from
@@ -291,6 +298,7 @@ class TransactionModel(LogScaleLikelihoodModel):
 
     def __init__(self, frequency, recency, T, weights=None, compress=True, *, covariates=None,
                  purchase_covariates=None, dropout_covariates=None, **kwargs):
+        self._reject_unknown_keywords(kwargs)
         columns = {"frequency": frequency, "recency": recency, "T": T}
         self.design: CovariateDesign | None = None
         self._effects: list[tuple[int, int, slice, np.ndarray]] = []
