@@ -5,18 +5,30 @@ scale (all are positive), so the optimiser is unconstrained; results are reporte
 scale with delta-method standard errors. Customers with identical (frequency, recency, T[, spend])
 rows are fitted once with a frequency weight: the likelihood, its derivatives and hence the
 standard errors are unchanged, while ``nobs`` stays the number of customers.
+
+Transaction models can take time-invariant customer covariates (Fader & Hardie 2007): a parameter
+becomes per customer, θ_i = θ·exp(±γᵀx_i), and the coefficients γ are estimated as they are (not on
+the log scale) next to the log-scale base parameters. A coefficient whose design column does not
+vary is not identified; it is held at 0 (with a warning) and reported as fixed.
+
+References
+----------
+Fader, P. S. & Hardie, B. G. S. (2007). Incorporating time-invariant covariates into the Pareto/NBD
+and BG/NBD models. http://brucehardie.com/notes/019/
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.base.model import GenericLikelihoodModel
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+from .covariates import CovariateDesign, as_frame
 
 
 def distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
@@ -69,14 +81,17 @@ def compress_rows(columns: dict[str, np.ndarray], weights: np.ndarray | None) ->
 class LogScaleLikelihoodModel(GenericLikelihoodModel):
     """A likelihood model of positive parameters, fitted on their logarithms, with frequency weights.
 
-    Subclasses set ``param_names`` and implement ``_loglik(params)`` returning the per-row
-    log-likelihood for natural-scale ``params`` on ``self.data_columns``.
+    Subclasses set ``param_names`` (the positive parameters) and implement ``_loglik(params)``
+    returning the per-row log-likelihood for natural-scale ``params`` on ``self.data_columns``. An
+    instance may extend ``param_names`` with real-valued coefficients (fitted as they are) and hold
+    some of them fixed (``fixed_params``: name → value); the optimiser sees the free ones only.
     """
 
     param_names: ClassVar[tuple[str, ...]] = ()
     natural_results: ClassVar[type | None] = None  # BTYDResults or a subclass
 
     def __init__(self, columns: dict[str, np.ndarray], weights=None, compress: bool = True, **kwargs):
+        self._reject_unknown_keywords(kwargs)
         columns = {k: np.asarray(v, dtype=float) for k, v in columns.items()}
         n = len(next(iter(columns.values())))
         if weights is not None and len(weights) != n:
@@ -88,18 +103,69 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
         self.data_columns = columns
         self.freq_weights = np.asarray(weights, dtype=float)
         endog = next(iter(columns.values()))
-        super().__init__(endog, exog=np.ones((len(endog), 1)), **kwargs)
+        super().__init__(endog, exog=np.ones((len(endog), 1)))
         self.exog_names[:] = ["const"]
+        names = list(self.param_names)
+        fixed = getattr(self, "fixed_params", {})
+        self.fixed_params = dict(fixed)
+        self.free = np.array([name not in fixed for name in names])
+        self._fixed_values = np.array([fixed.get(name, 0.0) for name in names])
         # statsmodels' degrees of freedom and information criteria count customers, not rows
         self.nobs = float(self.freq_weights.sum())
-        self.k_params = len(self.param_names)
+        self.k_params = int(self.free.sum())
         self.df_model = self.k_params
         self.df_resid = self.nobs - self.k_params
-        self.data.xnames = [f"log_{name}" for name in self.param_names]
+        self.data.xnames = [name for name, free in zip(self.fitting_names, self.free) if free]
 
-    # statsmodels calls these with the log-scale parameter vector
+    def _reject_unknown_keywords(self, kwargs: dict) -> None:
+        # statsmodels' Model keeps unknown keywords without a word: BetaGeo(..., covariats=df)
+        # would fit a model without covariates
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {next(iter(kwargs))!r}")
+
+    @property
+    def n_positive(self) -> int:
+        """How many leading parameters are positive (fitted on the log scale)."""
+        return len(type(self).param_names)
+
+    @property
+    def fitting_names(self) -> list[str]:
+        k = self.n_positive
+        return [f"log_{name}" for name in self.param_names[:k]] + list(self.param_names[k:])
+
+    # k × k_free matrix when the optimiser works in other (linear) coordinates than the fitting
+    # scale: see TransactionModel's standardised covariates
+    _free_to_full = None
+
+    def expand(self, free_params) -> np.ndarray:
+        """All parameters on the fitting scale from the optimiser's free ones."""
+        full = self._fixed_values.copy()
+        if self._free_to_full is not None:
+            return full + self._free_to_full @ np.asarray(free_params, dtype=float)
+        full[self.free] = np.asarray(free_params, dtype=float)
+        return full
+
+    def to_free(self, fitting_params) -> np.ndarray:
+        """The optimiser's coordinates of fitting-scale parameters (the inverse of :meth:`expand`)."""
+        full = np.asarray(fitting_params, dtype=float)
+        if self._free_to_full is None:
+            return full[self.free]
+        return np.linalg.solve(self._free_to_full[self.free], (full - self._fixed_values)[self.free])
+
+    def to_natural(self, fitting_params) -> np.ndarray:
+        """Natural scale: the positive parameters exponentiated, the coefficients as they are."""
+        natural = np.array(fitting_params, dtype=float)
+        natural[:self.n_positive] = np.exp(natural[:self.n_positive])
+        return natural
+
+    def to_fitting(self, natural_params) -> np.ndarray:
+        fitting = np.array(natural_params, dtype=float)
+        fitting[:self.n_positive] = np.log(fitting[:self.n_positive])
+        return fitting
+
+    # statsmodels calls these with the free parameters on the fitting scale
     def loglikeobs(self, log_params):
-        return self.freq_weights * self._loglik(np.exp(np.asarray(log_params, dtype=float)))
+        return self.freq_weights * self._loglik(self.to_natural(self.expand(log_params)))
 
     def loglike(self, log_params):
         values = self.loglikeobs(log_params)
@@ -117,12 +183,23 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
     def score_obs(self, log_params):
         if self._score is None:
             return super().score_obs(log_params)
-        params = np.exp(np.asarray(log_params, dtype=float))
-        return self.freq_weights[:, None] * self._score(params) * params[None, :]
+        params = self.to_natural(self.expand(log_params))
+        chain = np.ones_like(params)  # d natural / d fitting: θ for a log-scale θ, 1 for a coefficient
+        chain[:self.n_positive] = params[:self.n_positive]
+        score = self.freq_weights[:, None] * self._score(params) * chain[None, :]
+        if self._free_to_full is not None:
+            return score @ self._free_to_full
+        # (a column selection would change the memory layout, and with it the sums' last digits)
+        return score if self.free.all() else np.ascontiguousarray(score[:, self.free])
 
     def score(self, log_params):
         if self._score is None:
             return super().score(log_params)
+        if self._free_to_full is not None:  # sum first: one small product instead of one per row
+            params = self.to_natural(self.expand(log_params))
+            chain = np.ones_like(params)
+            chain[:self.n_positive] = params[:self.n_positive]
+            return ((self.freq_weights @ self._score(params)) * chain) @ self._free_to_full
         return self.score_obs(log_params).sum(axis=0)
 
     def hessian(self, log_params):
@@ -134,7 +211,7 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
         return (hess + hess.T) / 2
 
     def start_params_natural(self) -> np.ndarray:
-        return np.ones(len(self.param_names))
+        return np.concatenate([np.ones(self.n_positive), np.zeros(len(self.param_names) - self.n_positive)])
 
     def fit(self, start_params=None, method: str = "bfgs", maxiter: int = 2000, disp: bool = False, **kwargs):
         """Maximum likelihood; returns results on the natural scale (see :class:`BTYDResults`).
@@ -143,7 +220,10 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
         Nelder–Mead then BFGS are tried from its end point; a fit that still has not converged
         warns (ConvergenceWarning) and says so in ``results.converged``.
         """
-        start = np.log(self.start_params_natural() if start_params is None else np.asarray(start_params, float))
+        natural = self.start_params_natural() if start_params is None else np.asarray(start_params, float)
+        if len(natural) != len(self.param_names):
+            raise ValueError(f"start_params has {len(natural)} values for the parameters {list(self.param_names)}")
+        start = self.to_free(self.to_fitting(natural))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -190,19 +270,150 @@ class TransactionModel(LogScaleLikelihoodModel):
     weights : array_like, optional
         Frequency weights (customers per row).
     compress : bool
-        Fit identical rows once, with their count as weight (default).
+        Fit identical rows once, with their count as weight (default). With covariates, rows are
+        identical when their covariate values are too.
+    covariates : DataFrame, optional
+        Time-invariant customer covariates, one row per customer in the order of ``frequency``
+        (models with ``covariate_effects`` only). Numeric columns are used as they are; text,
+        categorical and boolean columns become indicators with the first level dropped
+        (:class:`~analysis.clv.covariates.CovariateDesign`).
+    purchase_covariates, dropout_covariates : list of str, optional
+        The columns of ``covariates`` acting on the purchase and on the dropout process (default:
+        all of them in both; an empty list: none).
+
+    With covariates the base parameters (α, a, b; α, β) are those of a customer whose covariates
+    are all 0 (the reference levels): centre numeric covariates for base parameters that describe
+    a typical customer. The fit itself works on standardised covariates, whatever their units.
     """
 
     # (params, frequency, recency, T, distinct=None) -> per-row log-likelihood; ``distinct`` as from
-    # ``distinct_columns`` only saves work
+    # ``distinct_columns`` only saves work. ``params`` may hold one value per row (covariates).
     loglik_function: ClassVar = None
+    # (params, frequency, recency, T) -> per-row derivatives of the log-likelihood with respect to
+    # each (per-row) parameter, rows × 4; None: numerical derivatives
+    individual_score: ClassVar = None
+    # per process, the parameters the covariates act on and the sign of the effect:
+    # θ_i = θ·exp(sign·γᵀx_i) (Fader & Hardie 2007); empty: the model takes no covariates
+    covariate_effects: ClassVar[dict[str, tuple[tuple[str, int], ...]]] = {}
 
-    def __init__(self, frequency, recency, T, weights=None, compress=True, **kwargs):
-        super().__init__({"frequency": frequency, "recency": recency, "T": T}, weights, compress, **kwargs)
+    def __init__(self, frequency, recency, T, weights=None, compress=True, *, covariates=None,
+                 purchase_covariates=None, dropout_covariates=None, **kwargs):
+        self._reject_unknown_keywords(kwargs)
+        columns = {"frequency": frequency, "recency": recency, "T": T}
+        self.design: CovariateDesign | None = None
+        self._effects: list[tuple[int, int, slice, np.ndarray]] = []
+        if covariates is None:
+            if purchase_covariates is not None or dropout_covariates is not None:
+                raise ValueError("purchase_covariates and dropout_covariates select columns of covariates=, "
+                                 "which was not given")
+        else:
+            if not self.covariate_effects:
+                raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument 'covariates' "
+                                "(covariates are supported by BetaGeo and ParetoNBD)")
+            columns.update(self._covariate_columns(covariates, len(np.asarray(frequency)), purchase_covariates,
+                                                   dropout_covariates))
+        if self.design is not None:
+            self.param_names = (*type(self).param_names, *self._coefficient_names)
+        super().__init__(columns, weights, compress, **kwargs)
+        if self.design is not None:
+            self.design_matrix = np.column_stack(
+                [self.data_columns[f"covariate:{name}"] for name in self.design.names]
+            ) if self.design.names else np.zeros((len(self.freq_weights), 0))
+        if self.individual_score is not None:
+            self._score = self._chain_score
+        if self.design is not None and self.free[self.n_positive:].any():
+            self._free_to_full = self._standardising_map()
+
+    def _standardising_map(self) -> np.ndarray:
+        """The optimiser works with centred and scaled covariates (z − m)/s, whose coefficients
+        have similar sizes whatever the units (income in cents, age in years); the likelihood is the
+        same, and the map back to the reported parameters is linear: γ_j = γ'_j/s_j and
+        log θ = log θ' − sign·Σ_j γ'_j·m_j/s_j (from θ'·exp(sign·γ'(z − m)/s) = θ·exp(sign·γz))."""
+        weights = self.freq_weights
+        mean = np.average(self.design_matrix, axis=0, weights=weights)
+        sd = np.sqrt(np.average((self.design_matrix - mean) ** 2, axis=0, weights=weights))
+        transform = np.eye(len(self.param_names))
+        for target, sign, coefficients, columns in self._effects:
+            for position, column in zip(range(coefficients.start, coefficients.stop), columns):
+                if self.free[position]:
+                    transform[position, position] = 1 / sd[column]
+                    transform[target, position] = -sign * mean[column] / sd[column]
+        return transform[:, self.free]
+
+    def _covariate_columns(self, covariates, n, purchase_covariates, dropout_covariates):
+        frame = as_frame(covariates)
+        if len(frame) != n:
+            raise ValueError(f"covariates has {len(frame)} rows for {n} customers")
+        selected = {}
+        for process, chosen in (("purchase", purchase_covariates), ("dropout", dropout_covariates)):
+            chosen = list(frame.columns) if chosen is None else [chosen] if isinstance(chosen, str) else list(chosen)
+            unknown = [c for c in chosen if c not in frame.columns]
+            if unknown:
+                raise ValueError(f"{process}_covariates names {unknown}, not columns of covariates "
+                                 f"({list(frame.columns)})")
+            selected[process] = chosen
+        used = [c for c in frame.columns if any(c in chosen for chosen in selected.values())]
+        self.design = CovariateDesign.from_frame(frame[used])
+        matrix = self.design.matrix(frame[used])
+        design_index = {name: j for j, name in enumerate(self.design.names)}
+        names, fixed = [], {}
+        position = len(type(self).param_names)
+        for process, targets in self.covariate_effects.items():
+            process_names = self.design.names_of(selected[process])
+            columns = np.array([design_index[name] for name in process_names], dtype=int)
+            for target, sign in targets:
+                coefficients = [f"{target}:{name}" for name in process_names]
+                self._effects.append((type(self).param_names.index(target), sign,
+                                      slice(position, position + len(coefficients)), columns))
+                names += coefficients
+                position += len(coefficients)
+        for name in names:
+            column = matrix[:, design_index[name.split(":", 1)[1]]]
+            if np.ptp(column) == 0 if column.size else True:
+                fixed[name] = 0.0
+        if fixed:
+            warnings.warn(f"covariate coefficients {sorted(fixed)} are not identified (their column does not vary "
+                          "across customers): held at 0", UserWarning, stacklevel=3)
+        self._coefficient_names = tuple(names)
+        self.fixed_params = fixed
+        return {f"covariate:{name}": matrix[:, j] for j, name in enumerate(self.design.names)}
+
+    def individual_params(self, params, design_matrix=None) -> list:
+        """Each customer's parameters from the natural-scale ``params``: the base parameters, with
+        θ_i = θ·exp(sign·γᵀx_i) for those the covariates act on (one value per row of
+        ``design_matrix``; the model's own rows when not given)."""
+        values = list(np.asarray(params, dtype=float)[:self.n_positive])
+        if self.design is None:
+            return values
+        design_matrix = self.design_matrix if design_matrix is None else design_matrix
+        gammas = np.asarray(params, dtype=float)
+        for target, sign, coefficients, columns in self._effects:
+            values[target] = values[target] * np.exp(sign * (design_matrix[:, columns] @ gammas[coefficients]))
+        return values
 
     def _loglik(self, params):
         c = self.data_columns
+        if self.design is not None:  # per-row parameters: the terms of one variable are no longer shared
+            return self.loglik_function(self.individual_params(params), c["frequency"], c["recency"], c["T"])
         return self.loglik_function(params, c["frequency"], c["recency"], c["T"], self.distinct_columns())
+
+    def _chain_score(self, params):
+        """Derivatives in the natural parameters (base, then coefficients) from those in each
+        customer's parameters: dθ_i/dθ = θ_i/θ and dθ_i/dγ_j = sign·θ_i·x_ij."""
+        c = self.data_columns
+        if self.design is None:
+            return self.individual_score(params, c["frequency"], c["recency"], c["T"])
+        individual = self.individual_params(params)
+        per_customer = self.individual_score(individual, c["frequency"], c["recency"], c["T"])
+        k = self.n_positive
+        score = np.empty((per_customer.shape[0], len(params)))
+        rows = per_customer.shape[0]
+        ratio = np.column_stack([np.broadcast_to(value, (rows,)) for value in individual]) / np.asarray(params[:k])
+        score[:, :k] = per_customer * ratio
+        for target, sign, coefficients, columns in self._effects:
+            score[:, coefficients] = (sign * per_customer[:, target] * individual[target])[:, None] * (
+                self.design_matrix[:, columns])
+        return score
 
     def distinct_columns(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Distinct values of x, t_x and T and each row's index into them, for the likelihood's
@@ -215,53 +426,119 @@ class TransactionModel(LogScaleLikelihoodModel):
 
     def start_params_natural(self):
         mean_T = max(float(np.average(self.data_columns["T"], weights=self.freq_weights)), 1.0)
-        return np.array([0.5, mean_T / 5, 1.0, 2.0])
+        return self._with_zero_coefficients(np.array([0.5, mean_T / 5, 1.0, 2.0]))
+
+    def _with_zero_coefficients(self, base_start):
+        return np.concatenate([base_start, np.zeros(len(self.param_names) - self.n_positive)])
+
+
+class LikelihoodRatioTest(NamedTuple):
+    """2·(ℓ_full − ℓ_restricted), its degrees of freedom and χ² p-value."""
+
+    statistic: float
+    df: int
+    p_value: float
 
 
 class BTYDResults:
-    """Natural-scale view of a log-scale fit: ``params``, ``bse``, ``conf_int()``, ``summary()``."""
+    """Natural-scale view of a log-scale fit: ``params``, ``bse``, ``conf_int()``, ``summary()``.
+
+    ``log_params`` and ``cov_log_params`` are on the fitting scale: logarithms of the positive
+    parameters, covariate coefficients as they are; a fixed parameter has zero variance there and
+    no standard error.
+    """
 
     def __init__(self, model: LogScaleLikelihoodModel, fitted):
         self.model = model
         self.fitted = fitted  # statsmodels results on the log scale
         names = list(model.param_names)
-        self.log_params = pd.Series(np.asarray(fitted.params), index=names)
-        self.params = pd.Series(np.exp(self.log_params.to_numpy()), index=names)
+        free = model.free
+        self.fixed = [name for name, is_free in zip(names, free) if not is_free]
+        self.log_params = pd.Series(model.expand(fitted.params), index=names)
+        self.params = pd.Series(model.to_natural(self.log_params.to_numpy()), index=names)
+        k_free = int(free.sum())
         try:
-            cov = np.asarray(fitted.cov_params())
+            cov_free = np.asarray(fitted.cov_params())
         except (ValueError, np.linalg.LinAlgError):  # singular Hessian: no standard errors
-            cov = np.full((len(names), len(names)), np.nan)
+            cov_free = np.full((k_free, k_free), np.nan)
+        cov = np.zeros((len(names), len(names)))
+        if model._free_to_full is None:
+            cov[np.ix_(free, free)] = cov_free
+        else:  # the optimiser's coordinates are a linear map of the fitting scale
+            cov = model._free_to_full @ cov_free @ model._free_to_full.T
         self.cov_log_params = pd.DataFrame(cov, index=names, columns=names)
-        finite = np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0)
+        finite = np.all(np.isfinite(cov_free)) and np.all(np.diag(cov_free) > 0)
+        se_fitting = np.where(free, np.sqrt(np.abs(np.diag(cov))), np.nan)
+        positive = np.arange(len(names)) < model.n_positive
         self.bse = pd.Series(
-            self.params.to_numpy() * np.sqrt(np.diag(cov)) if finite else np.full(len(names), np.nan),
+            np.where(positive, self.params.to_numpy(), 1.0) * se_fitting if finite else np.full(len(names), np.nan),
             index=names,
         )
         self.llf = float(fitted.llf)
         self.nobs = int(round(model.nobs))
-        k = len(names)
-        self.aic = -2 * self.llf + 2 * k
-        self.bic = -2 * self.llf + k * np.log(self.nobs)
+        self.k_free = k_free
+        self.aic = -2 * self.llf + 2 * k_free
+        self.bic = -2 * self.llf + k_free * np.log(self.nobs)
         # a log-parameter beyond ±9 (a natural value below 1e-4 or above 8,000) sits at the edge of the
         # parameter space: e.g. a → 0 in BG/NBD when the data show no dropout at all
-        self.at_boundary = [name for name, value in self.log_params.items() if abs(value) > 9]
+        self.at_boundary = [name for name, value in self.log_params.iloc[:model.n_positive].items() if abs(value) > 9]
         gradient = np.asarray(model.score(fitted.params))
         self.converged = bool(fitted.mle_retvals.get("converged", False)) and finite and bool(
             np.max(np.abs(gradient)) < 1e-2 * max(1.0, abs(self.llf)) ** 0.5
         )
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Intervals from the log-scale Wald interval, mapped back (they stay positive)."""
+        """Wald intervals on the fitting scale; for the positive parameters mapped back from the log
+        scale (so they stay positive). Fixed parameters have none (NaN)."""
         z = stats.norm.ppf(1 - alpha / 2)
-        se_log = np.sqrt(np.diag(self.cov_log_params.to_numpy()))
-        lower = np.exp(self.log_params.to_numpy() - z * se_log)
-        upper = np.exp(self.log_params.to_numpy() + z * se_log)
+        se = np.where(self.model.free, np.sqrt(np.diag(self.cov_log_params.to_numpy())), np.nan)
+        centre = self.log_params.to_numpy()
+        lower, upper = centre - z * se, centre + z * se
+        k = self.model.n_positive
+        lower[:k], upper[:k] = np.exp(lower[:k]), np.exp(upper[:k])
         return pd.DataFrame({"lower": lower, "upper": upper}, index=self.params.index)
 
-    def sample_params(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Draws of the natural-scale parameters from the asymptotic normal of the log parameters."""
-        draws = rng.multivariate_normal(self.log_params.to_numpy(), self.cov_log_params.to_numpy(), size=n)
-        return np.exp(draws)
+    def sample_params(self, n: int, seed: int | np.random.Generator | None = None) -> np.ndarray:
+        """``n`` draws (rows) of the natural-scale parameters from the asymptotic normal
+        distribution of the fitting-scale estimates (log scale for the positive parameters);
+        ``seed`` is an integer or a ``numpy.random.Generator``. Fixed parameters keep their value."""
+        rng = np.random.default_rng(seed)
+        free = self.model.free
+        draws = np.tile(self.log_params.to_numpy(), (n, 1))
+        draws[:, free] = rng.multivariate_normal(self.log_params.to_numpy()[free],
+                                                 self.cov_log_params.to_numpy()[np.ix_(free, free)], size=n)
+        k = self.model.n_positive
+        draws[:, :k] = np.exp(draws[:, :k])
+        return draws
+
+    def with_params(self, params) -> BTYDResults:
+        """A copy whose predictions use the natural-scale ``params`` instead of the estimates
+        (standard errors and fit statistics stay those of the fit)."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.params = pd.Series(np.asarray(params, dtype=float), index=self.params.index)
+        return clone
+
+    def lr_test(self, restricted: BTYDResults) -> LikelihoodRatioTest:
+        """Likelihood-ratio test of the nested ``restricted`` fit (the same model on the same
+        customers with a subset of the parameters, e.g. without covariates) against this one:
+        2·(ℓ − ℓ_restricted) ~ χ² with the difference in free parameters as degrees of freedom."""
+        if type(restricted.model) is not type(self.model):
+            raise ValueError(f"cannot compare a {type(self.model).__name__} with a {type(restricted.model).__name__}")
+        extra = set(restricted.params.index) - set(self.params.index)
+        df = self.k_free - restricted.k_free
+        if extra or df <= 0:
+            raise ValueError(f"the restricted fit ({list(restricted.params.index)}) is not nested in this one "
+                             f"({list(self.params.index)})")
+        for name in ("frequency", "recency", "T"):
+            if name in self.model.data_columns and not np.isclose(
+                    np.dot(self.model.freq_weights, self.model.data_columns[name]),
+                    np.dot(restricted.model.freq_weights, restricted.model.data_columns[name]), rtol=1e-12):
+                raise ValueError(f"the two fits were made on different data (their {name} differ)")
+        if self.nobs != restricted.nobs:
+            raise ValueError(f"the two fits were made on different data ({self.nobs} and {restricted.nobs} customers)")
+        statistic = 2 * (self.llf - restricted.llf)
+        return LikelihoodRatioTest(float(statistic), int(df), float(stats.chi2.sf(max(statistic, 0.0), df)))
 
     def summary_frame(self) -> pd.DataFrame:
         ci = self.conf_int()
@@ -275,6 +552,8 @@ class BTYDResults:
                  f"log-likelihood: {self.llf:.4f}   AIC: {self.aic:.2f}   BIC: {self.bic:.2f}",
                  f"converged: {self.converged}", "",
                  self.summary_frame().to_string(float_format=lambda v: f"{v:.4f}")]
+        if self.fixed:
+            lines += ["", f"held at 0 (not identified): {', '.join(self.fixed)}"]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -282,10 +561,155 @@ class BTYDResults:
 
     def to_dict(self) -> dict:
         ci = self.conf_int()
-        return {
+        out = {
             "params": {k: float(v) for k, v in self.params.items()},
             "se": {k: (None if not np.isfinite(v) else float(v)) for k, v in self.bse.items()},
-            "ci": {k: [float(ci.loc[k, "lower"]), float(ci.loc[k, "upper"])] for k in self.params.index},
+            "ci": {k: (None if k in self.fixed else [float(ci.loc[k, "lower"]), float(ci.loc[k, "upper"])])
+                   for k in self.params.index},
             "loglik": self.llf, "aic": self.aic, "bic": self.bic, "n": self.nobs,
             "converged": self.converged, "at_boundary": self.at_boundary,
         }
+        if self.fixed:
+            out["fixed"] = list(self.fixed)
+        return out
+
+
+class TransactionResults(BTYDResults):
+    """Predictions shared by the repeat-purchase models: per-customer parameters (covariates),
+    parameter and prediction intervals, future P(alive) and the alive path.
+
+    Subclasses define ``probability_alive``, ``conditional_expected_purchases`` (each taking
+    ``covariates=``) and ``simulate_future_purchases``.
+    """
+
+    def customer_params(self, covariates=None, n: int | None = None) -> list:
+        """The parameters of each customer: the estimates (scalars) for a model without
+        covariates; with covariates, one value per row of ``covariates`` for the parameters they act
+        on (α_i = α·exp(−γᵀx_i) etc.). ``n``, when given, is the number of customers expected."""
+        model = self.model
+        params = self.params.to_numpy()
+        if model.design is None:
+            if covariates is not None:
+                raise ValueError(f"this {type(model).__name__} was fitted without covariates; do not pass covariates=")
+            return list(params[:model.n_positive])
+        if covariates is None:
+            raise ValueError(f"this {type(model).__name__} was fitted with covariates {list(model.design.columns)}: "
+                             "pass the customers' covariates= (one row per customer)")
+        matrix = model.design.matrix(covariates)
+        if n is not None and matrix.shape[0] != n:
+            raise ValueError(f"covariates has {matrix.shape[0]} rows for {n} customers")
+        return model.individual_params(params, matrix)
+
+    def parameter_interval(self, prediction: str, *args, covariates=None, alpha: float = 0.05,
+                           n_draws: int = 500, seed: int | np.random.Generator | None = 0, **kwargs) -> pd.DataFrame:
+        """PARAMETER interval of a prediction: its spread over draws of the parameters from their
+        sampling distribution (:meth:`sample_params`), i.e. how well the model is estimated.
+
+        ``prediction`` names a prediction method (``"probability_alive"``,
+        ``"conditional_expected_purchases"``, ``"expected_purchases"``, ``"future_probability_alive"``)
+        called with ``*args``, ``covariates`` and ``**kwargs``. Returns one row per customer:
+        ``estimate`` (at the estimates), ``mean`` of the draws, ``lower`` and ``upper`` (the
+        ``alpha``/2 and 1 − ``alpha``/2 quantiles of the draws). It says nothing about how many
+        purchases a customer will actually make: see :meth:`prediction_interval`.
+        """
+        if prediction not in PARAMETER_INTERVAL_PREDICTIONS or not hasattr(self, prediction):
+            raise ValueError(f"no parameter interval for {prediction!r}; choose one of "
+                             f"{[p for p in PARAMETER_INTERVAL_PREDICTIONS if hasattr(self, p)]}")
+        if covariates is not None:
+            kwargs["covariates"] = covariates
+
+        def predict(results):
+            return np.atleast_1d(np.asarray(getattr(results, prediction)(*args, **kwargs), dtype=float))
+
+        draws = np.vstack([predict(self.with_params(params)) for params in self.sample_params(n_draws, seed)])
+        return pd.DataFrame({
+            "estimate": predict(self), "mean": draws.mean(axis=0),
+            "lower": np.quantile(draws, alpha / 2, axis=0), "upper": np.quantile(draws, 1 - alpha / 2, axis=0),
+        })
+
+    def simulate_future_purchases(self, t, frequency, recency, T, *, covariates=None, n_sims: int = 2000,
+                                  seed: int | np.random.Generator | None = 0) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def prediction_interval(self, t, frequency, recency, T, *, covariates=None, alpha: float = 0.10,
+                            n_sims: int = 2000, seed: int | np.random.Generator | None = 0) -> pd.DataFrame:
+        """PREDICTION interval of each customer's number of purchases in the next ``t`` periods: the
+        purchasing process's own randomness given the customer's history, at the estimated
+        parameters (from :meth:`simulate_future_purchases`; parameter uncertainty, far smaller for
+        one customer, is left out: see :meth:`parameter_interval`).
+
+        Returns one row per customer: ``expected`` (the conditional expectation), ``lower`` and
+        ``upper``, the ``alpha``/2 and 1 − ``alpha``/2 quantiles of the simulated counts, and
+        ``coverage``, the simulated probability of a count in [lower, upper] — at least
+        1 − ``alpha`` up to simulation error, more for counts that pile up at 0.
+        """
+        x, t_x, T = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (frequency, recency, T))
+        rng = np.random.default_rng(seed)
+        if covariates is not None:
+            covariates = as_frame(covariates)
+        lower, upper, coverage = (np.empty(x.size) for _ in range(3))
+        # customers in chunks of about 2 million simulated counts, to bound the memory
+        chunk = max(1, 2_000_000 // max(n_sims, 1))
+        for start in range(0, x.size, chunk):
+            rows = slice(start, start + chunk)
+            counts = self.simulate_future_purchases(
+                t, x[rows], t_x[rows], T[rows], covariates=None if covariates is None else covariates.iloc[rows],
+                n_sims=n_sims, seed=rng)
+            lower[rows] = np.quantile(counts, alpha / 2, axis=0, method="inverted_cdf")
+            upper[rows] = np.quantile(counts, 1 - alpha / 2, axis=0, method="inverted_cdf")
+            coverage[rows] = np.mean((counts >= lower[rows]) & (counts <= upper[rows]), axis=0)
+        return pd.DataFrame({
+            "expected": self.conditional_expected_purchases(t, x, t_x, T, covariates=covariates),
+            "lower": lower, "upper": upper, "coverage": coverage,
+        })
+
+    def future_probability_alive(self, t, frequency, recency, T, *, covariates=None) -> np.ndarray:
+        """P(alive at T + t | x, t_x, T, no purchase in (T, T + t]) for t ≥ 0.
+
+        Observing a customer silent for another t periods extends their observation window: the
+        likelihood of (x, t_x, T) and a silent (T, T + t] is, in both branches (alive and dropped
+        out), the likelihood of (x, t_x, T + t), and P(alive) is the alive branch's share of it.
+        So this is P(alive) with T replaced by T + t, the probability a manager should attach to a
+        customer who stays silent; it falls with t (from P(alive) at t = 0).
+        """
+        t = np.asarray(t, dtype=float)
+        if np.any(t < 0):
+            raise ValueError(f"t must be 0 or more, got {t[t < 0].ravel()[:3]}")
+        return self.probability_alive(frequency, recency, np.asarray(T, dtype=float) + t, covariates=covariates)
+
+    def alive_path(self, purchase_times, grid, *, covariates=None) -> pd.DataFrame:
+        """A customer's P(alive) through time: at each time of ``grid`` and just before and after
+        each repeat purchase, given the purchases up to then.
+
+        ``purchase_times`` holds every purchase time (the first one included: the customer's time
+        0), ``grid`` the times at which to evaluate, in the same unit (not before the first
+        purchase; after the last, the path is :meth:`future_probability_alive`). ``covariates``: the
+        customer's one row, for a model with covariates. Returns ``time``, ``purchases`` (repeat
+        purchases so far) and ``p_alive``, in time order (before a purchase, then after it).
+        """
+        times = np.sort(np.asarray(purchase_times, dtype=float).ravel())
+        grid = np.asarray(grid, dtype=float).ravel()
+        if times.size == 0 or not np.all(np.isfinite(times)):
+            raise ValueError("purchase_times needs at least the first purchase, and finite times")
+        if np.any(grid < times[0]):
+            raise ValueError(f"grid starts at {grid.min()}, before the first purchase at {times[0]}")
+        first, repeats = times[0], times[1:]
+        # grid points, then each repeat purchase's eve (the purchases before it) and day
+        at = np.concatenate([grid, repeats, repeats])
+        count = np.concatenate([np.searchsorted(repeats, grid, side="right"),
+                                np.arange(repeats.size), np.arange(1, repeats.size + 1)])
+        last = np.where(count > 0, repeats[np.maximum(count - 1, 0)] - first, 0.0) if repeats.size else np.zeros(at.size)
+        order = np.lexsort((count, at))
+        at, count, last = at[order], count[order].astype(float), last[order]
+        if covariates is not None:
+            covariates = as_frame(covariates)
+            if len(covariates) != 1:
+                raise ValueError(f"alive_path is for one customer: covariates has {len(covariates)} rows")
+            covariates = covariates.iloc[np.zeros(at.size, dtype=int)]
+        p_alive = self.probability_alive(count, last, at - first, covariates=covariates)
+        return pd.DataFrame({"time": at, "purchases": count.astype(int), "p_alive": p_alive})
+
+
+# the predictions whose parameter interval :meth:`TransactionResults.parameter_interval` computes
+PARAMETER_INTERVAL_PREDICTIONS = ("probability_alive", "conditional_expected_purchases", "expected_purchases",
+                                  "future_probability_alive")

@@ -1,7 +1,10 @@
 """BG/NBD: the beta-geometric/negative-binomial model of repeat buying.
 
 While alive, a customer buys as a Poisson process with rate λ ~ Gamma(r, α) (α a rate); after each
-repeat purchase they drop out with probability p ~ Beta(a, b).
+repeat purchase they drop out with probability p ~ Beta(a, b). With time-invariant covariates x_i
+(Fader & Hardie 2007, section 3): α_i = α·exp(−γ₁ᵀx_i), a_i = a·exp(γ₂ᵀx_i), b_i = b·exp(γ₃ᵀx_i),
+so a positive purchase coefficient raises the mean purchase rate r/α_i, and the formulas below hold
+with each customer's parameters.
 
 References
 ----------
@@ -9,20 +12,30 @@ Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005a). "Counting your customers" t
 alternative to the Pareto/NBD model. Marketing Science 24(2), 275–284.
 Fader, Hardie & Lee (2008). Computing P(alive) using the BG/NBD model (note 027, numerically stable
 form of the likelihood).
+Fader, P. S. & Hardie, B. G. S. (2007). Incorporating time-invariant covariates into the Pareto/NBD
+and BG/NBD models (note 019).
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 import numpy as np
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 from scipy.stats import nbinom
 
-from .base import BTYDResults, TransactionModel, on_distinct, on_distinct_pairs
+from .base import TransactionModel, TransactionResults, on_distinct, on_distinct_pairs
+
+
+def _at(value, rows):
+    """A parameter at the selected rows: itself when it is one value for all customers."""
+    return value[rows] if np.ndim(value) else value
 
 
 def bgnbd_loglik(params, x, t_x, T, distinct=None) -> np.ndarray:
     """Per-customer log-likelihood, FHL (2005a) eq. (6), combined with log-sum-exp; ``distinct``
-    (see ``TransactionModel.distinct_columns``) computes the terms of x or T alone once per value."""
+    (see ``TransactionModel.distinct_columns``) computes the terms of x or T alone once per value.
+    ``params`` may hold one value per customer (covariates; then without ``distinct``)."""
     r, alpha, a, b = params
     d = distinct or {}
     common = on_distinct(lambda v: gammaln(r + v) - gammaln(r) + r * np.log(alpha) - betaln(a, b), x, d.get("x"))
@@ -30,29 +43,35 @@ def bgnbd_loglik(params, x, t_x, T, distinct=None) -> np.ndarray:
              - (r + x) * on_distinct(lambda v: np.log(alpha + v), T, d.get("T")))
     repeat = x > 0
     dropped = np.full_like(alive, -np.inf)
-    dropped[repeat] = betaln(a + 1, b + x[repeat] - 1) - (r + x[repeat]) * np.log(alpha + t_x[repeat])
+    dropped[repeat] = (betaln(_at(a, repeat) + 1, _at(b, repeat) + x[repeat] - 1)
+                       - (r + x[repeat]) * np.log(_at(alpha, repeat) + t_x[repeat]))
     return common + np.logaddexp(alive, dropped)
 
 
 class BetaGeo(TransactionModel):
-    """BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005a); see :class:`TransactionModel`."""
+    """BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005a), optionally with covariates
+    (``alpha:<col>`` on the purchase process, ``a:<col>`` and ``b:<col>`` on dropout; Fader &
+    Hardie 2007); see :class:`TransactionModel`."""
 
     param_names = ("r", "alpha", "a", "b")
     loglik_function = staticmethod(bgnbd_loglik)
+    covariate_effects: ClassVar = {"purchase": (("alpha", -1),), "dropout": (("a", 1), ("b", 1))}
 
-    def _score(self, params):
-        c = self.data_columns
-        return bgnbd_score(params, c["frequency"], c["recency"], c["T"])
+    @staticmethod
+    def individual_score(params, x, t_x, T):
+        return bgnbd_score(params, x, t_x, T)
 
 
 def bgnbd_score(params, x, t_x, T) -> np.ndarray:
     """Per-customer gradient of :func:`bgnbd_loglik` in (r, alpha, a, b): the common term plus
-    the two branches weighted by their shares of the likelihood (d/dp ln B(p, q) = ψ(p) − ψ(p + q))."""
+    the two branches weighted by their shares of the likelihood (d/dp ln B(p, q) = ψ(p) − ψ(p + q)).
+    With per-customer parameters, the derivatives in each customer's own parameters."""
     r, alpha, a, b = params
     alive = betaln(a, b + x) - (r + x) * np.log(alpha + T)
     repeat = x > 0
     dropped = np.full_like(alive, -np.inf)
-    dropped[repeat] = betaln(a + 1, b + x[repeat] - 1) - (r + x[repeat]) * np.log(alpha + t_x[repeat])
+    dropped[repeat] = (betaln(_at(a, repeat) + 1, _at(b, repeat) + x[repeat] - 1)
+                       - (r + x[repeat]) * np.log(_at(alpha, repeat) + t_x[repeat]))
     w_alive = np.exp(alive - np.logaddexp(alive, dropped))
     w_dropped = 1 - w_alive
     psi_abx = digamma(a + b + x)
@@ -66,31 +85,32 @@ def bgnbd_score(params, x, t_x, T) -> np.ndarray:
     return np.column_stack([d_r, d_alpha, d_a, d_b])
 
 
-class BetaGeoResults(BTYDResults):
-    """BG/NBD estimates and predictions (FHL 2005a, eqs. 9–11)."""
+class BetaGeoResults(TransactionResults):
+    """BG/NBD estimates and predictions (FHL 2005a, eqs. 9–11). Every prediction takes the
+    customers' ``covariates=`` (one row each) when the model was fitted with covariates."""
 
-    def expected_purchases(self, t):
+    def expected_purchases(self, t, *, covariates=None):
         """E[X(t)]: expected repeat purchases of a new customer in a period of length t."""
-        r, alpha, a, b = self.params
+        r, alpha, a, b = self.customer_params(covariates)
         t = np.asarray(t, dtype=float)
         return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
 
-    def _log_odds_dropped(self, frequency, recency, T):
-        r, alpha, a, b = self.params
+    def _log_odds_dropped(self, frequency, recency, T, covariates=None):
         x = np.asarray(frequency, float)
+        r, alpha, a, b = self.customer_params(covariates, n=x.size if covariates is not None else None)
         with np.errstate(divide="ignore"):
             odds = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * (
                 np.log(alpha + np.asarray(T, float)) - np.log(alpha + np.asarray(recency, float)))
         return np.where(x > 0, odds, -np.inf)
 
-    def probability_alive(self, frequency, recency, T):
+    def probability_alive(self, frequency, recency, T, *, covariates=None):
         """P(alive | x, t_x, T) (FHL 2008, note 021)."""
-        return 1.0 / (1.0 + np.exp(self._log_odds_dropped(frequency, recency, T)))
+        return 1.0 / (1.0 + np.exp(self._log_odds_dropped(frequency, recency, T, covariates)))
 
-    def expected_purchases_while_alive(self, t, frequency, T, *, compress: bool = True):
+    def expected_purchases_while_alive(self, t, frequency, T, *, compress: bool = True, covariates=None):
         """E[Y(t) | x, T, alive]: FHL (2005a) eq. (10) without its P(alive) factor. With ``compress``
         and a scalar ``t``, evaluated once per distinct (x, T) pair (the same values)."""
-        r, alpha, a, b = self.params
+        r, alpha, a, b = self.customer_params(covariates)
         t = np.asarray(t, dtype=float)
 
         def while_alive(x, T):
@@ -100,13 +120,31 @@ class BetaGeoResults(BTYDResults):
             return (a + b + x - 1) / (a - 1) * bracket
 
         # one hypergeometric function per distinct (x, T), which customers share by the thousand
-        if compress and t.ndim == 0:
+        # (not with covariates: then each customer has their own parameters)
+        if compress and t.ndim == 0 and covariates is None:
             return on_distinct_pairs(while_alive, frequency, T)
         return while_alive(np.asarray(frequency, float), np.asarray(T, float))
 
-    def conditional_expected_purchases(self, t, frequency, recency, T):
+    def conditional_expected_purchases(self, t, frequency, recency, T, *, covariates=None):
         """E[Y(t) | x, t_x, T]: expected purchases in the next t periods (FHL 2005a, eq. 10)."""
-        return self.expected_purchases_while_alive(t, frequency, T) * self.probability_alive(frequency, recency, T)
+        return (self.expected_purchases_while_alive(t, frequency, T, covariates=covariates)
+                * self.probability_alive(frequency, recency, T, covariates=covariates))
+
+    def simulate_future_purchases(self, t, frequency, recency, T, *, covariates=None, n_sims: int = 2000,
+                                  seed=0) -> np.ndarray:
+        """Draws (``n_sims`` × customers) of each customer's purchases in (T, T + t] given their
+        history, at the estimates: alive with probability P(alive); if alive, λ | data ~
+        Gamma(r + x, α + T) and p | data ~ Beta(a, b + x) (the alive branch of FHL 2005a eq. 6 times
+        the priors); then Poisson purchasing at rate λ with dropout after each purchase with
+        probability p, so the count is min(N, G), N ~ Poisson(λt), G ~ Geometric(p) on 1, 2, …"""
+        x, t_x, T = (np.asarray(v, float) for v in (frequency, recency, T))
+        r, alpha, a, b = self.customer_params(covariates, n=x.size if covariates is not None else None)
+        rng = np.random.default_rng(seed)
+        shape = (n_sims, x.size)
+        alive = rng.random(shape) < self.probability_alive(x, t_x, T, covariates=covariates)
+        rate = rng.gamma(r + x, 1.0 / (alpha + T), shape)
+        dropout = rng.beta(a, b + x, shape)
+        return np.where(alive, np.minimum(rng.poisson(rate * float(t)), rng.geometric(dropout)), 0)
 
     def probability_of_purchases(self, x, t):
         """P(X(t) = x): the probability that a new customer makes x repeat purchases in a period of

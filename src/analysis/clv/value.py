@@ -13,6 +13,7 @@ discounted to the end of the period in which they fall.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..periods import PERIODS_PER_YEAR
 from .base import on_distinct_pairs
@@ -23,31 +24,38 @@ def period_discount_rate(annual_rate: float, period: str) -> float:
 
 
 def discounted_expected_purchases(transaction_results, frequency, recency, T, *, horizon: int,
-                                  discount_rate: float) -> np.ndarray:
-    """Σ_k (E[Y(k)] − E[Y(k−1)]) / (1 + d)^k for each customer (d per period)."""
+                                  discount_rate: float, covariates=None) -> np.ndarray:
+    """Σ_k (E[Y(k)] − E[Y(k−1)]) / (1 + d)^k for each customer (d per period); ``covariates``:
+    the customers' covariates, for a transaction model fitted with them."""
     frequency, recency, T = (np.asarray(v, float) for v in (frequency, recency, T))
     # E[Y(k) | data] = P(alive) × E[Y(k) | alive]: P(alive) does not depend on k, so it is computed
     # once; E[Y(k) | alive] depends on (x, T) only, which millions of customers share (BG/NBD's costs
     # one hypergeometric function per customer and period), so it is computed per distinct pair
-    p_alive = transaction_results.probability_alive(frequency, recency, T)
+    # (with covariates each customer has their own parameters: row by row)
+    extra = {} if covariates is None else {"covariates": covariates}
+    p_alive = transaction_results.probability_alive(frequency, recency, T, **extra)
 
     def discounted_while_alive(x, T):
         total = np.zeros_like(x)
         previous = np.zeros_like(x)
         for k in range(1, horizon + 1):
-            cumulative = transaction_results.expected_purchases_while_alive(k, x, T, compress=False)
+            cumulative = transaction_results.expected_purchases_while_alive(k, x, T, compress=False, **extra)
             total += (cumulative - previous) / (1 + discount_rate) ** k
             previous = cumulative
         return total
 
+    if covariates is not None:
+        return p_alive * discounted_while_alive(frequency, T)
     return p_alive * on_distinct_pairs(discounted_while_alive, frequency, T)
 
 
 def customer_lifetime_value(transaction_results, spend_results, frequency, recency, T, monetary_value,
-                            *, horizon: int, discount_rate: float, margin: float) -> np.ndarray:
-    """Per-customer CLV (see the module docstring); ``discount_rate`` is per period."""
+                            *, horizon: int, discount_rate: float, margin: float, covariates=None) -> np.ndarray:
+    """Per-customer CLV (see the module docstring); ``discount_rate`` is per period; ``covariates``
+    as for :func:`discounted_expected_purchases`."""
     purchases = discounted_expected_purchases(
-        transaction_results, frequency, recency, T, horizon=horizon, discount_rate=discount_rate
+        transaction_results, frequency, recency, T, horizon=horizon, discount_rate=discount_rate,
+        covariates=covariates,
     )
     spend = spend_results.conditional_expected_spend(frequency, monetary_value)
     return margin * spend * purchases
@@ -75,9 +83,28 @@ def total_clv_interval(transaction_results, spend_results, frequency, recency, T
     return float(np.nanquantile(totals, tail)), float(np.nanquantile(totals, 1 - tail))
 
 
+def clv_parameter_interval(transaction_results, spend_results, frequency, recency, T, monetary_value, *,
+                           horizon: int, discount_rate: float, margin: float, covariates=None,
+                           alpha: float = 0.05, n_draws: int = 200, seed=0) -> pd.DataFrame:
+    """PARAMETER interval of each customer's CLV: the CLV recomputed for draws of both models'
+    parameters from their sampling distributions (``sample_params``). It measures how well the
+    models are estimated, not how much a customer will actually spend. One row per customer:
+    ``estimate``, ``mean`` of the draws, ``lower`` and ``upper`` quantiles."""
+    rng = np.random.default_rng(seed)
+    options = {"horizon": horizon, "discount_rate": discount_rate, "margin": margin, "covariates": covariates}
+    args = (frequency, recency, T, monetary_value)
+    estimate = customer_lifetime_value(transaction_results, spend_results, *args, **options)
+    transaction_draws = transaction_results.sample_params(n_draws, rng)
+    spend_draws = spend_results.sample_params(n_draws, rng)
+    draws = np.vstack([
+        customer_lifetime_value(_with_params(transaction_results, transaction_draws[i]),
+                                _with_params(spend_results, spend_draws[i]), *args, **options)
+        for i in range(n_draws)
+    ])
+    return pd.DataFrame({"estimate": estimate, "mean": draws.mean(axis=0),
+                         "lower": np.quantile(draws, alpha / 2, axis=0),
+                         "upper": np.quantile(draws, 1 - alpha / 2, axis=0)})
+
+
 def _with_params(results, params: np.ndarray):
-    clone = object.__new__(type(results))
-    clone.__dict__.update(results.__dict__)
-    clone.params = results.params.copy()
-    clone.params[:] = params
-    return clone
+    return results.with_params(params)

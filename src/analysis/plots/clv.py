@@ -121,3 +121,20 @@ def period_transactions(tables: dict[str, list[dict]]) -> plt.Figure:
            ylabel=tr("customers", "客户数"))
     ax.legend(title="")
     return fig
+
+
+def alive_path(path: pd.DataFrame, *, period: str, observation_end: float | None = None) -> plt.Figure:
+    """A customer's P(alive) through time (``TransactionResults.alive_path``), purchases marked."""
+    apply_style()
+    fig, ax = plt.subplots(figsize=(7.5, 3.2))
+    ax.plot(path["time"], path["p_alive"], color="C0", lw=1.6)
+    purchase_times = path["time"][path["purchases"].diff() > 0]
+    for time in purchase_times:
+        ax.axvline(time, color="grey", lw=0.6, linestyle=":")
+    ax.plot(purchase_times, np.ones(len(purchase_times)) * 1.02, "v", color="C3", ms=5,
+            label=tr("repeat purchase", "重复购买"))
+    if observation_end is not None:
+        ax.axvline(observation_end, color="black", lw=0.8)
+    ax.set(xlabel=tr(f"{period}s", "时间"), ylabel=tr("P(alive)", "存活概率 P(alive)"), ylim=(0, 1.06))
+    ax.legend(loc="lower left")
+    return fig
