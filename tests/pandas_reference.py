@@ -89,11 +89,15 @@ def gap_quantile(transactions: pd.DataFrame, quantile: float) -> float:
     return float(np.quantile(gaps, quantile))
 
 
-def yearly_activity(transactions: pd.DataFrame) -> tuple[float, float]:
+def yearly_activity(transactions: pd.DataFrame) -> tuple[float | None, float]:
+    """Year-1 → year-2 retention only when the log covers both years completely (730 days), and
+    the mean value per customer-year over the complete years."""
     yearly = transactions.assign(year=((transactions["date"] - transactions["date"].min()).dt.days // 365))
+    complete = (transactions["date"].max() - transactions["date"].min()).days + 1 >= 730
     active = yearly.groupby("year")["customer_id"].apply(set)
-    rate = len(active[0] & active[1]) / len(active[0])
-    return rate, float(yearly.groupby(["year", "customer_id"])["amount"].sum().mean())
+    rate = len(active[0] & active[1]) / len(active[0]) if complete and 1 in active.index else None
+    per_year = yearly[yearly["year"] < (2 if complete else 1)].groupby(["year", "customer_id"])["amount"].sum()
+    return rate, float(per_year.mean())
 
 
 def repeat_purchases_before(transactions: pd.DataFrame, ids, start, grid_days: np.ndarray) -> np.ndarray:

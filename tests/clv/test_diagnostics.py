@@ -27,8 +27,12 @@ from analysis.clv.paretonbd import ParetoNBDResults
 
 
 def _results(cls, names, values):
+    """Results at given parameters, without a fit: a model without covariates, as the base expects."""
+    from types import SimpleNamespace
+
     results = object.__new__(cls)
     results.params = pd.Series(values, index=names)
+    results.model = SimpleNamespace(design=None, n_positive=len(values))
     return results
 
 
