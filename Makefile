@@ -9,6 +9,7 @@ PY     := $(VENV)/bin/python
 STAMP       := $(VENV)/.installed-dev
 SPARK_STAMP := $(VENV)/.installed-spark
 BENCH_STAMP := $(VENV)/.installed-bench
+LAB_STAMP   := $(VENV)/.installed-lab
 CONFIG ?= configs/cdnow.yml
 REPORT_LANG ?= en
 STUDY  := $(basename $(notdir $(CONFIG)))
@@ -31,7 +32,7 @@ help:
 	@echo "make fuzz                the long fuzz profile (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) generated logs and configs)"
 	@echo "make bench               whole-process benchmarks against lifetimes and bare DuckDB -> benchmarks/results.md"
 	@echo "make bench BENCH_ARGS=--quick   a quick check of the harness (10^5 rows, 3 runs)"
-	@echo "make lab                 open the notebooks in JupyterLab"
+	@echo "make lab                 open the notebooks in JupyterLab (installs it first: .[lab])"
 	@echo "make setup               build the environment only (what the default study needs)"
 	@echo "make setup-spark         add the Spark extra (pyspark, ibis; needs Java 17) for engine: spark"
 
@@ -45,6 +46,10 @@ $(STAMP): pyproject.toml
 $(SPARK_STAMP): $(STAMP) pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev,spark]"
 	@touch $(SPARK_STAMP)
+
+$(LAB_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev,lab]"
+	@touch $(LAB_STAMP)
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
@@ -75,7 +80,7 @@ fuzz: $(STAMP)
 bench: $(BENCH_STAMP)
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
-lab: $(STAMP)
+lab: $(LAB_STAMP)
 	$(PY) -m jupyter lab $(LAB_ARGS) notebooks/
 
 clean:
