@@ -23,8 +23,9 @@ from analysis.simulate import DENSE_OBSERVATION_DAYS, DENSE_PURCHASING, write_pa
 
 TRANSACTIONS_PER_CUSTOMER = 10.58  # the dense preset over two years (measured)
 
-# the largest size run (10^8 takes most of an hour here: BENCH_END_TO_END_MAX=100000000)
-MAX_SIZE = int(os.environ.get("BENCH_END_TO_END_MAX", "10000000"))
+# the largest size run, added to the sizes asked for (issue 15's goal is at 10^8; its log takes
+# about 5 GB of disk and the run about 20 minutes here; BENCH_END_TO_END_MAX=10000000 leaves it out)
+MAX_SIZE = int(os.environ.get("BENCH_END_TO_END_MAX", "100000000"))
 
 
 def _run_once(folder: Path, n_transactions: int) -> tuple[float, float, str]:
@@ -58,7 +59,7 @@ def _goal(size: int, seconds: float, peak: float) -> str:
 
 def run(sizes: list[int], repeats: int = 1) -> list[dict]:
     rows, measured = [], []
-    for size in [s for s in sizes if s <= MAX_SIZE]:
+    for size in sorted({s for s in sizes if s <= MAX_SIZE} | ({MAX_SIZE} if MAX_SIZE > max(sizes) else set())):
         with tempfile.TemporaryDirectory() as tmp:
             elapsed, peak, slowest = _run_once(Path(tmp), size)
         measured.append((size, elapsed, peak))
