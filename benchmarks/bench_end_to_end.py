@@ -23,8 +23,8 @@ from analysis.simulate import DENSE_OBSERVATION_DAYS, DENSE_PURCHASING, write_pa
 
 TRANSACTIONS_PER_CUSTOMER = 10.58  # the dense preset over two years (measured)
 
-# the largest size run, added to the sizes asked for (issue 15's goal is at 10^8; its log takes
-# about 5 GB of disk and the run about 20 minutes here; BENCH_END_TO_END_MAX=10000000 leaves it out)
+# the largest size run, added to the sizes asked for (issue 15's goal is at 10^8: its log needs
+# a few GB of temporary disk and the run about 20 minutes here; BENCH_END_TO_END_MAX=10000000 leaves it out)
 MAX_SIZE = int(os.environ.get("BENCH_END_TO_END_MAX", "100000000"))
 
 
