@@ -27,6 +27,10 @@ ORDER = ["summary", "clv", "paretonbd", "end_to_end", "fresh_clone", "correctnes
 QUICK = ["summary", "clv", "paretonbd"]
 
 
+# read before any benchmark adds its own load
+LOAD_AT_START = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+
+
 def machine() -> str:
     import numpy
 
@@ -37,9 +41,7 @@ def machine() -> str:
         memory = f", {pages / 2**30:.0f} GiB RAM"
     except (ValueError, OSError):
         pass
-    load = ""
-    if hasattr(os, "getloadavg"):
-        load = f", load average at the start {os.getloadavg()[0]:.1f}"
+    load = "" if LOAD_AT_START is None else f", load average at the start {LOAD_AT_START:.1f}"
     return (f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu}){memory}, "
             f"Python {platform.python_version()}, numpy {numpy.__version__}{load}")
 
