@@ -129,7 +129,7 @@ def run(sizes: list[int], repeats: int = 3) -> list[dict]:
                 timings = alternate({
                     "lifetimes": (LIFETIMES, [path, str(folder / "lifetimes.parquet")]),
                     "kit": (KIT_CLI, ["summarize", str(_config(folder, paths[kind])), "--out",
-                                      str(folder / "kit.parquet")]),
+                                      str(folder / f"kit_{kind}_{{run}}.parquet")]),
                     "floor": (DUCKDB_FLOOR, [path, str(folder / "floor.parquet")]),
                     "kit_in_process": (KIT_IN_PROCESS, [path]),
                 }, repeats)

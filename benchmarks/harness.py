@@ -61,11 +61,12 @@ def run_process(program: str, *args: str, timeout: float = 3600) -> tuple[float,
 
 
 def alternate(contenders: dict[str, tuple[str, list[str]]], repeats: int) -> dict[str, Timings]:
-    """Run every contender ``repeats`` times, round-robin: {name: (program, args)} → {name: Timings}."""
+    """Run every contender ``repeats`` times, round-robin: {name: (program, args)} → {name: Timings}.
+    ``{run}`` in an argument becomes the run's number (so that no run overwrites another's output)."""
     timings = {name: Timings() for name in contenders}
-    for _ in range(repeats):
+    for repeat in range(repeats):
         for name, (program, args) in contenders.items():
-            wall, inner = run_process(program, *args)
+            wall, inner = run_process(program, *(arg.replace("{run}", str(repeat)) for arg in args))
             timings[name].wall.append(wall)
             if inner is not None:
                 timings[name].inner.append(inner)
