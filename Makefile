@@ -4,33 +4,60 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+# one stamp per install set; each is rebuilt when pyproject.toml changes. `make test` only needs
+# the base stamp, so it never undoes `make setup-spark` (pip install only adds packages).
+STAMP       := $(VENV)/.installed-dev
+SPARK_STAMP := $(VENV)/.installed-spark
+BENCH_STAMP := $(VENV)/.installed-bench
+LAB_STAMP   := $(VENV)/.installed-lab
 CONFIG ?= configs/cdnow.yml
 REPORT_LANG ?= en
 STUDY  := $(basename $(notdir $(CONFIG)))
 OUT    ?= reports/$(STUDY)$(if $(filter zh,$(REPORT_LANG)),_zh,)
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
+FUZZ_EXAMPLES ?= 2000
+# JupyterLab refuses to start as root (containers) unless told
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: setup report run validate test bench lab clean help
+.PHONY: setup setup-spark report run validate test test-fast fuzz bench lab clean help
 
 help:
 	@echo "make report              render the default study (CDNOW) into reports/cdnow/"
 	@echo "make report REPORT_LANG=zh   the same report in Simplified Chinese (reports/cdnow_zh/)"
 	@echo "make run CONFIG=my.yml   run a study from its config"
 	@echo "make validate CONFIG=my.yml  check a config and its data, write nothing"
-	@echo "make test                run the test suite"
-	@echo "make bench               run the benchmarks (installs the benchmark-only extras)"
-	@echo "make lab                 open the notebooks in JupyterLab"
-	@echo "make setup               build the environment only"
+	@echo "make test                run the whole test suite (Spark test skipped unless make setup-spark)"
+	@echo "make test-fast           the inner loop: every test not marked slow"
+	@echo "make fuzz                the long fuzz profile (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) generated logs and configs)"
+	@echo "make bench               whole-process benchmarks against lifetimes and bare DuckDB -> benchmarks/results.md"
+	@echo "make bench BENCH_ARGS=--quick   a quick check of the harness (10^5 rows, 3 runs)"
+	@echo "make lab                 open the notebooks in JupyterLab (installs it first: .[lab])"
+	@echo "make setup               build the environment only (what the default study needs)"
+	@echo "make setup-spark         add the Spark extra (pyspark, ibis; needs Java 17) for engine: spark"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,spark]"
+	$(PY) -m pip install --quiet -e ".[dev]"
 	$(PY) -m ipykernel install --sys-prefix --name analysis-kit --display-name "Python (analysis kit)" >/dev/null
 	@touch $(STAMP)
 
+$(SPARK_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev,spark]"
+	@touch $(SPARK_STAMP)
+
+$(LAB_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev,lab]"
+	@touch $(LAB_STAMP)
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	@touch $(BENCH_STAMP)
+
 setup: $(STAMP)
+
+setup-spark: $(SPARK_STAMP)
 
 report: $(STAMP)
 	$(PY) -m analysis run $(CONFIG) --lang $(REPORT_LANG) --out $(OUT) --verbose
@@ -44,12 +71,17 @@ validate: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[dev,spark,bench]"
-	$(PY) benchmarks/run.py
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
-lab: $(STAMP)
-	$(PY) -m jupyter lab notebooks/
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/test_fuzz.py $(PYTEST_ARGS)
+
+bench: $(BENCH_STAMP)
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
+lab: $(LAB_STAMP)
+	$(PY) -m jupyter lab $(LAB_ARGS) notebooks/
 
 clean:
 	rm -rf reports/*/ reports/.*.partial-* .pytest_cache

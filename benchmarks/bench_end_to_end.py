@@ -23,8 +23,9 @@ from analysis.simulate import DENSE_OBSERVATION_DAYS, DENSE_PURCHASING, write_pa
 
 TRANSACTIONS_PER_CUSTOMER = 10.58  # the dense preset over two years (measured)
 
-# the largest size run (10^8 takes most of an hour here: BENCH_END_TO_END_MAX=100000000)
-MAX_SIZE = int(os.environ.get("BENCH_END_TO_END_MAX", 10_000_000))
+# the largest size run, added to the sizes asked for (issue 15's goal is at 10^8: its log needs
+# a few GB of temporary disk and the run about 20 minutes here; BENCH_END_TO_END_MAX=10000000 leaves it out)
+MAX_SIZE = int(os.environ.get("BENCH_END_TO_END_MAX", "100000000"))
 
 
 def _run_once(folder: Path, n_transactions: int) -> tuple[float, float, str]:
@@ -48,14 +49,23 @@ def _run_once(folder: Path, n_transactions: int) -> tuple[float, float, str]:
     return elapsed, peak, ", ".join(f"{name} {float(seconds):.0f} s" for name, seconds in slowest)
 
 
-def run(sizes: list[int]) -> list[dict]:
+def _goal(size: int, seconds: float, peak: float) -> str:
+    limit = {10_000_000: 90, 100_000_000: 600}.get(size)
+    if limit is None:
+        return ""
+    return (f"< {limit} s: {'met' if seconds < limit else 'MISSED'}; "
+            f"peak < 6 GiB: {'met' if peak < 6 else 'MISSED'}")
+
+
+def run(sizes: list[int], repeats: int = 1) -> list[dict]:
     rows, measured = [], []
-    for size in [s for s in sizes if s <= MAX_SIZE]:
+    for size in sorted({s for s in sizes if s <= MAX_SIZE} | ({MAX_SIZE} if MAX_SIZE > max(sizes) else set())):
         with tempfile.TemporaryDirectory() as tmp:
             elapsed, peak, slowest = _run_once(Path(tmp), size)
         measured.append((size, elapsed, peak))
-        rows.append({"benchmark": "end to end: python -m analysis run", "size": size, "ours_s": elapsed,
-                     "note": f"transactions; peak memory {peak:.2f} GiB (CLI + kernel); slowest: {slowest}"})
+        rows.append({"benchmark": "end to end: python -m analysis run", "size": size, "unit": "transactions",
+                     "kit_s": elapsed, "goal": _goal(size, elapsed, peak),
+                     "note": f"one run; peak memory {peak:.2f} GiB (CLI + kernel); slowest: {slowest}"})
     if len(measured) > 1:
         sizes_log = np.log([m[0] for m in measured])
         time_exponent = float(np.polyfit(sizes_log, np.log([m[1] for m in measured]), 1)[0])

@@ -5,6 +5,7 @@ machine Spark is expected to be slower — the point is that the same code runs 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -16,7 +17,7 @@ import numpy as np
 from analysis.portable_summary import EngineSettings, connect, customer_summary_ibis, normalise
 from analysis.simulate import DENSE_OBSERVATION_DAYS, DENSE_PURCHASING, write_parquet_chunks
 
-MAX_SIZE = int(os.environ.get("BENCH_ENGINES_MAX", 10_000_000))
+MAX_SIZE = int(os.environ.get("BENCH_ENGINES_MAX", "10000000"))
 OPTIONS = {"period": "week", "calibration_end": "2021-01-01", "observation_end": "2021-12-31"}
 TRANSACTIONS_PER_CUSTOMER = 10.58  # DENSE_PURCHASING over two years (measured)
 
@@ -37,10 +38,13 @@ def _identical(a, b) -> bool:
     return True
 
 
-def run(sizes: list[int]) -> list[dict]:
-    if shutil.which("java") is None:
-        return [{"benchmark": "summary on Spark (local)", "size": 0, "ours_s": float("nan"),
-                 "note": "skipped: no Java"}]
+def run(sizes: list[int], repeats: int = 1) -> list[dict]:
+    missing = ("no Java" if shutil.which("java") is None else
+               "pyspark/ibis not installed (make setup-spark)" if importlib.util.find_spec("pyspark") is None
+               or importlib.util.find_spec("ibis") is None else "")
+    if missing:
+        return [{"benchmark": "summary via Ibis: DuckDB vs Spark local[2]", "size": 0, "ours_s": float("nan"),
+                 "in_process": True, "note": f"skipped: {missing}"}]
     duck = connect(EngineSettings(name="duckdb"))
     spark = connect(EngineSettings(name="spark", master="local[2]"))
     rows = []
@@ -54,7 +58,7 @@ def run(sizes: list[int]) -> list[dict]:
                                  seed=5, purchasing=DENSE_PURCHASING, observation_days=DENSE_OBSERVATION_DAYS)
             duck_s, expected = _summarise(duck, folder)
             spark_s, got = _summarise(spark, folder)
-            rows.append({"benchmark": "summary via Ibis: DuckDB vs Spark local[2]", "size": size, "ours_s": duck_s,
+            rows.append({"benchmark": "summary via Ibis: DuckDB vs Spark local[2]", "size": size, "ours_s": duck_s, "in_process": True,
                          "reference": "PySpark local[2]", "reference_s": spark_s, "ratio": spark_s / duck_s,
                          "note": f"transactions ({len(expected):,} customers); results identical to the bit: "
                                  f"{'yes' if _identical(expected, got) else 'NO'}"})

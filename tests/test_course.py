@@ -36,6 +36,7 @@ def test_exercise_4_dormant():
     assert course.dormant_accounts(as_of="2024-12-31") == ["a3", "a5"]
 
 
+@pytest.mark.slow
 def test_course_notebook_executes(tmp_path):
     import papermill
 

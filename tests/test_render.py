@@ -43,6 +43,7 @@ def quarto_stub(tmp_path, monkeypatch):
     return bin_dir / "calls.jsonl"
 
 
+@pytest.mark.slow
 def test_quarto_used_when_on_path(tmp_path, quarto_stub):
     run_dir = run_study(CONFIGS_DIR / "cdnow_sample.yml", out_dir=tmp_path / "run", quiet=True, overrides=QUICK)
     calls = [json.loads(line) for line in quarto_stub.read_text().splitlines()]
@@ -68,6 +69,7 @@ def offline_run(tmp_path_factory):
     )
 
 
+@pytest.mark.slow
 def test_offline_pdf_has_rendered_pages(offline_run):
     import pypdf
     import typst
@@ -87,6 +89,7 @@ def test_offline_pdf_has_rendered_pages(offline_run):
         assert (image < 200).mean() > 0.005, "a rendered page is blank"
 
 
+@pytest.mark.slow
 def test_offline_html_is_standalone_with_numbered_figures(offline_run):
     html = (offline_run / "report.html").read_text()
     assert 'id="TOC"' in html

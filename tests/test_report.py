@@ -78,6 +78,7 @@ def test_claims_follow_conditions(sample_run):
     assert ("heavy_tail" in claims) == tail["infinite_variance"]
 
 
+@pytest.mark.slow
 def test_customer_ids_never_in_the_report(sample_run):
     import pandas as pd
 

@@ -10,11 +10,13 @@ DECIMAL(38, 6) so that every engine adds them exactly).
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from .errors import ConfigError
 from .periods import PERIOD_DAYS
 
 
@@ -30,6 +32,12 @@ class EngineSettings(BaseModel):
 
 
 def connect(settings: EngineSettings):
+    needed = ["ibis"] + (["pyspark"] if settings.name == "spark" else [])
+    missing = [name for name in needed if importlib.util.find_spec(name) is None]
+    if missing:
+        # the Spark extra is not part of the default install
+        raise ConfigError(f"engine: {settings.name} needs {' and '.join(missing)} (not installed): "
+                          "run `make setup-spark` (pip install -e '.[spark]')")
     import ibis
 
     if settings.name == "duckdb":

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytest.importorskip("ibis")
+pytest.importorskip("ibis", reason="ibis not installed: make setup-spark")
 
 from analysis.portable_summary import EngineSettings, normalise, summarize_with_engine
 from analysis.simulate import simulate_transactions
@@ -52,7 +52,7 @@ def test_ibis_on_duckdb_equals_sql(cdnow_sample_clean, reference, simulated):
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java (Debian: openjdk-17-jre-headless)")
 def test_spark_local_equals_duckdb(cdnow_sample_clean, reference, simulated):
-    pytest.importorskip("pyspark")
+    pytest.importorskip("pyspark", reason="pyspark not installed: make setup-spark")
     settings = EngineSettings(name="spark", master="local[2]")
     assert_identical(reference, summarize_with_engine(cdnow_sample_clean.transactions, settings, **OPTIONS))
     log, options, expected = simulated
