@@ -333,6 +333,7 @@ def test_notebook_run_prints_no_kernel_log(tmp_path, capfd):
     from analysis.execution import execute_notebook
 
     notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
     parameters = nbformat.v4.new_code_cell("run_dir = ''")
     parameters.metadata["tags"] = ["parameters"]
     notebook.cells = [parameters, nbformat.v4.new_code_cell("x = 1 + 1")]
