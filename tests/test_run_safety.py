@@ -345,3 +345,31 @@ def test_notebook_run_prints_no_kernel_log(tmp_path, capfd):
     # before: "[IPKernelApp] WARNING | Kernel is running over TCP without encryption" on every
     # start and, now and then, "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel"
     assert "IPKernelApp" not in err and "KeyboardInterrupt" not in err, err
+
+
+# summarize --out ----------------------------------------------------------------------------------
+
+
+def test_summarize_refuses_a_folder_the_data_file_and_raw_data(tmp_path, capsys):
+    config = write_study(tmp_path / "study")
+    data = tmp_path / "study" / "log.csv"
+    cases = {
+        str(tmp_path / "study"): "summarize writes one file",
+        str(data.with_suffix(".csv")): "is the data file",
+        str(RAW_DATA_DIR / "customers.parquet"): "raw data is kept unchanged",
+        str(tmp_path / "customers.txt"): "must end in .parquet or .csv",
+    }
+    for out, expected in cases.items():
+        code = main(["summarize", str(config), "--out", out])
+        message = capsys.readouterr().err
+        assert code == 2 and expected in message, (out, message)
+    assert data.read_text() == ROWS
+    assert not (RAW_DATA_DIR / "customers.parquet").exists()
+
+
+def test_summarize_writes_the_file_and_no_partial(tmp_path, capsys):
+    config = write_study(tmp_path / "study")
+    out = tmp_path / "new" / "customers.csv"
+    assert main(["summarize", str(config), "--out", str(out)]) == 0
+    assert out.read_text().count("\n") == 3  # header and customers c1, c2
+    assert sorted(p.name for p in out.parent.iterdir()) == ["customers.csv"]

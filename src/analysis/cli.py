@@ -188,10 +188,10 @@ def _check_summary_out(out: Path, config, config_path: Path) -> None:
     from .errors import ConfigError
     from .project import RAW_DATA_DIR
 
-    if out.suffix not in (".csv", ".parquet"):
-        raise ConfigError("--out must end in .parquet or .csv", file=out)
     if out.is_dir():
         raise ConfigError("--out is a folder; summarize writes one file (.parquet or .csv)", file=out)
+    if out.suffix not in (".csv", ".parquet"):
+        raise ConfigError("--out must end in .parquet or .csv", file=out)
     resolved = out.resolve()
     if RAW_DATA_DIR.resolve() in resolved.parents:
         raise ConfigError(f"is under {RAW_DATA_DIR}, where the raw data is kept unchanged", file=out)
