@@ -214,7 +214,7 @@ def test_stale_staging_of_dead_processes_is_removed_and_nothing_else(tmp_path):
     for folder in (stale, stale_private):
         folder.mkdir()
         (folder / STAGING_MARKER).write_text(json.dumps({"kit": KIT_SIGNATURE, "pid": pid}))
-    unmarked = tmp_path / f".run.partial-{pid + 1 if pid + 1 != os.getpid() else pid + 2}"
+    unmarked = tmp_path / f".run.partial-{dead_pid()}"  # a dead process, but not the kit's folder
     unmarked.mkdir()
     (unmarked / "data.csv").write_text("not ours")
     alive = tmp_path / f".run.partial-{os.getppid()}"  # the process that started pytest
@@ -223,8 +223,11 @@ def test_stale_staging_of_dead_processes_is_removed_and_nothing_else(tmp_path):
     other_target = tmp_path / f".other.partial-{pid}"
     other_target.mkdir()
     (other_target / STAGING_MARKER).write_text(json.dumps({"kit": KIT_SIGNATURE}))
-    if not subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode:
+    try:
+        os.kill(pid, 0)
         pytest.skip("the dead child's pid was reused already")
+    except ProcessLookupError:
+        pass
     removed = remove_stale_staging(target)
     assert sorted(removed) == sorted([stale, stale_private])
     assert unmarked.exists() and alive.exists() and other_target.exists()
