@@ -220,6 +220,8 @@ def test_stale_staging_of_dead_processes_is_removed_and_nothing_else(tmp_path):
     alive = tmp_path / f".run.partial-{os.getppid()}"  # the process that started pytest
     alive.mkdir()
     (alive / STAGING_MARKER).write_text(json.dumps({"kit": KIT_SIGNATURE}))
+    empty = tmp_path / f".run.partial-{dead_pid()}"  # killed before it wrote its marker
+    empty.mkdir()
     other_target = tmp_path / f".other.partial-{pid}"
     other_target.mkdir()
     (other_target / STAGING_MARKER).write_text(json.dumps({"kit": KIT_SIGNATURE}))
@@ -229,7 +231,7 @@ def test_stale_staging_of_dead_processes_is_removed_and_nothing_else(tmp_path):
     except ProcessLookupError:
         pass
     removed = remove_stale_staging(target)
-    assert sorted(removed) == sorted([stale, stale_private])
+    assert sorted(removed) == sorted([stale, stale_private, empty])
     assert unmarked.exists() and alive.exists() and other_target.exists()
 
 

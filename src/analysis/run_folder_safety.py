@@ -152,7 +152,7 @@ def remove_stale_staging(target: Path) -> list[Path]:
     """Remove the staging and set-aside folders of dead runs to ``target``; return what was removed.
 
     Only folders named as the kit names them next to ``target``, whose process no longer exists,
-    and that carry one of the kit's markers are removed.
+    and that carry one of the kit's markers (or are empty) are removed.
     """
     parent = target.parent
     if not parent.is_dir():
@@ -162,9 +162,14 @@ def remove_stale_staging(target: Path) -> list[Path]:
     removed = []
     for candidate in sorted(parent.iterdir()):
         match = pattern.match(candidate.name)
-        if not match or _pid_alive(int(match.group(1))) or not _is_staging_folder(candidate):
+        if not match or _pid_alive(int(match.group(1))):
             continue
-        shutil.rmtree(candidate, ignore_errors=True)
+        if _is_empty_folder(candidate):  # killed between creating it and writing its marker
+            candidate.rmdir()
+        elif _is_staging_folder(candidate):
+            shutil.rmtree(candidate, ignore_errors=True)
+        else:
+            continue
         removed.append(candidate)
     return removed
 
