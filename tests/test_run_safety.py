@@ -296,6 +296,10 @@ def test_manifest_marks_the_folder_and_records_only_the_location_of_private_file
         renderer_version=None, outputs=[], private_outputs={"quarantine.csv.gz": "../run.private/quarantine.csv.gz"},
     )
     assert manifest["kit"] == KIT_SIGNATURE
+    assert manifest["environment"] == package_versions()
+    # the report shows the kit's declared dependencies (pyproject.toml), not the whole environment
+    assert {"numpy", "pandas", "statsmodels", "duckdb", "papermill", "typst"} <= set(manifest["packages"])
+    assert "pytest" not in manifest["packages"] and "pytest" in manifest["environment"]
     assert manifest["private_outputs"] == {"quarantine.csv.gz": "../run.private/quarantine.csv.gz"}
 
 

@@ -13,6 +13,8 @@ from typing import Any
 from .project import PROJECT_ROOT
 from .run_folder_safety import kit_signature
 
+KIT_DISTRIBUTION = "customer-analytics-kit"
+
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     """sha256 of a file; of a folder of Parquet parts, the sha256 of its parts' names and digests."""
@@ -39,8 +41,24 @@ def package_versions() -> dict[str, str]:
         name = distribution.metadata["Name"]
         if not name:
             continue
-        versions.setdefault(re.sub(r"[-_.]+", "-", name).lower(), distribution.version)
+        versions.setdefault(_normalise(name), distribution.version)
     return dict(sorted(versions.items()))
+
+
+def dependency_versions(environment: dict[str, str]) -> dict[str, str]:
+    """The installed versions of the kit's own dependencies (from its package metadata, without
+    optional extras): the short list the report shows. Without the kit's metadata (run from a
+    source tree that was never installed), the whole environment."""
+    try:
+        requirements = importlib.metadata.requires(KIT_DISTRIBUTION) or []
+    except importlib.metadata.PackageNotFoundError:
+        return dict(environment)
+    names = {_normalise(re.match(r"[A-Za-z0-9._-]+", r).group(0)) for r in requirements if ";" not in r}
+    return {name: version for name, version in environment.items() if name in names}
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def git_state(root: Path = PROJECT_ROOT) -> dict[str, Any]:
@@ -69,19 +87,22 @@ def build_manifest(
     outputs: list[str],
     private_outputs: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The run's provenance; its ``kit`` field marks the folder as a run of this kit, which is
+    """The run's provenance: ``packages`` holds the kit's dependencies, ``environment`` every
+    installed distribution, each with its version. Its ``kit`` field marks the folder as a run of this kit, which is
     what allows a later run to replace it (see :mod:`analysis.run_folder_safety`).
 
     ``private_outputs`` maps a file kept beside the run folder (it holds raw customer ids) to its
     location relative to the run folder; only the location is recorded, never the content.
     """
+    environment = package_versions()
     return {
         **kit_signature(),
         "kit_version": _kit_version(),
         "inputs": {name: sha256_file(path) for name, path in inputs.items()},
         "input_paths": {name: str(path) for name, path in inputs.items()},
         "config": config,
-        "packages": package_versions(),
+        "packages": dependency_versions(environment),
+        "environment": environment,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "git": git_state(),
@@ -95,6 +116,6 @@ def build_manifest(
 
 def _kit_version() -> str | None:
     try:
-        return importlib.metadata.version("customer-analytics-kit")
+        return importlib.metadata.version(KIT_DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
         return None
