@@ -382,3 +382,19 @@ def test_summarize_writes_the_file_and_no_partial(tmp_path, capsys):
     assert main(["summarize", str(config), "--out", str(out)]) == 0
     assert out.read_text().count("\n") == 3  # header and customers c1, c2
     assert sorted(p.name for p in out.parent.iterdir()) == ["customers.csv"]
+
+
+def test_quarto_gets_the_same_date_through_source_date_epoch(tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    stub = bin_dir / "quarto"
+    stub.write_text("#!/usr/bin/env python3\nimport os, pathlib, sys\n"
+                    "pathlib.Path(sys.argv[2]).with_suffix('.pdf').write_text(os.environ.get('SOURCE_DATE_EPOCH', ''))\n")
+    stub.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    source = tmp_path / "report.qmd"
+    source.write_text("# Data\n")
+    outputs = render_document(source, formats=["pdf"], renderer="quarto",
+                              timestamp=document_timestamp("1998-06-30"))
+    assert outputs["pdf"].read_text() == "899164800"  # 1998-06-30T00:00:00Z

@@ -38,23 +38,26 @@ def render_document(
     """Render ``source`` to each format; return format → output path."""
     source = Path(source)
     if renderer == "quarto":
-        return _render_quarto(source, formats)
+        return _render_quarto(source, formats, timestamp=timestamp)
     return _render_pandoc(source, formats, timestamp=timestamp, font_paths=font_paths or [])
 
 
-def _run(command: list[str], cwd: Path) -> None:
-    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, env=env)
     if completed.returncode != 0:
         tail = (completed.stderr or completed.stdout).strip()[-2000:]
         raise RenderError(f"{Path(command[0]).name} failed (exit {completed.returncode}):\n{tail}")
 
 
-def _render_quarto(source: Path, formats: list[str]) -> dict[str, Path]:
+def _render_quarto(source: Path, formats: list[str], *, timestamp: dt.datetime | None) -> dict[str, Path]:
     outputs: dict[str, Path] = {}
     quarto = shutil.which("quarto") or "quarto"
+    # the typst CLI that Quarto runs takes the PDF's dates from SOURCE_DATE_EPOCH
+    stamp = int((timestamp or FALLBACK_TIMESTAMP).timestamp())
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(stamp)}
     for fmt in formats:
         target = {"html": "html", "pdf": "typst"}[fmt]
-        _run([quarto, "render", source.name, "--to", target], cwd=source.parent)
+        _run([quarto, "render", source.name, "--to", target], cwd=source.parent, env=env)
         output = source.with_suffix(f".{fmt}")
         if not output.exists():
             raise RenderError(f"quarto reported success but wrote no {output.name}")
