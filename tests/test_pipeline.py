@@ -21,9 +21,12 @@ def full_run(tmp_path_factory):
 
 @pytest.mark.slow
 def test_outputs_written(full_run):
-    for name in ("report.html", "report.pdf", "results.json", "manifest.json", "quarantine.csv.gz",
+    for name in ("report.html", "report.pdf", "results.json", "manifest.json",
                  "config.json", "report.qmd"):
         assert (full_run / name).stat().st_size > 0, name
+    # the quarantine holds raw customer ids: beside the run folder, never in it
+    assert not (full_run / "quarantine.csv.gz").exists()
+    assert (full_run.parent / "cdnow_sample.private" / "quarantine.csv.gz").stat().st_size > 0
     executed = sorted(p.name for p in (full_run / "notebooks").glob("*.ipynb"))
     assert "01_data.ipynb" in executed
     assert len(list((full_run / "figures").glob("*.png"))) >= 4
@@ -63,9 +66,13 @@ def test_manifest(full_run):
     assert "commit" in manifest["git"] and "dirty" in manifest["git"]
     assert manifest["renderer"].split()[0] in {"pandoc", "quarto"}
     assert manifest["started"] <= manifest["finished"]
+    assert manifest["kit"] == "customer-analytics-kit"  # the mark that lets a rerun replace it
+    assert manifest["private_outputs"] == {"quarantine.csv.gz": "../cdnow_sample.private/quarantine.csv.gz"}
 
 
 @pytest.mark.slow
 def test_results_are_byte_identical_across_runs(full_run, tmp_path):
     again = run_study(CONFIG, out_dir=tmp_path / "again", quiet=True)
-    assert (again / "results.json").read_bytes() == (full_run / "results.json").read_bytes()
+    # the PDF's CreationDate was the run's finish time, so two runs' PDFs differed
+    for name in ("results.json", "report.html", "report.pdf"):
+        assert (again / name).read_bytes() == (full_run / name).read_bytes(), name

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from .errors import StudyError
@@ -14,7 +16,15 @@ EPILOG = """examples:
   python -m analysis validate my.yml                       # checks config and data, writes nothing
   python -m analysis summarize my.yml --out customers.parquet
 
-exit codes: 0 success, 1 analysis failure, 2 bad config or data, 3 rendering failure"""
+--out for run: a new path, an empty folder, or a previous run folder of the kit (it has a
+manifest.json with "kit": "customer-analytics-kit"), which is then replaced; anything else is
+refused before any work starts (exit 2): an existing file, a folder with other files in it, the
+working folder, the folder of the data file or of the config (or a parent of them), data/raw.
+Files holding raw customer ids (quarantine.csv.gz) go beside the run folder, in OUT.private/.
+
+exit codes: 0 success, 1 analysis failure, 2 bad config, data or --out path, 3 rendering failure,
+  130 interrupted (Ctrl-C), 143 terminated (SIGTERM); an interrupted or failed run leaves nothing
+  behind (no staging folder, no folder it created)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,8 +58,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where the process is so that a run removes what it created."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if signum is not None:
+                previous[signum] = signal.signal(signum, _raise_terminated)
+    try:
+        return _dispatch(args)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _dispatch(args) -> int:
     try:
         if args.command == "run":
             return _run(args)
@@ -62,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Terminated as exc:
+        print(f"terminated by {exc}", file=sys.stderr)
+        return 128 + exc.signum
 
 
 def _run(args) -> int:
@@ -128,14 +166,35 @@ def _summarize(args) -> int:
         from .errors import ConfigError
 
         raise ConfigError("summarize needs transaction data (data.kind: transactions)", file=args.config)
-    customers = prepare_transactions(config).customers
     out = Path(args.out)
+    _check_summary_out(out, config, args.config)
+    customers = prepare_transactions(config).customers
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.partial")
-    if out.suffix == ".csv":
-        customers.to_csv(partial, index=False)
-    else:
-        customers.to_parquet(partial, index=False)
-    partial.replace(out)
+    try:
+        if out.suffix == ".csv":
+            customers.to_csv(partial, index=False)
+        else:
+            customers.to_parquet(partial, index=False)
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
     print(f"{len(customers):,} customers written to {out}")
     return 0
+
+
+def _check_summary_out(out: Path, config, config_path: Path) -> None:
+    """summarize writes one file: refuse a folder, the study's own inputs, and data/raw."""
+    from .errors import ConfigError
+    from .project import RAW_DATA_DIR
+
+    if out.is_dir():
+        raise ConfigError("--out is a folder; summarize writes one file (.parquet or .csv)", file=out)
+    if out.suffix not in (".csv", ".parquet"):
+        raise ConfigError("--out must end in .parquet or .csv", file=out)
+    resolved = out.resolve()
+    if RAW_DATA_DIR.resolve() in resolved.parents:
+        raise ConfigError(f"is under {RAW_DATA_DIR}, where the raw data is kept unchanged", file=out)
+    for description, path in (("the data file", config.data.path), ("the config file", config_path)):
+        if Path(path).exists() and resolved == Path(path).resolve():
+            raise ConfigError(f"is {description}; summarize would overwrite it", file=out)

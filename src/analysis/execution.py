@@ -16,6 +16,14 @@ from .errors import ConfigError, StudyError
 
 KERNEL_NAME = "analysis-kit"
 
+# The kernel's own log goes to this process's stderr, bypassing --quiet. What it says there is not
+# about the study: a warning that the kernel talks over local TCP, and "KeyboardInterrupt caught in
+# kernel" when jupyter_client's shutdown_kernel interrupts (SIGINT) the kernel before asking it to
+# exit and the signal lands while ipykernel is still in a message handler. Errors in the notebooks'
+# code reach us as cell errors (PapermillExecutionError), and a dead kernel as nbclient's
+# DeadKernelError, neither through this log.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+
 
 def ensure_kernel() -> str:
     """Register (once) a Jupyter kernel that runs this interpreter; return its name."""
@@ -62,6 +70,7 @@ def execute_notebook(
         papermill.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name=ensure_kernel(),
             progress_bar=progress, cwd=str(cwd), log_output=False, request_save_on_cell_execute=False,
+            extra_arguments=KERNEL_ARGUMENTS,
         )
     except PapermillExecutionError as exc:
         raise StudyError(

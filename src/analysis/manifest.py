@@ -5,16 +5,15 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import platform
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
 from .project import PROJECT_ROOT
+from .run_folder_safety import kit_signature
 
-PACKAGES = (
-    "numpy", "pandas", "scipy", "statsmodels", "duckdb", "pyarrow", "matplotlib", "seaborn",
-    "papermill", "pydantic", "typst", "pypandoc-binary", "powerlaw",
-)
+KIT_DISTRIBUTION = "customer-analytics-kit"
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -31,13 +30,35 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 
 
 def package_versions() -> dict[str, str]:
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
+    """Every distribution installed in this environment, name → version, sorted by name.
+
+    Names are normalised as in PEP 503 (``Foo_Bar`` and ``foo-bar`` are one project); when the
+    same project is found twice on the path (an editable install beside a copy), the first one on
+    ``sys.path`` is the one Python imports, so that one is recorded.
+    """
+    versions: dict[str, str] = {}
+    for distribution in importlib.metadata.distributions():
+        name = distribution.metadata["Name"]
+        if not name:
             continue
-    return versions
+        versions.setdefault(_normalise(name), distribution.version)
+    return dict(sorted(versions.items()))
+
+
+def dependency_versions(environment: dict[str, str]) -> dict[str, str]:
+    """The installed versions of the kit's own dependencies (from its package metadata, without
+    optional extras): the short list the report shows. Without the kit's metadata (run from a
+    source tree that was never installed), the whole environment."""
+    try:
+        requirements = importlib.metadata.requires(KIT_DISTRIBUTION) or []
+    except importlib.metadata.PackageNotFoundError:
+        return dict(environment)
+    names = {_normalise(re.match(r"[A-Za-z0-9._-]+", r).group(0)) for r in requirements if ";" not in r}
+    return {name: version for name, version in environment.items() if name in names}
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def git_state(root: Path = PROJECT_ROOT) -> dict[str, Any]:
@@ -64,12 +85,24 @@ def build_manifest(
     renderer: str,
     renderer_version: str | None,
     outputs: list[str],
+    private_outputs: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    """The run's provenance: ``packages`` holds the kit's dependencies, ``environment`` every
+    installed distribution, each with its version. Its ``kit`` field marks the folder as a run of this kit, which is
+    what allows a later run to replace it (see :mod:`analysis.run_folder_safety`).
+
+    ``private_outputs`` maps a file kept beside the run folder (it holds raw customer ids) to its
+    location relative to the run folder; only the location is recorded, never the content.
+    """
+    environment = package_versions()
     return {
+        **kit_signature(),
+        "kit_version": _kit_version(),
         "inputs": {name: sha256_file(path) for name, path in inputs.items()},
         "input_paths": {name: str(path) for name, path in inputs.items()},
         "config": config,
-        "packages": package_versions(),
+        "packages": dependency_versions(environment),
+        "environment": environment,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "git": git_state(),
@@ -77,4 +110,12 @@ def build_manifest(
         "finished": finished,
         "renderer": renderer if renderer_version is None else f"{renderer} {renderer_version}",
         "outputs": outputs,
+        "private_outputs": dict(sorted((private_outputs or {}).items())),
     }
+
+
+def _kit_version() -> str | None:
+    try:
+        return importlib.metadata.version(KIT_DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -27,11 +26,15 @@ from .manifest import build_manifest, sha256_file
 from .overview import describe_contracts
 from .privacy import data_order, pseudonym_key, pseudonym_sql, pseudonymise, pseudonymise_in
 from .project import NOTEBOOKS_DIR, REPORTS_DIR
+from .render.engines import document_timestamp
 from .results import write_json
 from .run import Run
+from .run_folder_safety import RunFolder
 from .summary import customer_summary
 
 T = TypeVar("T")
+
+QUARANTINE = "quarantine.csv.gz"
 
 NOTEBOOKS = {
     "transactions": ("01_data", "02_pareto", "03_clv", "04_retention", "05_segments", "06_case_study"),
@@ -133,15 +136,18 @@ def run_study(
     config_path = Path(config_path)
     config = load_config(config_path, overrides)
     target = Path(out_dir) if out_dir else REPORTS_DIR / config.name
+    # refuse a target the run must not replace before any work starts
+    folder = RunFolder.prepare(target, protected={"the data file": config.data.path,
+                                                  "the config file": config_path})
     notebooks = notebooks_for(config)
     for notebook in notebooks:  # a mistyped parameter stops the run before anything is written
         check_parameters(notebook, {"run_dir": "", **config.notebook_parameters.get(notebook.stem, {})})
     progress = Progress(total=3 + len(notebooks) + 1, quiet=quiet)
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".{target.name}.partial-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
+    staging = folder.staging
+    private_files: dict[str, str] = {}
     try:
+        folder.start()
         run = Run.create(staging, config)
         input_sha = sha256_file(config.data.path)
         # the secret key never enters the run folder (see analysis.privacy)
@@ -169,7 +175,9 @@ def run_study(
             )
             check_not_empty(cleaning, config)
             customers = progress.stage("customer summary", lambda: summarize(cleaning, config))
-            cleaning.write_quarantine(staging / "quarantine.csv.gz")
+            # raw customer ids: beside the run folder, never in it (see run_folder_safety)
+            cleaning.write_quarantine(folder.private_staging / QUARANTINE)
+            private_files[QUARANTINE] = folder.private_location(QUARANTINE)
             if config.report.show_customer_ids:
                 cleaning.write_transactions(staging / "tables" / "transactions.parquet")
             else:
@@ -218,7 +226,6 @@ def run_study(
 
         renderer = render.available_renderer(config.report.renderer)
         title = localised(config.title, config.report.lang) or f"Customer analytics: {config.name}"
-        finished = dt.datetime.now(dt.UTC)
 
         def manifest(outputs: list[str]) -> dict[str, Any]:
             return build_manifest(
@@ -226,6 +233,7 @@ def run_study(
                 config=config.to_json_dict(), started=started.isoformat(),
                 finished=dt.datetime.now(dt.UTC).isoformat(), renderer=renderer,
                 renderer_version=_renderer_version(renderer), outputs=outputs,
+                private_outputs=private_files,
             )
 
         write_json(staging / "manifest.json", manifest([]))
@@ -234,17 +242,16 @@ def run_study(
             source = render.build_document(staging, title=title, lang=config.report.lang)
             return render.render_document(
                 source, formats=list(config.report.formats), renderer=renderer,
-                timestamp=finished.replace(microsecond=0), font_paths=_font_paths(config),
+                timestamp=document_timestamp(study["observation_end"]),
+                font_paths=_font_paths(config),
             )
 
         outputs = progress.stage("render", render_report)
         write_json(staging / "manifest.json", manifest(sorted(p.name for p in outputs.values())))
 
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        folder.publish()
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        folder.discard()
         raise
     return target
 

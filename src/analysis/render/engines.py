@@ -38,23 +38,26 @@ def render_document(
     """Render ``source`` to each format; return format → output path."""
     source = Path(source)
     if renderer == "quarto":
-        return _render_quarto(source, formats)
+        return _render_quarto(source, formats, timestamp=timestamp)
     return _render_pandoc(source, formats, timestamp=timestamp, font_paths=font_paths or [])
 
 
-def _run(command: list[str], cwd: Path) -> None:
-    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, env=env)
     if completed.returncode != 0:
         tail = (completed.stderr or completed.stdout).strip()[-2000:]
         raise RenderError(f"{Path(command[0]).name} failed (exit {completed.returncode}):\n{tail}")
 
 
-def _render_quarto(source: Path, formats: list[str]) -> dict[str, Path]:
+def _render_quarto(source: Path, formats: list[str], *, timestamp: dt.datetime | None) -> dict[str, Path]:
     outputs: dict[str, Path] = {}
     quarto = shutil.which("quarto") or "quarto"
+    # the typst CLI that Quarto runs takes the PDF's dates from SOURCE_DATE_EPOCH
+    stamp = int((timestamp or FALLBACK_TIMESTAMP).timestamp())
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(stamp)}
     for fmt in formats:
         target = {"html": "html", "pdf": "typst"}[fmt]
-        _run([quarto, "render", source.name, "--to", target], cwd=source.parent)
+        _run([quarto, "render", source.name, "--to", target], cwd=source.parent, env=env)
         output = source.with_suffix(f".{fmt}")
         if not output.exists():
             raise RenderError(f"quarto reported success but wrote no {output.name}")
@@ -93,12 +96,34 @@ def _render_pandoc(
     return outputs
 
 
+FALLBACK_TIMESTAMP = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def document_timestamp(as_of: object = None) -> dt.datetime:
+    """The date written into the PDF's metadata: a function of the study, never of the clock.
+
+    ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention) wins when set; else midnight UTC of
+    ``as_of`` (the study's observation end, a date the data fixes); else 2000-01-01. A run's finish
+    time would make every rerun's PDF differ in CreationDate and ModDate.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+        except (ValueError, OverflowError, OSError) as exc:
+            raise RenderError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970 (value: {epoch!r})") from exc
+    try:
+        day = dt.date.fromisoformat(str(as_of)[:10])
+    except ValueError:  # None or NaT: a study without an observation end (contractual data)
+        return FALLBACK_TIMESTAMP
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
 def _compile_typst(source: Path, *, timestamp: dt.datetime | None, font_paths: list[str]) -> Path:
     import typst
 
     output = source.with_suffix(".pdf")
-    # A fixed timestamp keeps the PDF's metadata the same in every run of the same study.
-    stamp = int((timestamp or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)).timestamp())
+    stamp = int((timestamp or FALLBACK_TIMESTAMP).timestamp())
     try:
         typst.compile(
             os.fspath(source), output=os.fspath(output), root=os.fspath(source.parent),
