@@ -111,7 +111,7 @@ def _text(claim: dict) -> str:
                   "描述的是存活到快照时点的客户，早期流失被低估。")
     if i == "data_quality":
         return tr(f"Cleaning set aside {num(v['quarantined'])} of {num(v['rows'])} rows ({pct(v['share'])}); the results "
-                  "describe the rows kept, and the quarantine file shows what was left out.",
+                  "describe the rows kept, and the quarantine file (beside the run folder, not published) shows what was left out.",
                   f"数据清洗剔除了 {num(v['rows'])} 行中的 {num(v['quarantined'])} 行（{pct(v['share'])}）；结果描述的是保留的数据，"
                   "隔离文件列出了被剔除的内容。")
     if i == "heavy_tail":

@@ -95,10 +95,12 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     if cleaning:
         lines += ["", tr("## Cleaning", "## 数据清洗"), "", tr(
             f"Of {num(cleaning.get('input_rows'))} input rows, {num(cleaning.get('kept_rows'))} were "
-            f"kept and {num(cleaning.get('quarantined_rows'))} set aside in `quarantine.csv.gz` "
-            "with their reason, so that no row is lost.",
+            f"kept and {num(cleaning.get('quarantined_rows'))} set aside with their reason in the quarantine "
+            "file, so that no row is lost. It holds raw customer ids, so it is kept beside the published run "
+            "folder (`NAME.private/quarantine.csv.gz`), not in it.",
             f"在 {num(cleaning.get('input_rows'))} 行输入数据中，保留 {num(cleaning.get('kept_rows'))} 行，"
-            f"另有 {num(cleaning.get('quarantined_rows'))} 行连同原因存入 `quarantine.csv.gz`，没有任何一行丢失。",
+            f"另有 {num(cleaning.get('quarantined_rows'))} 行连同原因存入隔离文件，没有任何一行丢失。该文件含原始客户编号，"
+            "因此保存在发布的运行文件夹之外（`NAME.private/quarantine.csv.gz`）。",
         ), ""]
         for reason, count in cleaning.get("dropped", {}).items():
             lines.append(tr(f"- {rule_text(reason)}: {num(count)} rows dropped",
