@@ -7,7 +7,7 @@ The claims and their numbers come from the ``case_study`` section of results.jso
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import get, money, num, pct, period_name
+from .common import get, money, num, part_text, pct, period_name
 
 SECTIONS = (
     ("what_works", ("What works", "有效的做法")),
@@ -19,6 +19,8 @@ SECTIONS = (
 
 def _text(claim: dict) -> str:
     v, i = claim["values"], claim["id"]
+    if i == "not_estimable":
+        return part_text(v)
     if i == "clv_forecast_holds":
         return tr(f"The {v['model']} model forecasts the holdout well: {num(v['predicted'])} repeat purchases expected "
                   f"against {num(v['actual'])} observed ({pct(v['error'])}), with a per-customer correlation of "

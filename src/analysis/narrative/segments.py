@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..i18n import tr
 from ..plots.segments import cell_label, class_label
-from .common import attachments, get, money, num, pct
+from .common import attachments, get, is_not_estimable, money, not_estimable_sentence, num, pct
 
 
 def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
@@ -12,6 +12,8 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     lines = [tr("# Segments and priorities", "# 客户细分与优先级"), ""]
     if not s:
         return ""  # the analysis does not apply to this study (or did not run)
+    if is_not_estimable(s):
+        return "\n".join(lines + [not_estimable_sentence(s)]) + "\n"
     rules = s["rules"]
     lines.append(tr(
         f"Every customer is placed in one class by rules applied in order (as of {s['as_of']}): lost (no purchase for "
