@@ -265,7 +265,7 @@ CASES = {
         ("clv", None): "nobody bought twice, so repeat-purchase models cannot be fitted",
         ("retention", "cox"): "too few churns to fit a Cox model"}),
     "all_on_one_day": (lambda: bought_once().assign(date="2020-05-05"), {}, {
-        ("pareto", "tail"): None,
+        ("pareto", "persistence"): "no customer bought in the first half of the window, so persistence cannot be measured",
         ("clv", None): "nobody bought twice, so repeat-purchase models cannot be fitted"}),
     "calibration_before_first": (ordinary_log, {"calibration_end": "2019-06-30"}, {
         ("clv", None): "no customer made a first purchase before calibration_end"}),

@@ -119,6 +119,8 @@ NOT_ESTIMABLE_ZH = {
     "too few customers with a positive value to fit a power-law tail": "价值为正的客户太少，无法拟合幂律尾部",
     "all customers have the same value, so there is no tail to fit": "所有客户的价值相同，没有可拟合的尾部",
     "total profit is not positive, so the whale curve is undefined": "总利润不为正，鲸鱼曲线无定义",
+    "no customer bought in the first half of the window, so persistence cannot be measured":
+        "窗口前半段没有客户购买，无法衡量头部客户的持续性",
     "too few customers to fit a repeat-purchase model": "客户太少，无法拟合重复购买模型",
     "no customer made a first purchase before calibration_end": "在 calibration_end 之前没有客户首次购买",
     "nobody bought twice, so repeat-purchase models cannot be fitted": "没有客户购买过两次，无法拟合重复购买模型",
@@ -144,7 +146,7 @@ CHAPTER_NAMES = {
     "retention": ("Retention", "客户保留"), "segments": ("Segments", "客户细分"), "case_study": ("Case study", "案例研究"),
 }
 PART_NAMES = {
-    "tail": ("power-law tail", "幂律尾部"), "profit": ("whale curve", "鲸鱼曲线"),
+    "tail": ("power-law tail", "幂律尾部"), "persistence": ("persistence of top customers", "头部客户的持续性"), "profit": ("whale curve", "鲸鱼曲线"),
     "holdout": ("holdout check", "验证期检验"), "cox": ("Cox model", "Cox 模型"),
     "ph_check": ("proportional-hazards check", "比例风险检验"), "churn_model": ("churn model", "流失模型"),
     "bgnbd": ("BG/NBD", "BG/NBD"), "paretonbd": ("Pareto/NBD", "Pareto/NBD"), "mbgnbd": ("MBG/NBD", "MBG/NBD"),

@@ -76,6 +76,8 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"则为 {pct(shortest['share_all_customers'])}。在整个观察期内该比例为 {pct(full['share_buyers'])}。"
             "同样的数据，窗口选择不同，二八定律看起来可强可弱。")]
     pers = p.get("persistence") or {}
+    if is_not_estimable(pers):
+        lines += ["", not_estimable_sentence(pers, ("persistence of top customers", "头部客户的持续性"))]
     if pers.get("still_top") is not None:
         lines += ["", tr(
             f"Top customers do not stay top: of the top 20% before {pers['split']}, {pct(pers['still_top'])} are "

@@ -139,7 +139,8 @@ def run_pareto(transactions: TransactionLog | pd.DataFrame, customers: pd.DataFr
         "tail_index": tail.survival_exponent if tail is not None else None, "tail": tail_record,
         "trusted_interval": trusted,
         "windows": win.to_dict(orient="records"),
-        "persistence": {k: v for k, v in pers.items() if k != "transition"},
+        "persistence": ({k: v for k, v in pers.items() if k != "transition"} if pers["customers"] else
+                        not_estimable("no customer bought in the first half of the window, so persistence cannot be measured")),
         "profit": {**profit_record, "assumptions": settings.cost.model_dump(),
                    "total_profit": float(profit.sum())},
     }
