@@ -266,11 +266,15 @@ CASES = {
         ("retention", "cox"): "too few churns to fit a Cox model"}),
     "all_on_one_day": (lambda: bought_once().assign(date="2020-05-05"), {}, {
         ("pareto", "persistence"): "no customer bought in the first half of the window, so persistence cannot be measured",
-        ("clv", None): "nobody bought twice, so repeat-purchase models cannot be fitted"}),
+        ("clv", None): "nobody bought twice, so repeat-purchase models cannot be fitted",
+        ("retention", "cox"): "too few churns to fit a Cox model",
+        ("retention", "cohorts"): "all purchases fall in one month, so no cohort can be followed after its first month"}),
     "calibration_before_first": (ordinary_log, {"calibration_end": "2019-06-30"}, {
-        ("clv", None): "no customer made a first purchase before calibration_end"}),
+        ("clv", None): "no customer made a first purchase before calibration_end",
+        ("retention", "churn_model"): "too few customers of each outcome to fit and test a churn model"}),
     "calibration_after_last": (ordinary_log, {"calibration_end": "2022-06-30"}, {
-        ("clv", "holdout"): "the holdout window after calibration_end is empty"}),
+        ("clv", "holdout"): "the holdout window after calibration_end is empty",
+        ("retention", "churn_model"): "too few customers of each outcome to fit and test a churn model"}),
 }
 
 

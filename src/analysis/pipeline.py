@@ -234,7 +234,7 @@ def run_study(
 
         for notebook in notebooks:
             parameters = {"run_dir": str(staging.resolve()), **config.notebook_parameters.get(notebook.stem, {})}
-            progress.stage(
+            record = progress.stage(
                 f"notebook {notebook.stem}",
                 lambda nb=notebook, params=parameters: run_chapter(
                     run, nb, lambda: execute_notebook(
@@ -242,6 +242,8 @@ def run_study(
                     ),
                 ),
             )
+            if record["status"] == "not_estimable" and not quiet:
+                print(f"chapter {chapter_of(notebook)} not estimable: {record['reason']}", file=sys.stderr, flush=True)
 
         results = run.results
         write_json(staging / "results.json", results)

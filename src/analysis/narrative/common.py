@@ -129,6 +129,8 @@ NOT_ESTIMABLE_ZH = {
     "the holdout window after calibration_end is empty": "calibration_end 之后的验证期为空",
     "nobody bought in the holdout window, so the forecasts cannot be judged": "验证期内无人购买，无法检验预测",
     "too few customers for a survival analysis": "客户太少，无法进行生存分析",
+    "all purchases fall in one month, so no cohort can be followed after its first month":
+        "所有购买都在同一个月内，无法追踪任何获客批次首月之后的情况",
     "too few churns to fit a Cox model": "流失客户太少，无法拟合 Cox 模型",
     "no covariate varies between customers, so the Cox model has nothing to estimate": "协变量在客户之间没有差异，Cox 模型无可估计",
     "the Cox model's information matrix is singular": "Cox 模型的信息矩阵奇异",
@@ -148,7 +150,7 @@ CHAPTER_NAMES = {
 PART_NAMES = {
     "tail": ("power-law tail", "幂律尾部"), "persistence": ("persistence of top customers", "头部客户的持续性"), "profit": ("whale curve", "鲸鱼曲线"),
     "holdout": ("holdout check", "验证期检验"), "cox": ("Cox model", "Cox 模型"),
-    "ph_check": ("proportional-hazards check", "比例风险检验"), "churn_model": ("churn model", "流失模型"),
+    "ph_check": ("proportional-hazards check", "比例风险检验"), "cohorts": ("cohort retention", "获客批次留存"), "churn_model": ("churn model", "流失模型"),
     "bgnbd": ("BG/NBD", "BG/NBD"), "paretonbd": ("Pareto/NBD", "Pareto/NBD"), "mbgnbd": ("MBG/NBD", "MBG/NBD"),
 }
 

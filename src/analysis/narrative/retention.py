@@ -128,6 +128,8 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
                             f"{num(model['auc_p_alive_full_window'], 3)} (P(alive) uses the whole window, so this is optimistic).",
                             f"按客户终身价值模型的存活概率对同一批客户排序，AUC 为 {num(model['auc_p_alive_full_window'], 3)}"
                             "（存活概率使用了整个窗口，因此偏乐观）。"))
+    if is_not_estimable(r.get("cohorts")):
+        lines += ["", not_estimable_sentence(r["cohorts"], ("cohort retention", "获客批次留存"))]
     sbg = r.get("sbg") or {}
     cohorts = {k: v for k, v in sbg.items() if k != "individual"}
     if sbg.get("individual"):

@@ -174,6 +174,12 @@ def run_retention_transactions(transactions: TransactionLog | pd.DataFrame, cust
         }
     cohorts = cohort_table(log, settings.cohort_months)
     curve = average_retention_curve(cohorts)
+    cohort_record = {"average_curve": {str(k): v for k, v in curve.items()},
+                     "month1": float(curve.get(1, np.nan)) if 1 in curve.index else None,
+                     "n_cohorts": len(cohorts)}
+    if cohorts.shape[1] < 2:  # every purchase in one calendar month: no cohort is seen come back
+        cohorts, cohort_record = None, not_estimable(
+            "all purchases fall in one month, so no cohort can be followed after its first month")
     sensitivity = threshold_sensitivity(customers, end, sorted({*settings.sensitivity_days, threshold}), days)
 
     # economics: yearly margin per active customer and the share of year-1 customers active in year 2
@@ -193,9 +199,7 @@ def run_retention_transactions(transactions: TransactionLog | pd.DataFrame, cust
         "cox": _cox_summary(cox),
         "churn_model": _churn_summary(churn) if churn else None,
         "rule_vs_p_alive": rule_vs_model,
-        "cohorts": {"average_curve": {str(k): v for k, v in curve.items()},
-                    "month1": float(curve.get(1, np.nan)) if 1 in curve.index else None,
-                    "n_cohorts": len(cohorts)},
+        "cohorts": cohort_record,
         "threshold_sensitivity": sensitivity.to_dict(orient="records"),
         "economics": economics,
     }
