@@ -220,7 +220,8 @@ NOT_ESTIMABLE_RESULTS = {
 
 def test_chapters_and_limitations_say_not_estimable_in_english_and_chinese():
     from analysis import case_study
-    from analysis.narrative import case_study as close, clv, pareto, segments, summary
+    from analysis.narrative import case_study as close
+    from analysis.narrative import clv, pareto, segments, summary
 
     results = {**NOT_ESTIMABLE_RESULTS, "case_study": case_study.build(NOT_ESTIMABLE_RESULTS)}
     limitations = [c for c in results["case_study"]["limitations"] if c["id"] == "not_estimable"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from analysis.clv import BetaGeo, GammaGamma, ParetoNBD
 from analysis.clv.simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import attachments, get, is_not_estimable, money, not_estimable_sentence, num, pct, period_name
+from .common import (
+    attachments,
+    get,
+    is_not_estimable,
+    money,
+    not_estimable_sentence,
+    num,
+    pct,
+    period_name,
+)
 
 NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
 # the papers' order (results.json sorts keys)

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import attachments, get, interval, is_not_estimable, money, not_estimable_sentence, num, pct, pvalue
+from .common import (
+    attachments,
+    get,
+    interval,
+    is_not_estimable,
+    money,
+    not_estimable_sentence,
+    num,
+    pct,
+    pvalue,
+)
 
 MEASURES = {"revenue": ("revenue", "收入"), "purchases": ("purchases", "购买次数"), "profit": ("profit", "利润")}
 

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import (attachments, get, interval, is_not_estimable, money, not_estimable_sentence, num, pct,
-                     period_name, pvalue)
+from .common import (
+    attachments,
+    get,
+    interval,
+    is_not_estimable,
+    money,
+    not_estimable_sentence,
+    num,
+    pct,
+    period_name,
+    pvalue,
+)
 
 
 def _hr_sentence(cox: dict) -> list[str]:
