@@ -329,3 +329,22 @@ def test_a_bug_in_a_chapter_still_fails_the_run(tmp_path, monkeypatch, capsys):
     assert code == 1
     assert "02_pareto.ipynb failed" in err and "ZeroDivisionError" in err
     assert not (tmp_path / "run").exists()
+
+
+def test_cox_that_converges_under_no_method_says_so():
+    """Outliers at 1000 instead of 50: the partial likelihood is so flat that no method ends at a
+    maximum (Newton decrement above 1e-6); the best finite fit is kept, flagged, and the text warns."""
+    from analysis.narrative.retention import _hr_sentence
+    from analysis.retention.study import _cox_summary
+    from analysis.retention.survival import cox_model
+
+    data = newton_breaking_cox_data()
+    data.loc[:2, "first_value"] = 1000.0
+    cox = cox_model(data, "duration", "event", ["first_value"], [])
+    assert not cox["converged"]
+    assert [t["method"] for t in cox["methods_tried"]] == ["newton", "bfgs", "lbfgs", "nm"]
+    assert cox["methods_tried"][0]["outcome"] == "non-finite estimates"
+    assert np.isfinite(cox["loglik"]) and np.isfinite(cox["table"]["hazard_ratio"]).all()
+    set_language("en")
+    text = " ".join(_hr_sentence(_cox_summary({**cox, "sample": None})))
+    assert "which did not converge: read the hazard ratios with caution" in text

@@ -106,8 +106,9 @@ MIN_PH_EVENTS = 3
 
 
 def fit_cox(model: PHReg, methods=COX_METHODS):
-    """Fit a Cox model trying each method in turn; return the first fit whose estimates and
-    standard errors are finite, with ``(method, converged, tried)``.
+    """Fit a Cox model trying each method in turn; return the first fit that is finite and at a
+    maximum, else the finite fit with the highest likelihood flagged ``converged: False``, with
+    ``{"method", "converged", "tried"}``.
 
     Raises
     ------
@@ -118,6 +119,7 @@ def fit_cox(model: PHReg, methods=COX_METHODS):
     """
     tried: list[dict[str, Any]] = []
     singular = 0
+    best = None  # the finite fit with the highest likelihood, should none converge
     for method in methods:
         options = {"maxiter": 20000} if method == "nm" else {"maxiter": 200}
         try:
@@ -136,10 +138,14 @@ def fit_cox(model: PHReg, methods=COX_METHODS):
         if not finite:
             tried.append({"method": method, "outcome": "non-finite estimates"})
             continue
-        if not converged and method != methods[-1]:
+        if not converged:
             tried.append({"method": method, "outcome": "did not converge"})
+            if best is None or fit.llf > best[0].llf:
+                best = (fit, method)
             continue
-        return fit, {"method": method, "converged": converged, "tried": tried}
+        return fit, {"method": method, "converged": True, "tried": tried}
+    if best is not None:
+        return best[0], {"method": best[1], "converged": False, "tried": tried}
     if singular == len(methods):
         raise np.linalg.LinAlgError("singular information matrix under every method")
     raise NotEstimable("the Cox model gave no finite estimates under any fitting method")
