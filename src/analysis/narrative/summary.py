@@ -57,7 +57,7 @@ def findings(results: dict) -> list[str]:
                             "at the longest tenure observed.",
                             f"{num(km['n'])} 位客户中有 {num(km['events'])} 位已流失；在观察到的最长在网时长内，仍有一半以上客户活跃。"))
     core = next((row for row in get(results, "segments.classes") or [] if row["name"] == "core"), None)
-    if core:
+    if core and core["customers"]:  # a study of a handful of customers may have no core class
         clv = (tr(f" and {pct(core['share_predicted_clv'])} of predicted value", f"、预测价值的 {pct(core['share_predicted_clv'])}")
                if core.get("share_predicted_clv") is not None else "")
         found.append(tr(f"The {num(core['customers'])} core customers ({pct(core['share_customers'])}) hold "
