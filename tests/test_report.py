@@ -67,7 +67,7 @@ def test_texts_differ_where_the_numbers_do(sample_run, simulated_run):
 @pytest.mark.slow
 def test_claims_follow_conditions(sample_run):
     results = json.loads((sample_run / "results.json").read_text())
-    claims = {c["id"] for part in results["case_study"].values() for c in part}
+    claims = {c["id"] for key, part in results["case_study"].items() if key != "status" for c in part}
     pareto = results["pareto"]
     summary = sections((sample_run / "report.qmd").read_text())["Summary"]
     # "80/20 holds" is said only when the equivalence test passes

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .narrative.common import get
+from .narrative.common import get, is_not_estimable, not_estimable_parts
 
 MODEL_NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
 # a holdout total within 10% counts as a forecast that works; beyond, the bias is a lesson
@@ -30,7 +30,7 @@ def _claim(claim_id: str, **values: Any) -> dict[str, Any]:
 def what_works(r: dict) -> list[dict]:
     out = []
     clv = get(r, "clv", {})
-    holdout = clv.get("holdout") or {}
+    holdout = {} if is_not_estimable(clv.get("holdout")) else clv.get("holdout") or {}
     best = clv.get("recommended_model")
     if best and holdout and abs(holdout["total_error"][best]) <= HOLDOUT_TOLERANCE:
         out.append(_claim("clv_forecast_holds", model=MODEL_NAMES[best], error=holdout["total_error"][best],
@@ -77,7 +77,7 @@ def lessons(r: dict) -> list[dict]:
         if len(windows) > 1 and abs(windows[0]["share_all_customers"] - windows[-1]["share_buyers"]) >= 0.1:
             out.append(_claim("window_changes_answer", monthly=windows[0]["share_all_customers"], full=windows[-1]["share_buyers"]))
     clv = get(r, "clv", {})
-    holdout = clv.get("holdout") or {}
+    holdout = {} if is_not_estimable(clv.get("holdout")) else clv.get("holdout") or {}
     best = clv.get("recommended_model")
     if best and holdout and abs(holdout["total_error"][best]) > HOLDOUT_TOLERANCE:
         out.append(_claim("holdout_bias", model=MODEL_NAMES[best], error=holdout["total_error"][best]))
@@ -124,7 +124,8 @@ def limitations(r: dict) -> list[dict]:
                 for name in clv[m].get("at_boundary", [])]
     if boundary:
         out.append(_claim("boundary_estimates", parameters=boundary))
-    unconverged = [MODEL_NAMES.get(m, m) for m in ("bgnbd", "paretonbd", "mbgnbd") if clv.get(m) and not clv[m]["converged"]]
+    unconverged = [MODEL_NAMES.get(m, m) for m in ("bgnbd", "paretonbd", "mbgnbd")
+                   if clv.get(m) and not is_not_estimable(clv[m]) and not clv[m]["converged"]]
     if unconverged:
         out.append(_claim("not_converged", models=unconverged))
     sensitivity = get(r, "retention.threshold_sensitivity") or []
@@ -133,6 +134,7 @@ def limitations(r: dict) -> list[dict]:
         out.append(_claim("churn_definition", low=min(shares), high=max(shares),
                           shortest=sensitivity[0]["threshold_days"], longest=sensitivity[-1]["threshold_days"]))
     ph = get(r, "retention.cox.ph_check") or []
+    ph = [] if is_not_estimable(ph) else [row for row in ph if row["p_value"] is not None]
     violated = [row for row in ph if row["p_value"] < 0.01]
     if violated:
         out.append(_claim("proportional_hazards", violated=len(violated), terms=len(ph)))
@@ -178,5 +180,8 @@ def recommendations(r: dict) -> list[dict]:
 
 
 def build(results: dict) -> dict[str, list[dict]]:
-    return {"what_works": what_works(results), "lessons": lessons(results),
-            "limitations": limitations(results), "recommendations": recommendations(results)}
+    # a chapter the data could not support is left out of every claim and named among the limitations
+    estimable = {name: section for name, section in results.items() if not is_not_estimable(section)}
+    not_estimable = [_claim("not_estimable", **part) for part in not_estimable_parts(results)]
+    return {"what_works": what_works(estimable), "lessons": lessons(estimable),
+            "limitations": not_estimable + limitations(estimable), "recommendations": recommendations(estimable)}

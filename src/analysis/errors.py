@@ -56,3 +56,22 @@ class RenderError(StudyError):
     """The report could not be rendered."""
 
     exit_code = 3
+
+
+class NotEstimable(Exception):
+    """The data cannot support a model or a whole chapter: too few customers, nobody buying twice,
+    all values equal, a model that diverges under every fallback.
+
+    Not a :class:`StudyError`: the run catches it, records ``{"status": "not_estimable", "reason":
+    ...}`` for the chapter (or the sub-model) and publishes the rest of the study. ``reason`` is one
+    short English sentence, shown in the report (translated there when a translation exists).
+    """
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+def not_estimable(reason: str) -> dict[str, str]:
+    """The record of a chapter or sub-model that the data cannot support."""
+    return {"status": "not_estimable", "reason": reason}

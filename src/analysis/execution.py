@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, StudyError
+from .errors import ConfigError, NotEstimable, StudyError
 
 KERNEL_NAME = "analysis-kit"
 
@@ -73,10 +73,24 @@ def execute_notebook(
             extra_arguments=KERNEL_ARGUMENTS,
         )
     except PapermillExecutionError as exc:
+        reason = not_estimable_reason(exc)
+        if output.exists():  # papermill saves the notebook up to the failing cell: kept as the record
+            _strip_volatile_metadata(output)
+        if reason is not None:
+            raise NotEstimable(reason) from exc
         raise StudyError(
             f"notebook {notebook.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
         ) from exc
     _strip_volatile_metadata(output)
+
+
+def not_estimable_reason(exc) -> str | None:
+    """The reason when a notebook stopped on :class:`NotEstimable` (the data cannot support the
+    chapter), else None (a bug: the run fails). The kernel reports only the class name and message
+    of the exception, so the class is matched by name."""
+    if getattr(exc, "ename", None) == NotEstimable.__name__:
+        return str(exc.evalue)
+    return None
 
 
 def _strip_volatile_metadata(path: Path) -> None:

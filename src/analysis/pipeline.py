@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from . import render
 from .cleaning import CleaningResult, clean_transactions
 from .config import StudyConfig, load_config, localised
-from .errors import ConfigError
+from .errors import ConfigError, NotEstimable, not_estimable
 from .execution import check_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
 from .manifest import build_manifest, sha256_file
@@ -106,6 +106,44 @@ def summarize(cleaning: CleaningResult, config: StudyConfig):
         observation_end=analysis.observation_end,
         calibration_end=analysis.calibration_end,
     )
+
+
+# chapters that cannot run without another one: they are not estimable when it is not
+CHAPTER_REQUIRES = {
+    "pareto": ("data",), "clv": ("data",), "retention": ("data",), "segments": ("data",),
+    "case_study": ("data",),
+}
+
+
+def chapter_of(notebook: Path) -> str:
+    """The results section a notebook writes: ``02_pareto`` → ``pareto``."""
+    return notebook.stem.split("_", 1)[1]
+
+
+def run_chapter(run: Run, notebook: Path, execute: Callable[[], None]) -> dict[str, Any]:
+    """Run one chapter's notebook under the chapter contract and return its status record.
+
+    A chapter that finishes is ``{"status": "ok"}``; one whose notebook raises
+    :class:`~analysis.errors.NotEstimable` (the data cannot support it) is recorded as
+    ``{"status": "not_estimable", "reason": ...}`` and the study goes on; so is a chapter whose
+    prerequisite was not estimable. Any other failure propagates: it is a bug.
+    """
+    chapter = chapter_of(notebook)
+    sections = run.results
+    for needed in CHAPTER_REQUIRES.get(chapter, ()):
+        if sections.get(needed, {}).get("status") == "not_estimable":
+            record = not_estimable(f"requires {needed}")
+            run.save_section(chapter, record)
+            return record
+    try:
+        execute()
+    except NotEstimable as exc:
+        record = not_estimable(exc.reason)
+        run.save_section(chapter, record)  # replaces whatever the chapter saved before it stopped
+        return record
+    if chapter in run.results:
+        run.update_section(chapter, {"status": "ok"})
+    return {"status": "ok"}
 
 
 def notebooks_for(config: StudyConfig) -> list[Path]:
@@ -214,12 +252,16 @@ def run_study(
             # the executed notebook lives in <run>/notebooks/ and names its run folder relative to
             # itself, so it still points at its own run folder once the staging folder is renamed
             parameters = {"run_dir": "..", **config.notebook_parameters.get(notebook.stem, {})}
-            progress.stage(
+            record = progress.stage(
                 f"notebook {notebook.stem}",
-                lambda nb=notebook, params=parameters: execute_notebook(
-                    nb, staging / "notebooks" / nb.name, params, progress=not quiet, cwd=staging / "notebooks"
+                lambda nb=notebook, params=parameters: run_chapter(
+                    run, nb, lambda: execute_notebook(
+                        nb, staging / "notebooks" / nb.name, params, progress=not quiet, cwd=staging / "notebooks"
+                    ),
                 ),
             )
+            if record["status"] == "not_estimable" and not quiet:
+                print(f"chapter {chapter_of(notebook)} not estimable: {record['reason']}", file=sys.stderr, flush=True)
 
         results = run.results
         write_json(staging / "results.json", results)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from analysis.clv import BetaGeo, GammaGamma, ParetoNBD
 from analysis.clv.simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd
@@ -41,15 +40,18 @@ def test_interval_coverage_small_study():
     assert covered >= 33, covered
 
 
-@pytest.mark.parametrize("seed", [5])
-def test_nonconvergence_is_loud(seed):
+def test_nonconvergence_is_loud():
+    """500 customers and nobody buys twice: the likelihood keeps rising towards an edge of the
+    parameter space (no purchasing at all), so no optimiser of the fallback chain can converge to an
+    interior maximum, and the fit must say so (it used to be tested on data where the fallback
+    converges, so its assertion never ran)."""
     import warnings
 
     from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-    x, t_x, T = simulate_bgnbd(500, *BGNBD_TRUE.values(), T=39.0, seed=seed)
+    x, t_x, T = np.zeros(500), np.zeros(500), np.linspace(20.0, 39.0, 500)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         res = BetaGeo(x, t_x, T).fit(maxiter=1, method="bfgs")
-    if not res.converged:
-        assert any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    assert not res.converged
+    assert any(issubclass(w.category, ConvergenceWarning) and "did not converge" in str(w.message) for w in caught)

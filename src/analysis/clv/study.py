@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..errors import NotEstimable, not_estimable
 from ..periods import PERIOD_DAYS
 from ..transaction_log import TransactionLog, as_log
 from .bgnbd import BetaGeo
@@ -42,9 +43,12 @@ class ClvStudy:
     tracking: pd.DataFrame | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     diagnostics: dict[str, Any] = field(default_factory=dict)
+    # models the data could not support, with the reason: they are left out of the comparison
+    not_estimable: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {name: fit.to_dict() for name, fit in self.calibration_fits.items()}
+        out.update({name: not_estimable(reason) for name, reason in self.not_estimable.items()})
         out["gammagamma"] = self.spend_fit.to_dict()
         out["forecast_fits"] = {name: fit.to_dict() for name, fit in self.forecast_fits.items()}
         out["holdout"] = self.holdout
@@ -59,8 +63,25 @@ class ClvStudy:
         return out
 
 
-def _fit_transactions(names, frequency, recency, T):
-    return {name: MODELS[name](frequency, recency, T).fit() for name in names}
+def _fit_transactions(names, frequency, recency, T) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each model's fit, and the reason for each model that gives no finite estimates (the
+    fallbacks of :meth:`~analysis.clv.base.LogScaleLikelihoodModel.fit` exhausted)."""
+    fits, failed = {}, {}
+    for name in names:
+        try:
+            fit = MODELS[name](frequency, recency, T).fit()
+        except np.linalg.LinAlgError:
+            failed[name] = f"the {MODEL_NAMES[name]} fit hit a singular matrix"
+            continue
+        if not (np.isfinite(fit.llf) and np.all(np.isfinite(fit.params.to_numpy()))):
+            failed[name] = f"the {MODEL_NAMES[name]} fit gave no finite estimates"
+            continue
+        fits[name] = fit
+    return fits, failed
+
+
+# fewer customers than this cannot identify a four-parameter purchase model
+MIN_CUSTOMERS = 10
 
 
 CALIBRATION_COLUMNS = ["customer_id", "first_purchase", "frequency_cal", "recency_cal", "T_cal",
@@ -106,7 +127,19 @@ def run_clv(
     calibration_end=None,
 ) -> ClvStudy:
     """Fit, validate and forecast; ``customers`` is the customer summary of CONTRACT.md."""
+    if len(customers) < MIN_CUSTOMERS:
+        raise NotEstimable("too few customers to fit a repeat-purchase model")
     has_holdout = calibration_end is not None and "frequency_cal" in customers
+    holdout_record = None
+    if has_holdout and not customers["frequency_cal"].notna().any():
+        raise NotEstimable("no customer made a first purchase before calibration_end")
+    if has_holdout and not (customers["duration_holdout"].dropna() > 0).any():
+        # calibration_end at or after the end of observation: no holdout to judge the models on
+        has_holdout = False
+        holdout_record = not_estimable("the holdout window after calibration_end is empty")
+    elif has_holdout and customers.loc[customers["frequency_cal"].notna(), "frequency_holdout"].sum() == 0:
+        has_holdout = False
+        holdout_record = not_estimable("nobody bought in the holdout window, so the forecasts cannot be judged")
     if has_holdout:
         # only the columns the holdout check uses: a copy of the whole summary costs GBs at 10^7 customers
         cal = customers.loc[customers["frequency_cal"].notna(), CALIBRATION_COLUMNS]
@@ -116,7 +149,13 @@ def run_clv(
         cal = customers
         x, t_x, T = (cal[c].astype(float).to_numpy() for c in ("frequency", "recency", "T"))
         m = cal["monetary_value"].astype(float).to_numpy()
-    calibration_fits = _fit_transactions(settings.models, x, t_x, T)
+    if not np.any(x > 0):
+        raise NotEstimable("nobody bought twice, so repeat-purchase models cannot be fitted")
+    if not np.any((x > 0) & (m > 0)):
+        raise NotEstimable("no repeat buyer has a positive spend, so the spend model cannot be fitted")
+    calibration_fits, failed = _fit_transactions(settings.models, x, t_x, T)
+    if not calibration_fits:
+        raise NotEstimable("no repeat-purchase model gave finite estimates")
     spend_fit, repeat_buyers = _fit_spend(x, m)
 
     diagnostics = {
@@ -175,11 +214,16 @@ def run_clv(
         candidates = comparison[comparison["converged"].astype(bool)]
         recommended = str((candidates if len(candidates) else comparison).sort_values("bic").index[0])
         reason = "lowest BIC (no holdout period configured)"
+        if holdout_record is not None:
+            holdout = holdout_record
+            reason = "lowest BIC (the holdout window is empty)"
 
     # forecast from fits on the whole window
     full_x, full_t, full_T = (customers[c].astype(float).to_numpy() for c in ("frequency", "recency", "T"))
     full_m = customers["monetary_value"].astype(float).to_numpy()
-    forecast_fits = _fit_transactions([recommended], full_x, full_t, full_T)
+    forecast_fits, forecast_failed = _fit_transactions([recommended], full_x, full_t, full_T)
+    if not forecast_fits:
+        raise NotEstimable(forecast_failed[recommended] + " on the whole window")
     forecast_spend, _ = _fit_spend(full_x, full_m)
     forecast_fits["gammagamma"] = forecast_spend
     model = forecast_fits[recommended]
@@ -213,7 +257,7 @@ def run_clv(
     return ClvStudy(calibration_fits=calibration_fits, spend_fit=spend_fit, forecast_fits=forecast_fits,
                     predictions=predictions, comparison=comparison, recommended=recommended,
                     reason=reason, holdout=holdout, by_frequency=by_frequency, tracking=tracking,
-                    summary=summary, diagnostics=diagnostics)
+                    summary=summary, diagnostics=diagnostics, not_estimable=failed)
 
 
 def total_clv_delta_interval(model, spend, x, t_x, T, m, *, horizon, discount_rate, margin,

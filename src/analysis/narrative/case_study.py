@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..i18n import tr
 from ..render.escape import escape_markdown
-from .common import get, money, num, pct, period_name, pvalue
+from .common import get, money, num, part_text, pct, period_name, pvalue
 
 SECTIONS = (
     ("what_works", ("What works", "有效的做法")),
@@ -20,6 +20,8 @@ SECTIONS = (
 
 def _text(claim: dict) -> str:
     v, i = claim["values"], claim["id"]
+    if i == "not_estimable":
+        return part_text(v)
     if i == "clv_forecast_holds":
         return tr(f"The {v['model']} model forecasts the holdout well: {num(v['predicted'])} repeat purchases expected "
                   f"against {num(v['actual'])} observed ({pct(v['error'])}), with a per-customer correlation of "

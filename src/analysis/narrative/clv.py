@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import attachments, get, money, num, pct, period_name, pvalue, with_figure
+from .common import (
+    attachments,
+    get,
+    is_not_estimable,
+    money,
+    not_estimable_sentence,
+    num,
+    pct,
+    period_name,
+    pvalue,
+    with_figure,
+)
 
 NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
 # the papers' order (results.json sorts keys)
@@ -38,6 +49,8 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     lines = [tr("# Customer lifetime value", "# 客户终身价值"), ""]
     if not clv:
         return ""  # the analysis does not apply to this study (or did not run)
+    if is_not_estimable(clv):
+        return "\n".join(lines + [not_estimable_sentence(clv)]) + "\n"
     period = get(results, "study.period", "week")
     unit = period_name(period)
     lines.append(tr(
@@ -53,7 +66,9 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     lines += ["", tr("## Estimates", "## 参数估计"), ""]
     for key in ("bgnbd", "paretonbd", "mbgnbd"):
         fit = clv.get(key)
-        if fit:
+        if is_not_estimable(fit):
+            lines.append(tr(f"- {NAMES[key]}: ", f"- {NAMES[key]}：") + not_estimable_sentence(fit))
+        elif fit:
             lines.append(tr(
                 f"- {NAMES[key]}: {_params(fit, key)}; log-likelihood {num(fit['loglik'], 1)}"
                 + ("" if fit.get("converged") else " (did not converge)"),
@@ -68,6 +83,10 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
         ))
     lines += _diagnostic_sentences(clv)
     holdout = clv.get("holdout") or {}
+    if is_not_estimable(holdout):
+        lines += ["", tr("## How well the models predict the holdout", "## 模型对验证期的预测效果"), "",
+                  not_estimable_sentence(holdout, ("holdout check", "验证期检验"))]
+        holdout = {}
     if holdout:
         best = clv["recommended_model"]
         lines += ["", tr("## How well the models predict the holdout", "## 模型对验证期的预测效果"), "", with_figure(tr(

@@ -193,3 +193,104 @@ def period_name(period: str) -> str:
     from ..i18n import tr
 
     return {"day": tr("day", "天"), "week": tr("week", "周"), "month": tr("month", "个月")}.get(period, period)
+
+
+# The Chinese text of each reason the analyses give for a chapter or model the data cannot support
+# (analysis.errors.NotEstimable); a reason not listed here is shown in English.
+NOT_ESTIMABLE_ZH = {
+    "too few customers to measure how value is concentrated": "客户太少，无法衡量价值的集中程度",
+    "no customer has a positive value, so no share of value can be measured": "没有客户的价值为正，无法衡量价值占比",
+    "too few customers with a positive value to fit a power-law tail": "价值为正的客户太少，无法拟合幂律尾部",
+    "all customers have the same value, so there is no tail to fit": "所有客户的价值相同，没有可拟合的尾部",
+    "total profit is not positive, so the whale curve is undefined": "总利润不为正，鲸鱼曲线无定义",
+    "no customer bought in the first half of the window, so persistence cannot be measured":
+        "窗口前半段没有客户购买，无法衡量头部客户的持续性",
+    "too few customers to fit a repeat-purchase model": "客户太少，无法拟合重复购买模型",
+    "no customer made a first purchase before calibration_end": "在 calibration_end 之前没有客户首次购买",
+    "nobody bought twice, so repeat-purchase models cannot be fitted": "没有客户购买过两次，无法拟合重复购买模型",
+    "no repeat buyer has a positive spend, so the spend model cannot be fitted": "没有金额为正的重复购买者，无法拟合消费金额模型",
+    "no repeat-purchase model gave finite estimates": "没有一个重复购买模型给出有限的估计值",
+    "the holdout window after calibration_end is empty": "calibration_end 之后的验证期为空",
+    "nobody bought in the holdout window, so the forecasts cannot be judged": "验证期内无人购买，无法检验预测",
+    "too few customers for a survival analysis": "客户太少，无法进行生存分析",
+    "all purchases fall in one month, so no cohort can be followed after its first month":
+        "所有购买都在同一个月内，无法追踪任何获客批次首月之后的情况",
+    "too few churns to fit a Cox model": "流失客户太少，无法拟合 Cox 模型",
+    "no covariate varies between customers, so the Cox model has nothing to estimate": "协变量在客户之间没有差异，Cox 模型无可估计",
+    "the Cox model's information matrix is singular": "Cox 模型的信息矩阵奇异",
+    "the Cox model gave no finite estimates under any fitting method": "Cox 模型在所有拟合方法下都没有给出有限的估计值",
+    "too few churns to check proportional hazards": "流失客户太少，无法检验比例风险假设",
+    "all churns happen at the same time, so proportional hazards cannot be checked": "所有流失发生在同一时间，无法检验比例风险假设",
+    "too few customers of each outcome to fit and test a churn model": "流失与未流失的客户太少，无法拟合和检验流失模型",
+}
+for _en, _zh in (("BG/NBD", "BG/NBD"), ("Pareto/NBD", "Pareto/NBD"), ("MBG/NBD", "MBG/NBD")):
+    NOT_ESTIMABLE_ZH[f"the {_en} fit hit a singular matrix"] = f"{_zh} 拟合遇到奇异矩阵"
+    NOT_ESTIMABLE_ZH[f"the {_en} fit gave no finite estimates"] = f"{_zh} 拟合没有给出有限的估计值"
+    NOT_ESTIMABLE_ZH[f"the {_en} fit gave no finite estimates on the whole window"] = f"{_zh} 在整个窗口上的拟合没有给出有限的估计值"
+CHAPTER_NAMES = {
+    "data": ("Data", "数据"), "pareto": ("80/20", "二八定律"), "clv": ("Customer lifetime value", "客户终身价值"),
+    "retention": ("Retention", "客户保留"), "segments": ("Segments", "客户细分"), "case_study": ("Case study", "案例研究"),
+}
+PART_NAMES = {
+    "tail": ("power-law tail", "幂律尾部"), "persistence": ("persistence of top customers", "头部客户的持续性"), "profit": ("whale curve", "鲸鱼曲线"),
+    "holdout": ("holdout check", "验证期检验"), "cox": ("Cox model", "Cox 模型"),
+    "ph_check": ("proportional-hazards check", "比例风险检验"), "cohorts": ("cohort retention", "获客批次留存"), "churn_model": ("churn model", "流失模型"),
+    "bgnbd": ("BG/NBD", "BG/NBD"), "paretonbd": ("Pareto/NBD", "Pareto/NBD"), "mbgnbd": ("MBG/NBD", "MBG/NBD"),
+}
+
+
+def is_not_estimable(record: Any) -> bool:
+    """Whether a chapter's section or a model's result says the data cannot support it."""
+    return isinstance(record, dict) and record.get("status") == "not_estimable"
+
+
+def reason_text(reason: str) -> str:
+    """A not-estimable reason in the report's language."""
+    from ..i18n import tr
+
+    required = reason.removeprefix("requires ")
+    if required != reason:
+        en, zh = CHAPTER_NAMES.get(required, (required, required))
+        return tr(f"requires the {en} chapter, which was not estimable", f"需要“{zh}”一章，而该章无法估计")
+    return tr(reason, NOT_ESTIMABLE_ZH.get(reason, reason))
+
+
+def not_estimable_sentence(record: dict, what: tuple[str, str] | None = None) -> str:
+    """``*Not estimable: <reason>.*``, or ``*The <what> is not estimable: <reason>.*``."""
+    from ..i18n import tr
+
+    reason = reason_text(record.get("reason", ""))
+    if what is None:
+        return tr(f"*Not estimable: {reason}.*", f"*无法估计：{reason}。*")
+    return tr(f"*The {what[0]} is not estimable: {reason}.*", f"*{what[1]}无法估计：{reason}。*")
+
+
+def not_estimable_parts(results: dict) -> list[dict[str, str]]:
+    """Every chapter and model the data could not support, in chapter order: ``{"chapter", "part",
+    "reason"}`` with ``part`` None for a whole chapter."""
+    found = []
+    for chapter in CHAPTER_NAMES:
+        section = results.get(chapter)
+        if not isinstance(section, dict):
+            continue
+        if is_not_estimable(section):
+            found.append({"chapter": chapter, "part": None, "reason": section.get("reason", "")})
+            continue
+        for part, value in section.items():
+            if is_not_estimable(value):
+                found.append({"chapter": chapter, "part": part, "reason": value.get("reason", "")})
+            elif isinstance(value, dict) and is_not_estimable(value.get("ph_check")):
+                found.append({"chapter": chapter, "part": "ph_check", "reason": value["ph_check"].get("reason", "")})
+    return found
+
+
+def part_text(item: dict[str, str]) -> str:
+    """``80/20 — whale curve: not estimable: <reason>`` in the report's language."""
+    from ..i18n import tr
+
+    chapter = CHAPTER_NAMES.get(item["chapter"], (item["chapter"], item["chapter"]))
+    part = PART_NAMES.get(item["part"], (item["part"], item["part"])) if item["part"] else None
+    reason = reason_text(item["reason"])
+    if part is None:
+        return tr(f"{chapter[0]}: not estimable: {reason}.", f"{chapter[1]}：无法估计：{reason}。")
+    return tr(f"{chapter[0]} — {part[0]}: not estimable: {reason}.", f"{chapter[1]}——{part[1]}：无法估计：{reason}。")

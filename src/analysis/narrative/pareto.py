@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from ..i18n import tr
-from .common import attachments, get, interval, money, num, pct, pvalue, with_figure
+from .common import (
+    attachments,
+    get,
+    interval,
+    is_not_estimable,
+    money,
+    not_estimable_sentence,
+    num,
+    pct,
+    pvalue,
+    with_figure,
+)
 
 MEASURES = {"revenue": ("revenue", "收入"), "purchases": ("purchases", "购买次数"), "profit": ("profit", "利润")}
 
@@ -104,12 +115,17 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     lines = [tr("# Does the 80/20 rule hold?", "# 二八定律成立吗？"), ""]
     if not p:
         return ""  # the analysis does not apply to this study (or did not run)
+    if is_not_estimable(p):
+        return "\n".join(lines + [not_estimable_sentence(p)]) + "\n"
     en, zh = MEASURES.get(p["value_measure"], (p["value_measure"], p["value_measure"]))
     lines.append(tr(
         f"Value measure: {en} per customer over the whole window, {num(p['n_customers'])} customers.",
         f"价值度量：整个观察期内每位客户的{zh}，共 {num(p['n_customers'])} 位客户。"))
     lines += ["", with_figure(verdict(p), "pareto-lorenz"), ""]
     tail, trusted = p.get("tail", {}), p.get("trusted_interval", {})
+    if is_not_estimable(tail):
+        lines += ["", not_estimable_sentence(tail, ("power-law tail", "幂律尾部"))]
+        tail = {}
     lines.append(tr(
         f"The Gini coefficient is {num(p['gini'], 3)}; the 10 largest customers hold {pct(p['top10_customers_share'], 2)} "
         f"of the value. For comparison, studies across many firms find the top 20% holding about 73% "
@@ -130,6 +146,8 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"则为 {pct(shortest['share_all_customers'])}。在整个观察期内该比例为 {pct(full['share_buyers'])}。"
             "同样的数据，窗口选择不同，二八定律看起来可强可弱。"), "pareto-windows")]
     pers = p.get("persistence") or {}
+    if is_not_estimable(pers):
+        lines += ["", not_estimable_sentence(pers, ("persistence of top customers", "头部客户的持续性"))]
     if pers.get("still_top") is not None:
         lines += ["", with_figure(persistence_sentence(pers), "pareto-persistence")]
     model = p.get("model_share")
@@ -141,6 +159,9 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"拟合的 BG/NBD 模型（r = {num(model['r'], 3)}）意味着潜在购买率最高的 20% 客户贡献全部购买的 "
             f"{pct(model['top_share'])}——这是剔除“谁恰好在此窗口购买”的偶然性后仍存在的集中度。")]
     profit = p.get("profit") or {}
+    if is_not_estimable(profit):
+        lines += ["", tr("## The profit view", "## 利润视角"), "", not_estimable_sentence(profit, ("whale curve", "鲸鱼曲线"))]
+        profit = {}
     if profit:
         a = profit["assumptions"]
         lines += ["", tr("## The profit view", "## 利润视角"), "", with_figure(tr(

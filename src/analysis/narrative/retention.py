@@ -4,20 +4,48 @@ from __future__ import annotations
 
 from ..i18n import tr
 from ..render.escape import escape_markdown
-from .common import attachments, get, interval, money, num, pct, period_name, pvalue, with_figure
+from .common import (
+    attachments,
+    get,
+    interval,
+    is_not_estimable,
+    money,
+    not_estimable_sentence,
+    num,
+    pct,
+    period_name,
+    pvalue,
+    with_figure,
+)
 
 
 def _hr_sentence(cox: dict) -> list[str]:
+    if is_not_estimable(cox):
+        return [not_estimable_sentence(cox, ("Cox model", "Cox 模型"))]
     rows = sorted(cox["hazard_ratios"], key=lambda r: r["p_value"])[:3]
     items = [f"{r['term']}: HR {num(r['hazard_ratio'], 2)} [{num(r['lower'], 2)}, {num(r['upper'], 2)}]"
              for r in rows]
     if cox.get("dropped_covariates"):
         dropped = ", ".join(cox["dropped_covariates"])
         items.append(tr(f"dropped for a singular fit: {dropped}", f"因拟合奇异而剔除：{dropped}"))
-    violated = [r["term"] for r in cox["ph_check"] if r["p_value"] < 0.01]
+    ph = [] if is_not_estimable(cox["ph_check"]) else cox["ph_check"]
+    violated = [r["term"] for r in ph if r["p_value"] is not None and r["p_value"] < 0.01]
     out = [tr(f"The Cox model's effects ({num(cox['n'])} customers, {num(cox['events'])} churns), the most "
               "significant first: " + "; ".join(items) + ".",
               f"Cox 模型的效应（{num(cox['n'])} 位客户，{num(cox['events'])} 次流失），按显著性排序：" + "；".join(items) + "。")]
+    if cox.get("method") not in (None, "newton"):
+        method = {"bfgs": "BFGS", "lbfgs": "L-BFGS", "nm": "Nelder–Mead"}.get(cox["method"], cox["method"])
+        out.append(tr(f"Newton's method failed on this data; the Cox model was fitted with {method}"
+                      + ("." if cox.get("converged") else ", which did not converge: read the hazard ratios with caution."),
+                      f"牛顿法在此数据上失败；Cox 模型改用 {method} 拟合"
+                      + ("。" if cox.get("converged") else "，但未收敛：解读风险比时应谨慎。")))
+    if cox.get("at_boundary"):
+        terms = ", ".join(cox["at_boundary"])
+        out.append(tr(f"The hazard ratios of {terms} run off to the edge of the parameter space (churn is perfectly "
+                      "separated by them): only their direction is informative.",
+                      f"{terms} 的风险比趋于参数空间边界（它们将流失完全分开）：只有方向有参考意义。"))
+    if is_not_estimable(cox["ph_check"]):
+        out.append(not_estimable_sentence(cox["ph_check"], ("proportional-hazards check", "比例风险检验")))
     sample = cox.get("sample")
     if sample:
         out.append(tr(f"The Cox model is fitted on a seeded random sample of {num(sample['customers'])} of the "
@@ -76,6 +104,8 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     lines = [tr("# Retention and churn", "# 客户保留与流失"), ""]
     if not r:
         return ""  # the analysis does not apply to this study (or did not run)
+    if is_not_estimable(r):
+        return "\n".join(lines + [not_estimable_sentence(r)]) + "\n"
     unit = period_name(r["km"].get("period", "week"))
     km = r["km"]
     if r["setting"] == "non-contractual":
@@ -133,6 +163,9 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
                         f"自由度 {num(lr['df'])}，p {pvalue(lr['p_value'])}。"))
     lines += [""] + [with_figure(text, "retention-cox") if i == 0 else text for i, text in enumerate(_hr_sentence(r["cox"]))]
     model = r.get("churn_model")
+    if is_not_estimable(model):
+        lines += ["", not_estimable_sentence(model, ("churn model", "流失模型"))]
+        model = None
     if model:
         lines += ["", tr(
             f"A logistic churn model, fitted on {num(model['n_train'])} customers and scored on {num(model['n_test'])} "
@@ -154,6 +187,8 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
                             f"按客户终身价值模型的存活概率对同一批客户排序，AUC 为 {num(auc_p, 3)}"
                             + ("——比随机还差：BG/NBD 类模型给没有重复购买的客户存活概率 1，而其中许多人已经流失。" if auc_p < 0.5 else
                                "（存活概率使用了包括验证期在内的整个窗口，因此这一比较对它有利）。")))
+    if is_not_estimable(r.get("cohorts")):
+        lines += ["", not_estimable_sentence(r["cohorts"], ("cohort retention", "获客批次留存"))]
     sbg = r.get("sbg") or {}
     cohorts = {k: v for k, v in sbg.items() if k != "individual"}
     if sbg.get("individual"):

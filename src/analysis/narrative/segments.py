@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from ..i18n import tr
 from ..plots.segments import cell_label, class_label
-from .common import attachments, get, money, num, pct, see_figure, with_figure
+from .common import (
+    attachments,
+    get,
+    is_not_estimable,
+    money,
+    not_estimable_sentence,
+    num,
+    pct,
+    see_figure,
+    with_figure,
+)
 
 
 def budget_sentence(plan: dict) -> str:
@@ -44,6 +54,8 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     lines = [tr("# Segments and priorities", "# 客户细分与优先级"), ""]
     if not s:
         return ""  # the analysis does not apply to this study (or did not run)
+    if is_not_estimable(s):
+        return "\n".join(lines + [not_estimable_sentence(s)]) + "\n"
     rules = s["rules"]
     lines.append(tr(
         f"Every customer is placed in one class by rules applied in order (as of {s['as_of']}): lost (no purchase for "
@@ -56,6 +68,10 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
         f"{pct(rules['at_risk_p_alive'], 0)}，或沉默时间超过其通常购买间隔的 {num(rules['at_risk_gap_factor'], 1)} 倍）、"
         f"核心客户（价值前 {pct(rules['core_share'], 0)}）、潜力客户（预测价值前 {pct(rules['potential_share'], 0)}）"
         "及活跃客户（其余）。"))
+    if not s.get("uses_clv_model") and is_not_estimable(get(results, "clv")):
+        lines += ["", tr("*The value matrix and the contact plan need the predictions of the Customer lifetime value "
+                         "chapter, which was not estimable: the classes here use purchase history only.*",
+                         "*价值矩阵与联系预算方案需要“客户终身价值”一章的预测，而该章无法估计：此处的客户类别仅依据购买历史。*")]
     lines.append("")
     for row in s["classes"]:
         clv = (tr(f", {pct(row['share_predicted_clv'])} of predicted CLV", f"，预测价值的 {pct(row['share_predicted_clv'])}")

@@ -10,7 +10,7 @@ from .retention import median_sentence
 
 def _pareto(results: dict) -> str | None:
     p = get(results, "pareto")
-    if not p:
+    if not p or p.get("status") == "not_estimable":
         return None
     ci = (p.get("trusted_interval") or {}).get("ci") or p["top_share_ci"]
     q, share = pct(p["q"], 0), pct(p["top_share"])
@@ -66,7 +66,7 @@ def findings(results: dict) -> list[str]:
         else:
             found.append(median_sentence(km, unit))
     core = next((row for row in get(results, "segments.classes") or [] if row["name"] == "core"), None)
-    if core:
+    if core and core["customers"]:  # a study of a handful of customers may have no core class
         clv = (tr(f" and {pct(core['share_predicted_clv'])} of predicted value", f"、预测价值的 {pct(core['share_predicted_clv'])}")
                if core.get("share_predicted_clv") is not None else "")
         found.append(tr(f"The {num(core['customers'])} core customers ({pct(core['share_customers'])}) hold "
@@ -97,7 +97,7 @@ def findings(results: dict) -> list[str]:
                         f"{money(econ['clv'])}.",
                         f"年留存率每提高一个百分点，客户价值（{money(econ['clv'])}）增加 {money(econ['gain_per_customer'])}。"))
     churn = get(results, "retention.churn_model")
-    if churn and len(found) < 5:
+    if churn and churn.get("status") != "not_estimable" and len(found) < 5:
         found.append(tr(f"A churn model ranks customers by risk with an AUC of {num(churn['auc'], 3)}.",
                         f"流失模型按风险对客户排序的 AUC 为 {num(churn['auc'], 3)}。"))
     return found[:5]

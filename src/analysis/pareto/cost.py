@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..errors import NotEstimable
+
 
 class CostModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -57,7 +59,7 @@ def whale_curve(profit) -> WhaleCurve:
     values = np.sort(np.asarray(profit, float))[::-1]
     total = values.sum()
     if total <= 0:
-        raise ValueError("total profit is not positive: the whale curve is undefined")
+        raise NotEstimable("total profit is not positive, so the whale curve is undefined")
     n = values.size
     cumulative = np.cumsum(values) / total
     peak_index = int(np.argmax(cumulative))

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
+from ..errors import NotEstimable, not_estimable
 from ..transaction_log import TransactionLog, as_log
 from . import inference, measures
 from .cost import whale_curve
@@ -72,6 +73,10 @@ def gamma_rate_top_share(r: float, q: float = 0.2) -> float:
     return float(1 - gammainc(r + 1, gammaincinv(r, 1 - q)))
 
 
+# fewer customers than this leave no top 20% to speak of (two customers at 20%)
+MIN_CUSTOMERS = 10
+
+
 @dataclass
 class ParetoStudy:
     results: dict[str, Any]
@@ -88,11 +93,22 @@ def run_pareto(transactions: TransactionLog | pd.DataFrame, customers: pd.DataFr
                rng: np.random.Generator) -> ParetoStudy:
     log = as_log(transactions)
     values = value_per_customer(customers, settings).to_numpy(dtype=float)
+    if values.size < MIN_CUSTOMERS:
+        raise NotEstimable("too few customers to measure how value is concentrated")
+    if not np.any(values > 0):
+        raise NotEstimable("no customer has a positive value, so no share of value can be measured")
     conc = concentration(values, settings.q, settings.n_boot, rng, level=settings.level,
                          margin=settings.equivalence_margin)
-    tail = fit_power_law_tail(values[values > 0])
+    try:
+        tail = fit_power_law_tail(values[values > 0])
+    except NotEstimable as exc:
+        tail, tail_record = None, not_estimable(exc.reason)
     tail_replicates, trusted = None, {"interval": "bootstrap (BCa)", "ci": list(conc.ci)}
-    if not tail.infinite_variance:
+    if tail is not None:
+        tail_record = tail.to_dict()
+    if tail is None:
+        trusted["rule"] = "no_tail"  # no power-law tail could be fitted: the bootstrap interval is used
+    elif not tail.infinite_variance:
         trusted["rule"] = "finite_variance"  # survival exponent ≥ 2: the bootstrap holds
     elif tail.verdict == "lognormal":
         trusted["rule"] = "lognormal_tail"  # the tail is better described by a lognormal: finite variance
@@ -111,7 +127,11 @@ def run_pareto(transactions: TransactionLog | pd.DataFrame, customers: pd.DataFr
     win = window_shares(log, months=settings.window_months, q=settings.q)
     pers = persistence(log, q=settings.q)
     profit = settings.cost.profit(customers)
-    whale = whale_curve(profit.to_numpy())
+    try:
+        whale = whale_curve(profit.to_numpy())
+        profit_record = whale.to_dict()
+    except NotEstimable as exc:  # the concentration of value stands without the profit view
+        whale, profit_record = None, not_estimable(exc.reason)
     segment_table = None
     if "segment" in log:
         segment_table = segment_shares(log, customers, values, settings)
@@ -123,10 +143,12 @@ def run_pareto(transactions: TransactionLog | pd.DataFrame, customers: pd.DataFr
                  "margin": settings.equivalence_margin},
         "gini": conc.gini, "xy_point": measures.xy_point(values), "hhi": measures.hhi(values),
         "top10_customers_share": measures.largest_share(values, 10), "shares": grid,
-        "tail_index": tail.survival_exponent, "tail": tail.to_dict(), "trusted_interval": trusted,
+        "tail_index": tail.survival_exponent if tail is not None else None, "tail": tail_record,
+        "trusted_interval": trusted,
         "windows": win.to_dict(orient="records"),
-        "persistence": {k: v for k, v in pers.items() if k != "transition"},
-        "profit": {**whale.to_dict(), "assumptions": settings.cost.model_dump(),
+        "persistence": ({k: v for k, v in pers.items() if k != "transition"} if pers["customers"] else
+                        not_estimable("no customer bought in the first half of the window, so persistence cannot be measured")),
+        "profit": {**profit_record, "assumptions": settings.cost.model_dump(),
                    "total_profit": float(profit.sum())},
     }
     if segment_table is not None:

@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..errors import NotEstimable
+
 # Clauset, Shalizi & Newman (2009, §5.1): the sign of the likelihood ratio is trusted when p < 0.1
 VUONG_LEVEL = 0.1
 
@@ -65,7 +67,9 @@ def fit_power_law_tail(values, *, min_tail: int = 50, candidates: int = 200) -> 
     x = x[x > 0]
     n = x.size
     if n < min_tail:
-        raise ValueError(f"need at least {min_tail} positive values to fit a tail, got {n}")
+        raise NotEstimable("too few customers with a positive value to fit a power-law tail")
+    if x[0] == x[-1]:
+        raise NotEstimable("all customers have the same value, so there is no tail to fit")
     unique = np.unique(x[: n - min_tail + 1])
     if unique.size > candidates:  # candidate x_min at evenly spaced quantiles of the distinct values
         unique = unique[np.linspace(0, unique.size - 1, candidates).astype(int)]

@@ -21,7 +21,8 @@ def cohort_table(transactions: TransactionLog | pd.DataFrame, max_months: int = 
         GROUP BY cohort, age""")
     last = int(log.scalar("SELECT max(year(date) * 12 + month(date) - 1) FROM log"))
     table = active.pivot(index="cohort", columns="age", values="active").sort_index()
-    table = table.reindex(columns=range(int(table.columns.max()) + 1))
+    # every month watched, not only those with a returning buyer: nobody coming back is a zero
+    table = table.reindex(columns=range(min(int(max_months), last - int(table.index.min())) + 1))
     table = table.div(table[0], axis=0)
     observed = last - table.index.to_numpy()[:, None]  # months this cohort has been watched
     ages = table.columns.to_numpy()[None, :]

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import NotEstimable, not_estimable
 from ..periods import PERIOD_DAYS, PERIODS_PER_YEAR
 from ..project import RAW_DATA_DIR
 from ..transaction_log import MONEY, TransactionLog, as_log
@@ -39,10 +40,36 @@ def _km_summary(km: dict) -> dict:
 
 
 def _cox_summary(cox: dict) -> dict:
-    return {"hazard_ratios": cox["table"].to_dict(orient="records"), "loglik": cox["loglik"], "n": cox["n"],
-            "events": cox["events"], "ph_check": cox["ph_check"], "ph_global": cox.get("ph_global"),
+    if cox.get("status") == "not_estimable":
+        return cox
+    return {"status": "ok", "hazard_ratios": cox["table"].to_dict(orient="records"), "loglik": cox["loglik"],
+            "n": cox["n"], "events": cox["events"], "ph_check": cox["ph_check"], "ph_global": cox.get("ph_global"),
             "concordance": cox.get("concordance"), "formula": cox["formula"],
-            "dropped_covariates": cox["dropped_covariates"], "sample": cox.get("sample")}
+            "dropped_covariates": cox["dropped_covariates"], "sample": cox.get("sample"),
+            "method": cox["method"], "converged": cox["converged"], "methods_tried": cox["methods_tried"],
+            "at_boundary": cox["at_boundary"]}
+
+
+def _fit_cox(data: pd.DataFrame, duration: str, event: str, covariates: list[str], categorical: list[str]) -> dict:
+    """The Cox model, or a not-estimable record when the data cannot support it (the chapter's
+    Kaplan–Meier curves still stand)."""
+    try:
+        cox = cox_model(data, duration, event, covariates, categorical)
+    except NotEstimable as exc:
+        return not_estimable(exc.reason)
+    cox.pop("fit")  # it holds the design matrix, sorted copies and residuals: GBs at millions of customers
+    return cox
+
+
+def _estimated(model: dict | None) -> dict | None:
+    """A model's fit for the notebook's figures; None when there is none to draw."""
+    return None if model is None or model.get("status") == "not_estimable" else model
+
+
+# fewer customers than this leave nothing to estimate a survival curve or a model from
+MIN_CUSTOMERS = 10
+# the churn classifier needs customers of both outcomes to learn from and to be judged on
+MIN_CHURN_MODEL_CUSTOMERS = 20
 
 
 P_ALIVE_BANDS = ["<25%", "25–50%", "50–75%", "≥75%"]
@@ -61,7 +88,18 @@ def _rule_by_p_alive(churned: np.ndarray, p_alive: np.ndarray) -> dict[str, dict
     return dict(sorted(table.items()))
 
 
+def _fit_churn(train: pd.DataFrame, test: pd.DataFrame, features: list[str], label: str) -> dict:
+    """The churn classifier, or a not-estimable record when either sample is too small or holds
+    one outcome only (nothing to learn, or no AUC to judge it by)."""
+    for part in (train, test):
+        if len(part) < MIN_CHURN_MODEL_CUSTOMERS or part[label].nunique() < 2:
+            return not_estimable("too few customers of each outcome to fit and test a churn model")
+    return fit_churn_model(train, test, features, label)
+
+
 def _churn_summary(model: dict) -> dict:
+    if model.get("status") == "not_estimable":
+        return model
     out = {k: v for k, v in model.items() if k != "calibration"}
     out["calibration"] = model["calibration"].to_dict(orient="records")
     return out
@@ -71,6 +109,8 @@ def run_retention_transactions(transactions: TransactionLog | pd.DataFrame, cust
                                settings: RetentionSettings, *, period: str, observation_end=None,
                                calibration_end=None) -> RetentionStudy:
     log = as_log(transactions)
+    if len(customers) < MIN_CUSTOMERS:
+        raise NotEstimable("too few customers for a survival analysis")
     end = pd.Timestamp(observation_end) if observation_end is not None else log.date_range[1]
     days = PERIOD_DAYS[period]
     threshold = resolve_threshold(log, settings.churn_threshold, settings.dormant_days, settings.gap_quantile)
@@ -98,9 +138,9 @@ def run_retention_transactions(transactions: TransactionLog | pd.DataFrame, cust
         chosen = np.random.default_rng(0).choice(len(modelled), settings.cox_max_customers, replace=False)
         cox_sample = {"customers": settings.cox_max_customers, "of": len(modelled)}
         modelled = modelled.iloc[np.sort(chosen)]
-    cox = cox_model(modelled, "duration", "event", covariates, categorical)
-    cox.pop("fit")  # it holds the design matrix, sorted copies and residuals: GBs at millions of customers
-    cox["sample"] = cox_sample
+    cox = _fit_cox(modelled, "duration", "event", covariates, categorical)
+    if cox.get("status") != "not_estimable":
+        cox["sample"] = cox_sample
     del data, modelled, first_value
 
     churn = None
@@ -116,8 +156,8 @@ def run_retention_transactions(transactions: TransactionLog | pd.DataFrame, cust
         features = ["frequency_cal", "recency_cal", "since_last", "log_monetary"]
         rng = np.random.default_rng(0)
         test_mask = rng.random(len(cal)) < settings.test_share
-        churn = fit_churn_model(cal[~test_mask], cal[test_mask], features, "churned")
-        if "p_alive" in customers:
+        churn = _fit_churn(cal[~test_mask], cal[test_mask], features, "churned")
+        if "p_alive" in customers and churn.get("status") != "not_estimable":
             # the BTYD model's P(alive) as a churn score on the same held-out customers
             from .churn_model import auc
             p_alive = customers["p_alive"].to_numpy(float)[in_cal][test_mask]
@@ -135,6 +175,12 @@ def run_retention_transactions(transactions: TransactionLog | pd.DataFrame, cust
         }
     cohorts = cohort_table(log, settings.cohort_months)
     curve = average_retention_curve(cohorts)
+    cohort_record = {"average_curve": {str(k): v for k, v in curve.items()},
+                     "month1": float(curve.get(1, np.nan)) if 1 in curve.index else None,
+                     "n_cohorts": len(cohorts)}
+    if cohorts.shape[1] < 2:  # every purchase in one calendar month: no cohort is seen come back
+        cohorts, cohort_record = None, not_estimable(
+            "all purchases fall in one month, so no cohort can be followed after its first month")
     sensitivity = threshold_sensitivity(customers, end, sorted({*settings.sensitivity_days, threshold}), days)
 
     # economics: yearly margin per active customer and the share of year-1 customers active in year 2
@@ -154,14 +200,12 @@ def run_retention_transactions(transactions: TransactionLog | pd.DataFrame, cust
         "cox": _cox_summary(cox),
         "churn_model": _churn_summary(churn) if churn else None,
         "rule_vs_p_alive": rule_vs_model,
-        "cohorts": {"average_curve": {str(k): v for k, v in curve.items()},
-                    "month1": float(curve.get(1, np.nan)) if 1 in curve.index else None,
-                    "n_cohorts": len(cohorts)},
+        "cohorts": cohort_record,
         "threshold_sensitivity": sensitivity.to_dict(orient="records"),
         "economics": economics,
     }
-    return RetentionStudy(results=results, km=km, km_groups=km_groups, cox=cox, churn_model=churn,
-                          cohorts=cohorts, sensitivity=sensitivity)
+    return RetentionStudy(results=results, km=km, km_groups=km_groups, cox=_estimated(cox),
+                          churn_model=_estimated(churn), cohorts=cohorts, sensitivity=sensitivity)
 
 
 def fit_cohort_benchmark(path=FADER_HARDIE_2007, fit_years: int = 8) -> dict[str, Any]:
@@ -207,7 +251,7 @@ def run_retention_contractual(contracts: pd.DataFrame, settings: RetentionSettin
     group = categorical[0] if categorical else None
     km_groups = kaplan_meier_by_group(data["tenure"], data["churned"], data[group]) if group else None
     model_data = data[complete & (data["tenure"] > 0)].copy()
-    cox = cox_model(model_data, "tenure", "churned", covariates, categorical)
+    cox = _fit_cox(model_data, "tenure", "churned", covariates, categorical)
     sbg = ShiftedBetaGeometric.from_durations(data["tenure"].round(), data["churned"]).fit()
     months = np.arange(0, int(data["tenure"].max()) + 25)
     design = pd.get_dummies(model_data[covariates], columns=categorical, drop_first=True, dtype=float)
@@ -215,7 +259,7 @@ def run_retention_contractual(contracts: pd.DataFrame, settings: RetentionSettin
     design["churned"] = model_data["churned"]
     features = [c for c in design.columns if c != "churned"]
     test_mask = rng.random(len(design)) < settings.test_share
-    churn = fit_churn_model(design[~test_mask], design[test_mask], features, "churned")
+    churn = _fit_churn(design[~test_mask], design[test_mask], features, "churned")
     benchmark = fit_cohort_benchmark() if FADER_HARDIE_2007.exists() else {}
     rate = float(data.loc[data["tenure"] > 0, "churned"].sum() / data["tenure"].sum())  # churn per period
     monthly_margin = settings.margin_rate * float(data[numeric[0]].mean()) if numeric else None
@@ -239,8 +283,8 @@ def run_retention_contractual(contracts: pd.DataFrame, settings: RetentionSettin
         "churn_model": _churn_summary(churn),
         "economics": economics,
     }
-    return RetentionStudy(results=results, km=km, km_groups=km_groups, cox=cox, churn_model=churn,
-                          sbg={"individual": sbg, "months": months, "benchmark": benchmark})
+    return RetentionStudy(results=results, km=km, km_groups=km_groups, cox=_estimated(cox),
+                          churn_model=_estimated(churn), sbg={"individual": sbg, "months": months, "benchmark": benchmark})
 
 
 def per_period_rate(yearly_rate: float, period: str) -> float:

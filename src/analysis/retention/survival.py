@@ -7,6 +7,7 @@ time so far with ``event = 0``; no one is dropped for being censored.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
+from ..errors import NotEstimable, not_estimable
 from .ph_test import proportional_hazards_test
 from .survival_measures import concordance_index, restricted_mean_survival_time
 
@@ -100,36 +102,140 @@ def term_label(term: str) -> str:
     return f"{match.group(1)}: {match.group(2)}" if match else term
 
 
+# statsmodels' default Newton steps can overshoot to all-NaN on a flat likelihood (many ties, a
+# covariate nearly constant among events); the quasi-Newton and simplex methods then still find the
+# maximum, as the CLV models' fits do (analysis.clv.base)
+COX_METHODS = ("newton", "bfgs", "lbfgs", "nm")
+# the smallest number of churns for a Cox model and for its proportional-hazards check
+MIN_COX_EVENTS = 5
+MIN_PH_EVENTS = 3
+
+
+def fit_cox(model: PHReg, methods=COX_METHODS):
+    """Fit a Cox model trying each method in turn; return the first fit that is finite and at a
+    maximum, else the finite fit with the highest likelihood flagged ``converged: False``, with
+    ``{"method", "converged", "tried"}``.
+
+    Raises
+    ------
+    NotEstimable
+        When no method gives finite estimates.
+    np.linalg.LinAlgError
+        When the information matrix is singular under every method (the caller drops a covariate).
+    """
+    tried: list[dict[str, Any]] = []
+    singular = 0
+    best = None  # the finite fit with the highest likelihood, should none converge
+    for method in methods:
+        options = {"maxiter": 20000} if method == "nm" else {"maxiter": 200}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                with np.errstate(all="ignore"):
+                    fit = model.fit(method=method, disp=False, **options)
+                    bse = np.asarray(fit.bse, float)
+        except np.linalg.LinAlgError:
+            singular += 1
+            tried.append({"method": method, "outcome": "singular information matrix"})
+            continue
+        params = np.asarray(fit.params, float)
+        finite = bool(np.all(np.isfinite(params)) and np.all(np.isfinite(bse)) and np.isfinite(fit.llf))
+        converged = finite and _at_maximum(model, params)
+        if not finite:
+            tried.append({"method": method, "outcome": "non-finite estimates"})
+            continue
+        if not converged:
+            tried.append({"method": method, "outcome": "did not converge"})
+            if best is None or fit.llf > best[0].llf:
+                best = (fit, method)
+            continue
+        return fit, {"method": method, "converged": True, "tried": tried}
+    if best is not None:
+        return best[0], {"method": best[1], "converged": False, "tried": tried}
+    if singular == len(methods):
+        raise np.linalg.LinAlgError("singular information matrix under every method")
+    raise NotEstimable("the Cox model gave no finite estimates under any fitting method")
+
+
+def _at_maximum(model: PHReg, params: np.ndarray, tol: float = 1e-6) -> bool:
+    """Whether ``params`` maximise the partial likelihood: the Newton decrement g'(−H)⁻¹g (the
+    expected gain in log-likelihood of one more Newton step) is below ``tol``. PHReg's results do
+    not keep the optimiser's own flag."""
+    with np.errstate(all="ignore"):
+        score, hessian = model.score(params), model.hessian(params)
+        try:
+            decrement = float(score @ np.linalg.solve(-hessian, score))
+        except np.linalg.LinAlgError:
+            return False
+    return bool(np.isfinite(decrement) and abs(decrement) < tol)
+
+
+def ph_check(fit, model: PHReg, names: list[str]) -> tuple[list[dict[str, Any]] | dict[str, str], dict | None]:
+    """The Grambsch & Therneau (1994) test of the scaled Schoenfeld residuals against 1 − KM(t), per
+    term and globally (:mod:`.ph_test`), or a not-estimable record when too few churns, or churns
+    all at one time, leave nothing to test."""
+    if int(np.sum(model.status)) < MIN_PH_EVENTS:
+        return not_estimable("too few churns to check proportional hazards"), None
+    try:
+        test = proportional_hazards_test(fit, transform="km")
+    except ValueError:
+        return not_estimable("all churns happen at the same time, so proportional hazards cannot be checked"), None
+    rows = [{"term": name, "correlation": float(row["rho"]), "chisq": float(row["chisq"]),
+             "p_value": float(row["p_value"])}
+            for name, (_, row) in zip(names, test.iloc[:-1].iterrows())]
+    overall = test.loc["GLOBAL"]
+    return rows, {"chisq": float(overall["chisq"]), "df": int(overall["df"]), "p_value": float(overall["p_value"])}
+
+
 def cox_model(data: pd.DataFrame, duration: str, event: str, covariates: list[str],
               categorical: list[str], alpha: float = 0.05) -> dict[str, Any]:
     """Cox proportional hazards (Efron ties): hazard ratios with CIs, a PH check and Harrell's C.
 
-    The PH check is the Grambsch & Therneau (1994) test of the scaled Schoenfeld residuals against
-    1 − KM(t) per term and globally (:mod:`.ph_test`): a small p-value says the hazard ratio drifts
-    over time. ``correlation`` is the residuals' correlation with that time scale.
+    The fit tries Newton, BFGS, L-BFGS and Nelder–Mead in turn (:func:`fit_cox`) and reports the
+    method that worked and whether it converged. The PH check is the Grambsch & Therneau (1994) test
+    of the scaled Schoenfeld residuals against 1 − KM(t) per term and globally (:mod:`.ph_test`): a
+    small p-value says the hazard ratio drifts over time. ``correlation`` is the residuals'
+    correlation with that time scale.
+
+    Raises
+    ------
+    NotEstimable
+        Too few churns, or no finite fit under any method.
+
+    References
+    ----------
+    Grambsch, P. M. & Therneau, T. M. (1994). Proportional hazards tests and diagnostics based on
+    weighted residuals. Biometrika 81(3), 515–526.
     """
+    events = int(np.sum(data[event])) if len(data) else 0
+    if events < MIN_COX_EVENTS:
+        raise NotEstimable("too few churns to fit a Cox model")
     data = data.copy()
     for column in categorical:
         if isinstance(data[column].dtype, pd.CategoricalDtype):
             data[column] = data[column].cat.remove_unused_categories()
         # levels with fewer than 5 events carry no information on their hazard and make the
         # information matrix singular: they are pooled into "other"
-        events = data.groupby(column)[event].sum()
-        rare = events.index[events < 5]
+        level_events = data.groupby(column, observed=True)[event].sum()
+        rare = level_events.index[level_events < 5]
         if len(rare):
             data[column] = data[column].astype(str).where(~data[column].astype(str).isin(rare.astype(str)), "other")
+    # a covariate with one value has no effect to estimate (and an empty design column)
+    covariates = [c for c in covariates if data[c].nunique(dropna=True) > 1]
+    if not covariates:
+        raise NotEstimable("no covariate varies between customers, so the Cox model has nothing to estimate")
     dropped: list[str] = []
     while True:
         terms = [f"C({c})" if c in categorical else c for c in covariates]
         formula = f"{duration} ~ " + " + ".join(terms)
         model = PHReg.from_formula(formula, data=data, status=data[event].to_numpy(), ties="efron")
         try:
-            fit = model.fit()
+            fit, how = fit_cox(model)
             break
         except np.linalg.LinAlgError:
             # a singular information matrix: drop the last covariate and say so
             if len(covariates) == 1:
-                raise
+                raise NotEstimable("the Cox model's information matrix is singular") from None
             dropped.append(covariates[-1])
             covariates = covariates[:-1]
     names = [term_label(name) for name in model.exog_names]
@@ -138,19 +244,12 @@ def cox_model(data: pd.DataFrame, duration: str, event: str, covariates: list[st
         "term": names, "hazard_ratio": np.exp(fit.params), "lower": ci[:, 0], "upper": ci[:, 1],
         "p_value": fit.pvalues,
     })
-    ph, ph_global = [], None
-    try:
-        ph_test = proportional_hazards_test(fit, transform="km")
-    except ValueError:  # fewer than two events, or all at one time: nothing to test
-        ph_test = None
-    if ph_test is not None:
-        ph = [{"term": name, "correlation": float(row["rho"]), "chisq": float(row["chisq"]),
-               "p_value": float(row["p_value"])}
-              for name, (_, row) in zip(names, ph_test.iloc[:-1].iterrows())]
-        overall = ph_test.loc["GLOBAL"]
-        ph_global = {"chisq": float(overall["chisq"]), "df": int(overall["df"]),
-                     "p_value": float(overall["p_value"])}
-    concordance = concordance_index(model.endog, model.status, model.exog @ fit.params)
+    ph, ph_global = ph_check(fit, model, names)
+    concordance = concordance_index(model.endog, model.status, model.exog @ np.asarray(fit.params))
     return {"table": table, "loglik": float(fit.llf), "n": int(model.endog.size),
             "events": int(np.sum(model.status)), "ph_check": ph, "ph_global": ph_global,
-            "concordance": concordance, "formula": formula, "fit": fit, "dropped_covariates": dropped}
+            "concordance": concordance, "formula": formula,
+            "fit": fit, "dropped_covariates": dropped, "method": how["method"], "converged": how["converged"],
+            "methods_tried": how["tried"],
+            # a hazard ratio beyond e^±10 is a coefficient running off to infinity (monotone likelihood)
+            "at_boundary": [name for name, coef in zip(names, np.asarray(fit.params)) if abs(coef) > 10]}

@@ -1,0 +1,350 @@
+"""Chapters degrade, studies survive (issue 12): data that cannot support a chapter or a model is
+recorded as ``not_estimable`` with its reason and the rest of the study is published (exit 0); a bug
+still fails the run (exit 1)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from analysis import cli
+from analysis.config import load_config
+from analysis.errors import NotEstimable, StudyError, not_estimable
+from analysis.execution import not_estimable_reason
+from analysis.i18n import set_language
+from analysis.pipeline import run_chapter
+from analysis.run import Run
+
+# -- datasets of issue 12 -------------------------------------------------------------------------
+
+
+def ordinary_log(n: int = 150, seed: int = 1) -> pd.DataFrame:
+    """A plain log: customers first buy in the first 90 days, then about twice more in 540 days."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2020-01-01")
+    rows = []
+    for c in range(n):
+        first = int(rng.integers(0, 90))
+        days = sorted({first, *map(int, rng.integers(first, 540, size=int(rng.poisson(2.0))))})
+        rows += [(f"c{c:04d}", (start + pd.Timedelta(days=d)).date().isoformat(), round(float(rng.gamma(2, 20)) + 1, 2))
+                 for d in days]
+    return pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
+
+
+def bought_once(n: int = 200, seed: int = 2) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    days = rng.integers(0, 365, n)
+    return pd.DataFrame({"customer_id": [f"c{i:03d}" for i in range(n)],
+                         "date": [(pd.Timestamp("2020-01-01") + pd.Timedelta(days=int(d))).date().isoformat() for d in days],
+                         "amount": rng.gamma(2, 20, n).round(2) + 1})
+
+
+def write_study(folder: Path, name: str, log: pd.DataFrame, analysis: dict | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    log.to_csv(folder / f"{name}.csv", index=False)
+    config = {"name": name, "seed": 1,
+              "data": {"path": f"{name}.csv", "columns": {"customer": "customer_id", "date": "date", "amount": "amount"},
+                       "date_format": "%Y-%m-%d"},
+              "analysis": {"period": "week", **(analysis or {})}, "report": {"formats": ["html"]}}
+    path = folder / f"{name}.yml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+# -- the contract, without notebooks ----------------------------------------------------------------
+
+
+class _KernelError(Exception):
+    """What papermill reports: only the class name and the message of the kernel's exception."""
+
+    def __init__(self, ename, evalue):
+        self.ename, self.evalue = ename, evalue
+
+
+def test_not_estimable_is_told_from_a_bug_by_class_name():
+    assert not_estimable_reason(_KernelError("NotEstimable", "too few churns to fit a Cox model")) == \
+        "too few churns to fit a Cox model"
+    assert not_estimable_reason(_KernelError("ZeroDivisionError", "division by zero")) is None
+    assert not_estimable_reason(_KernelError("ValueError", "NotEstimable")) is None
+    assert not issubclass(NotEstimable, StudyError)  # caught by the run, never an exit code
+
+
+@pytest.fixture
+def run(tmp_path):
+    config = load_config(write_study(tmp_path / "in", "contract", ordinary_log(20)))
+    return Run.create(tmp_path / "run", config)
+
+
+def _notebook(name: str) -> Path:
+    return Path(f"{name}.ipynb")
+
+
+def test_chapter_that_finishes_is_ok(run):
+    def execute():
+        run.save_section("pareto", {"top_share": 0.5})
+
+    assert run_chapter(run, _notebook("02_pareto"), execute) == {"status": "ok"}
+    assert run.results["pareto"] == {"top_share": 0.5, "status": "ok"}
+
+
+def test_not_estimable_chapter_is_recorded_and_replaces_a_partial_section(run):
+    def execute():
+        run.save_section("clv", {"half": "written"})
+        raise NotEstimable("nobody bought twice, so repeat-purchase models cannot be fitted")
+
+    record = run_chapter(run, _notebook("03_clv"), execute)
+    expected = {"status": "not_estimable", "reason": "nobody bought twice, so repeat-purchase models cannot be fitted"}
+    assert record == expected and run.results["clv"] == expected
+
+
+def test_a_bug_propagates(run):
+    def execute():
+        return 1 / 0
+
+    with pytest.raises(ZeroDivisionError):
+        run_chapter(run, _notebook("02_pareto"), execute)
+    assert "pareto" not in run.results
+
+
+def test_dependent_chapter_is_not_run_when_its_prerequisite_is_not_estimable(run):
+    run.save_section("data", not_estimable("too few customers"))
+    calls = []
+    record = run_chapter(run, _notebook("05_segments"), lambda: calls.append(1))
+    assert calls == [] and record == {"status": "not_estimable", "reason": "requires data"}
+
+
+# -- models degrade inside a chapter ------------------------------------------------------------------
+
+
+def newton_breaking_cox_data() -> pd.DataFrame:
+    """300 customers with a standard-normal covariate (weekly tenures, 70% churned) and three
+    outliers at 50, such as a grocery's few very large first baskets, who churn in the first week:
+    from zero, statsmodels' Newton steps overshoot and the fit comes back all-NaN."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=300)
+    t = np.ceil(rng.exponential(10, 300))
+    e = (rng.random(300) < 0.7).astype(int)
+    x[:3], t[:3], e[:3] = 50.0, 1.0, 1
+    return pd.DataFrame({"duration": t, "event": e, "first_value": x})
+
+
+def test_cox_falls_back_from_a_diverging_newton_to_bfgs():
+    from scipy.optimize import minimize_scalar
+    from statsmodels.duration.hazard_regression import PHReg
+
+    from analysis.retention.survival import cox_model
+
+    data = newton_breaking_cox_data()
+    model = PHReg.from_formula("duration ~ first_value", data=data, status=data["event"].to_numpy(), ties="efron")
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        assert np.isnan(model.fit().params).all()  # the failure the fallback exists for
+    cox = cox_model(data, "duration", "event", ["first_value"], [])
+    assert cox["method"] == "bfgs" and cox["converged"]
+    assert cox["methods_tried"] == [{"method": "newton", "outcome": "non-finite estimates"}]
+    # the same maximum found independently: a bounded 1-D search of the partial likelihood
+    best = minimize_scalar(lambda b: -model.loglike(np.array([b])), bounds=(-1, 1), method="bounded",
+                           options={"xatol": 1e-9})
+    assert np.log(cox["table"]["hazard_ratio"].iloc[0]) == pytest.approx(best.x, abs=1e-4)
+    assert cox["loglik"] == pytest.approx(-best.fun, abs=1e-6)
+
+
+def test_cox_is_not_estimable_without_churns_and_ph_check_without_enough_of_them():
+    from analysis.retention.survival import cox_model
+
+    data = newton_breaking_cox_data()
+    with pytest.raises(NotEstimable, match="too few churns"):
+        cox_model(data.assign(event=0), "duration", "event", ["first_value"], [])
+    # five churns, all in the same week: the model fits, the PH check has no event times to rank
+    few = data.assign(event=0)
+    few.loc[:4, ["event", "duration"]] = [1, 3.0]
+    cox = cox_model(few, "duration", "event", ["first_value"], [])
+    assert cox["ph_check"] == {"status": "not_estimable",
+                               "reason": "all churns happen at the same time, so proportional hazards cannot be checked"}
+
+
+def test_whale_curve_of_unprofitable_customers_is_not_estimable_and_pareto_goes_on():
+    from analysis.config import StudyConfig
+    from analysis.pareto import run_pareto
+    from analysis.summary import customer_summary
+
+    log = ordinary_log()
+    log["amount"] = 10.0  # every order of the same value: 30% margin of $10 < $2 per order + upkeep
+    log["date"] = pd.to_datetime(log["date"])
+    customers = customer_summary(log, period="week")
+    settings = StudyConfig.model_validate({"name": "x", "data": {"path": "x.csv", "columns": {
+        "customer": "customer_id", "date": "date", "amount": "amount"}}}).pareto
+    study = run_pareto(log, customers, settings, np.random.default_rng(0))
+    profit = study.results["profit"]
+    assert profit["status"] == "not_estimable"
+    assert profit["reason"] == "total profit is not positive, so the whale curve is undefined"
+    assert profit["total_profit"] < 0 and study.whale is None
+    # the concentration of value stands: 150 customers, top-20% share of value in (0.2, 1)
+    assert study.results["n_customers"] == 150 and 0.2 < study.results["top_share"] < 1
+
+
+def test_clv_without_repeat_buyers_is_not_estimable():
+    from analysis.clv.settings import ClvSettings
+    from analysis.clv.study import run_clv
+    from analysis.summary import customer_summary
+
+    log = bought_once()
+    log["date"] = pd.to_datetime(log["date"])
+    customers = customer_summary(log, period="week")
+    with pytest.raises(NotEstimable, match="nobody bought twice"):
+        run_clv(customers, log, ClvSettings(), period="week")
+
+
+# -- the report says so ----------------------------------------------------------------------------------
+
+NOT_ESTIMABLE_RESULTS = {
+    "study": {"period": "week"},
+    "pareto": {"status": "ok", "q": 0.2, "value_measure": "revenue", "n_customers": 150, "top_share": 0.5,
+               "top_share_ci": [0.45, 0.55], "p_value_80": 0.001, "tost": {"equivalent": False, "p_value": 1.0, "margin": 0.05},
+               "xy_point": 0.3, "gini": 0.4, "top10_customers_share": 0.1,
+               "tail": not_estimable("too few customers with a positive value to fit a power-law tail"),
+               "trusted_interval": {"interval": "bootstrap (BCa)", "ci": [0.45, 0.55], "reason": "r"},
+               "profit": {**not_estimable("total profit is not positive, so the whale curve is undefined"),
+                          "assumptions": {}, "total_profit": -5.0}},
+    "clv": not_estimable("nobody bought twice, so repeat-purchase models cannot be fitted"),
+    "segments": not_estimable("requires clv"),
+}
+
+
+def test_chapters_and_limitations_say_not_estimable_in_english_and_chinese():
+    from analysis import case_study
+    from analysis.narrative import case_study as close
+    from analysis.narrative import clv, pareto, segments, summary
+
+    results = {**NOT_ESTIMABLE_RESULTS, "case_study": case_study.build(NOT_ESTIMABLE_RESULTS)}
+    limitations = [c for c in results["case_study"]["limitations"] if c["id"] == "not_estimable"]
+    assert [(c["values"]["chapter"], c["values"]["part"]) for c in limitations] == [
+        ("pareto", "tail"), ("pareto", "profit"), ("clv", None), ("segments", None)]
+    try:
+        set_language("en")
+        assert "*Not estimable: nobody bought twice, so repeat-purchase models cannot be fitted.*" in clv.chapter(results, [], [])
+        text = pareto.chapter(results, [], [])
+        assert "*The whale curve is not estimable: total profit is not positive, so the whale curve is undefined.*" in text
+        assert "*The power-law tail is not estimable:" in text
+        assert "requires the Customer lifetime value chapter, which was not estimable" in segments.chapter(results, [], [])
+        closing = close.chapter(results, [], [])
+        assert "- Customer lifetime value: not estimable: nobody bought twice" in closing.split("# Limitations")[1]
+        assert "- 80/20 — whale curve: not estimable: total profit is not positive" in closing
+        assert summary.findings(results)  # the 80/20 finding still stands
+        set_language("zh")
+        assert "*无法估计：没有客户购买过两次，无法拟合重复购买模型。*" in clv.chapter(results, [], [])
+        assert "鲸鱼曲线无法估计：总利润不为正，鲸鱼曲线无定义" in pareto.chapter(results, [], [])
+        assert "客户终身价值：无法估计：没有客户购买过两次" in close.chapter(results, [], []).split("# 局限性")[1]
+    finally:
+        set_language("en")
+
+
+# -- whole studies on the data of issue 12 -----------------------------------------------------------------
+# Each case: the log, its analysis settings, and every chapter or model the data cannot support,
+# with the reason (None: the study may also be refused with exit 2 by validation upstream).
+CASES = {
+    "same_value": (lambda: ordinary_log().assign(amount=10.0), {}, {
+        ("pareto", "profit"): "total profit is not positive, so the whale curve is undefined"}),
+    "one_late_day": (lambda: pd.DataFrame({"customer_id": [f"c{i}" for i in range(5)], "date": "2021-06-30",
+                                           "amount": [10.0, 20, 30, 40, 50]}), {"observation_end": "2021-06-30"}, {
+        ("pareto", None): "too few customers to measure how value is concentrated",
+        ("clv", None): "too few customers to fit a repeat-purchase model",
+        ("retention", None): "too few customers for a survival analysis"}),
+    "one_customer": (lambda: pd.DataFrame({"customer_id": "c1", "date": ["2020-01-05", "2020-03-01", "2020-06-01"],
+                                           "amount": [10.0, 20, 30]}), {}, {
+        ("pareto", None): "too few customers to measure how value is concentrated",
+        ("clv", None): "too few customers to fit a repeat-purchase model",
+        ("retention", None): "too few customers for a survival analysis"}),
+    "nobody_twice": (bought_once, {}, {
+        ("clv", None): "nobody bought twice, so repeat-purchase models cannot be fitted",
+        ("retention", "cox"): "too few churns to fit a Cox model"}),
+    "all_on_one_day": (lambda: bought_once().assign(date="2020-05-05"), {}, {
+        ("pareto", "persistence"): "no customer bought in the first half of the window, so persistence cannot be measured",
+        ("clv", None): "nobody bought twice, so repeat-purchase models cannot be fitted",
+        ("retention", "cox"): "too few churns to fit a Cox model",
+        ("retention", "cohorts"): "all purchases fall in one month, so no cohort can be followed after its first month"}),
+    "calibration_before_first": (ordinary_log, {"calibration_end": "2019-06-30"}, {
+        ("clv", None): "no customer made a first purchase before calibration_end",
+        ("retention", "churn_model"): "too few customers of each outcome to fit and test a churn model"}),
+    "calibration_after_last": (ordinary_log, {"calibration_end": "2022-06-30"}, {
+        ("clv", "holdout"): "the holdout window after calibration_end is empty",
+        ("retention", "churn_model"): "too few customers of each outcome to fit and test a churn model"}),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_odd_data_publishes_the_study_with_what_is_not_estimable(case, tmp_path, capsys):
+    from analysis.narrative.common import not_estimable_parts
+
+    make_log, analysis, expected = CASES[case]
+    config = write_study(tmp_path / "in", case, make_log(), analysis)
+    code = cli.main(["run", str(config), "--out", str(tmp_path / "run"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code in (0, 2), err
+    if code == 2:  # refused before any work, with a message (validation of impossible windows)
+        assert err.startswith("error: ") and "Traceback" not in err
+        return
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    found = {(p["chapter"], p["part"]): p["reason"] for p in not_estimable_parts(results)}
+    assert set(found) == set(expected)
+    assert {k: v for k, v in found.items() if expected[k] is not None} == {k: v for k, v in expected.items() if v is not None}
+    for chapter in ("data", "pareto", "clv", "retention", "segments", "case_study"):
+        assert results[chapter]["status"] in ("ok", "not_estimable"), chapter
+    report = (tmp_path / "run" / "report.qmd").read_text()
+    limitations = report.split("# Limitations")[1]
+    for (chapter, part), reason in found.items():
+        assert reason in report
+        assert reason in limitations
+    assert (tmp_path / "run" / "report.html").stat().st_size > 0
+    for chapter, part in found:  # the executed notebook of a chapter that stopped is kept as its record
+        if part is None:
+            assert list((tmp_path / "run" / "notebooks").glob(f"*_{chapter}.ipynb"))
+
+
+@pytest.mark.slow
+def test_a_bug_in_a_chapter_still_fails_the_run(tmp_path, monkeypatch, capsys):
+    """The 80/20 notebook with a division by zero injected before its analysis: exit 1, the error
+    named, nothing published."""
+    from analysis import pipeline
+    from analysis.project import NOTEBOOKS_DIR
+
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS_DIR, notebooks)
+    pareto = notebooks / "02_pareto.ipynb"
+    text = pareto.read_text(encoding="utf-8")
+    assert text.count("study = run_pareto(") == 1
+    pareto.write_text(text.replace("study = run_pareto(", "study = 1 / 0 or run_pareto("), encoding="utf-8")
+    monkeypatch.setattr(pipeline, "NOTEBOOKS_DIR", notebooks)
+    config = write_study(tmp_path / "in", "bug", ordinary_log())
+    code = cli.main(["run", str(config), "--out", str(tmp_path / "run"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "02_pareto.ipynb failed" in err and "ZeroDivisionError" in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_cox_that_converges_under_no_method_says_so():
+    """Outliers at 1000 instead of 50: the partial likelihood is so flat that no method ends at a
+    maximum (Newton decrement above 1e-6); the best finite fit is kept, flagged, and the text warns."""
+    from analysis.narrative.retention import _hr_sentence
+    from analysis.retention.study import _cox_summary
+    from analysis.retention.survival import cox_model
+
+    data = newton_breaking_cox_data()
+    data.loc[:2, "first_value"] = 1000.0
+    cox = cox_model(data, "duration", "event", ["first_value"], [])
+    assert not cox["converged"]
+    assert [t["method"] for t in cox["methods_tried"]] == ["newton", "bfgs", "lbfgs", "nm"]
+    assert cox["methods_tried"][0]["outcome"] == "non-finite estimates"
+    assert np.isfinite(cox["loglik"]) and np.isfinite(cox["table"]["hazard_ratio"]).all()
+    set_language("en")
+    text = " ".join(_hr_sentence(_cox_summary({**cox, "sample": None})))
+    assert "which did not converge: read the hazard ratios with caution" in text
