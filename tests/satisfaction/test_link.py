@@ -9,7 +9,12 @@ import statsmodels.api as sm
 from scipy import stats
 
 from analysis.satisfaction.link import (
-    churn_cox, churn_outcome, join_survey, repeat_purchase_logit, respondent_comparison, satisfaction_loyalty_curve,
+    churn_cox,
+    churn_outcome,
+    join_survey,
+    repeat_purchase_logit,
+    respondent_comparison,
+    satisfaction_loyalty_curve,
     value_by_level,
 )
 from analysis.satisfaction.simulate import simulate_survey

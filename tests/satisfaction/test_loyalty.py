@@ -5,7 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.satisfaction.loyalty import loyalty_ladder, loyalty_step, repeat_purchase_rate, return_rates
+from analysis.satisfaction.loyalty import (
+    loyalty_ladder,
+    loyalty_step,
+    repeat_purchase_rate,
+    return_rates,
+)
 
 
 def test_ladder_rule_by_hand():

@@ -8,8 +8,14 @@ import pytest
 from scipy import stats
 
 from analysis.satisfaction.measurement import (
-    average_variance_extracted, composite_reliability, cronbach_alpha, dimension_means, feldt_interval,
-    item_means, reliability_table, top_box_shares,
+    average_variance_extracted,
+    composite_reliability,
+    cronbach_alpha,
+    dimension_means,
+    feldt_interval,
+    item_means,
+    reliability_table,
+    top_box_shares,
 )
 from analysis.satisfaction.pls import PLSPathModel
 

@@ -13,8 +13,8 @@ from analysis.satisfaction.survey import validate_survey
 
 
 def settings(path, **overrides):
-    base = dict(path=path, scale=(1, 5), dimensions={"Service": ["s1", "s2"], "Price": ["p1", "p2"]},
-                missing_codes=[-99], reverse_items=["p2"], recommend_item="nps", customer_id="id")
+    base = {"path": path, "scale": (1, 5), "dimensions": {"Service": ["s1", "s2"], "Price": ["p1", "p2"]},
+            "missing_codes": [-99], "reverse_items": ["p2"], "recommend_item": "nps", "customer_id": "id"}
     base.update(overrides)
     return SurveySettings(**base)
 

@@ -8,7 +8,12 @@ loyalty from the log alone), ``catalogue`` (every English/Chinese string), ``stu
 results for ``results.json``).
 """
 
-from .drivers import NetPromoterScore, importance_performance, net_promoter_score, ordered_logit_drivers
+from .drivers import (
+    NetPromoterScore,
+    importance_performance,
+    net_promoter_score,
+    ordered_logit_drivers,
+)
 from .loyalty import loyalty_ladder, repeat_purchase_rate, return_rates
 from .measurement import cronbach_alpha, feldt_interval, reliability_table
 from .pls import PLSPathModel, PLSPathResults

@@ -21,6 +21,7 @@ Rocks, B. (2016). Interval estimation for the "net promoter score". The American
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -112,7 +113,7 @@ def ordered_logit_drivers(answers: pd.DataFrame, overall_item: str, drivers: lis
                           "lower": coef - z * se, "upper": coef + z * se, "odds_ratio": np.exp(coef)})
     thresholds = model.transform_threshold_params(fit.params)[1:-1]
     cats = list(outcome.cat.categories)
-    threshold_index = [f"{a:g}|{b:g}" for a, b in zip(cats[:-1], cats[1:])]
+    threshold_index = [f"{a:g}|{b:g}" for a, b in pairwise(cats)]
     return OrderedDriverResults(table.rename_axis("driver"), pd.Series(thresholds, index=threshold_index),
                                 int(fit.nobs), len(frame) - len(complete), float(fit.llf),
                                 float(fit.prsquared), fit)

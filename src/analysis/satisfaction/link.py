@@ -114,7 +114,7 @@ def churn_cox(joined: pd.DataFrame, duration: str, event: str, satisfaction: str
     table = pd.DataFrame({"coef": fit.params, "std_error": fit.bse, "p_value": fit.pvalues,
                           "lower": interval[:, 0], "upper": interval[:, 1]}, index=pd.Index(columns, name="term"))
     table["ratio"] = np.exp(table["coef"])
-    return LinkFit(table, int(len(frame)), len(joined) - len(frame), fit)
+    return LinkFit(table, len(frame), len(joined) - len(frame), fit)
 
 
 def value_by_level(joined: pd.DataFrame, level_column: str, value_columns: list[str],

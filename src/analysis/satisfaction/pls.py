@@ -293,7 +293,7 @@ class PLSPathResults:
         model, est = self.model, self.estimates
         flat = pd.Series(_flatten(model, est))
         self._flat = flat
-        pairs = lambda kind: pd.Series(  # noqa: E731
+        pairs = lambda kind: pd.Series(
             flat[kind].to_numpy(), index=pd.MultiIndex.from_tuples(list(flat[kind].index), names=self._names(kind)),
             name=kind)
         self.path_coefficients = pairs("path").rename("path_coefficient")
@@ -369,9 +369,10 @@ class PLSPathResults:
 
     def summary(self) -> str:
         """Plain-text summary: paths (with bootstrap intervals when run), R², loadings, indices."""
-        lines = [f"PLS path model: {len(self.model.constructs)} constructs, {len(self.model.paths)} paths, "
-                 f"scheme={self.model.scheme}, n={self.nobs} complete rows ({self.n_dropped} dropped), "
-                 f"{self.iterations} iterations"]
+        header = (f"PLS path model: {len(self.model.constructs)} constructs, {len(self.model.paths)} paths, "
+                  f"scheme={self.model.scheme}, n={self.nobs} complete rows ({self.n_dropped} dropped), "
+                  f"{self.iterations} iterations")
+        lines = [header]
         paths = self.path_table if self.replicates is not None else self.path_coefficients.to_frame()
         lines += ["", "Path coefficients", paths.round(4).to_string(), "",
                   "R-squared", self.r_squared.round(4).to_string(), "",

@@ -16,9 +16,20 @@ import numpy as np
 import pandas as pd
 
 from .drivers import importance_performance, net_promoter_score, ordered_logit_drivers
-from .link import join_survey, repeat_purchase_logit, respondent_comparison, satisfaction_loyalty_curve
+from .link import (
+    join_survey,
+    repeat_purchase_logit,
+    respondent_comparison,
+    satisfaction_loyalty_curve,
+)
 from .loyalty import loyalty_ladder, repeat_purchase_rate, return_rates
-from .measurement import dimension_means, dimension_scores, item_means, reliability_table, top_box_shares
+from .measurement import (
+    dimension_means,
+    dimension_scores,
+    item_means,
+    reliability_table,
+    top_box_shares,
+)
 from .pls import PLSPathModel
 from .settings import SurveySettings
 from .survey import SurveyTable, validate_survey
