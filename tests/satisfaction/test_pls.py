@@ -221,7 +221,8 @@ def test_index_scores_follow_the_acsi_rescaling(ecsi, ecsi_fit):
 def test_bootstrap_is_seeded_and_byte_identical(ecsi):
     model = PLSPathModel(ecsi, ECSI_BLOCKS, ECSI_PATHS)
     first = model.fit(bootstrap=20, seed=7)
-    again = PLSPathModel(ecsi.sample(frac=1.0, random_state=1).sort_index(), ECSI_BLOCKS, ECSI_PATHS).fit(
+    # the same respondents in another row order give the same bytes
+    again = PLSPathModel(ecsi.sample(frac=1.0, random_state=1), ECSI_BLOCKS, ECSI_PATHS).fit(
         bootstrap=20, seed=7)
     assert first.path_table.to_csv() == again.path_table.to_csv()
     assert first.total_effect_table.to_csv() == again.total_effect_table.to_csv()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis.satisfaction.settings import SurveySettings
@@ -14,13 +15,17 @@ from analysis.satisfaction.study import loyalty_study, survey_study
 from .conftest import ECSI_BLOCKS, ECSI_PATHS
 
 
-def test_ecsi_study(ecsi_path):
+def test_ecsi_study(tmp_path, ecsi_path):
     settings = SurveySettings(path=ecsi_path, scale=(1, 10), dimensions=ECSI_BLOCKS, paths=ECSI_PATHS,
                               target="Satisfaction", bootstrap=20, seed=1)
     results = survey_study(settings)
     text = json.dumps(results, sort_keys=True, allow_nan=False)
     assert json.dumps(survey_study(settings), sort_keys=True, allow_nan=False) == text   # byte-identical rerun
     assert results["respondents"] == 250 and results["pls"]["n"] == 250
+    shuffled = tmp_path / "shuffled.csv"
+    pd.read_csv(ecsi_path).sample(frac=1.0, random_state=4).to_csv(shuffled, index=False)
+    again = survey_study(settings.model_copy(update={"path": shuffled}))
+    assert json.dumps(again, sort_keys=True, allow_nan=False) == text                   # row order free
     assert round(results["pls"]["r_squared"]["Satisfaction"], 3) == 0.681
     quadrants = {row["driver"]: row["quadrant"] for row in results["importance_performance"]["drivers"]}
     assert set(quadrants) == {"Image", "Expectation", "Quality", "Value"}

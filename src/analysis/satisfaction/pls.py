@@ -111,7 +111,10 @@ class PLSPathModel:
         items = data[self.items].apply(pd.to_numeric, errors="raise").astype(float)
         complete = items.notna().all(axis=1)
         self.n_total = len(items)
-        self.raw = items.loc[complete]
+        # rows in a canonical order (sorted by their answers): sums, and the rows a seeded bootstrap
+        # draws, are then the same whatever the order of the input rows
+        self.input_index = items.index[complete]
+        self.raw = items.loc[complete].sort_values(self.items, kind="stable")
         self.nobs = len(self.raw)
         if self.nobs < 3:
             raise ValueError(f"only {self.nobs} complete rows; PLS needs more")
@@ -303,8 +306,10 @@ class PLSPathResults:
         r2 = flat["r_squared"]
         self.r_squared = pd.Series(r2.to_numpy(), index=pd.Index([k[0] for k in r2.index], name="construct"),
                                    name="r_squared")
-        self.scores = pd.DataFrame(est.scores, index=model.raw.index, columns=model.constructs)
+        self.scores = pd.DataFrame(est.scores, index=model.raw.index,
+                                   columns=model.constructs).reindex(model.input_index)
         self.index_weights, self.index_scores = self._index_scores()
+        self.index_scores = self.index_scores.reindex(model.input_index)
         self.iterations = est.iterations
         self.nobs = model.nobs
         self.n_dropped = model.n_total - model.nobs

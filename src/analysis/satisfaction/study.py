@@ -52,7 +52,7 @@ def survey_study(settings: SurveySettings, base: Path | None = None, summary: pd
     survey is taken there). For a simulated survey, merge ``SimulatedSurvey.outcome`` onto the
     summary and pass ``repeat_column="repeat_purchase"``: its truth is then what the logit estimates.
     """
-    table = validate_survey(settings, base) if table is None else table
+    table = (validate_survey(settings, base) if table is None else table).canonical()
     answers = table.answers
     level = settings.level
     results: dict[str, Any] = {

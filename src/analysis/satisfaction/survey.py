@@ -36,6 +36,18 @@ class SurveyTable:
     def respondents(self) -> int:
         return len(self.answers)
 
+    def canonical(self) -> SurveyTable:
+        """The same survey with its rows in a canonical order (by customer id when there is one,
+        else by the answers, missing last), so that every result is the same, to the last bit,
+        whatever the order of the file's rows."""
+        if self.customer_ids is not None:
+            order = self.customer_ids.sort_values(kind="stable").index
+        else:
+            order = self.answers.sort_values(list(self.answers.columns), kind="stable", na_position="last").index
+        ids = None if self.customer_ids is None else self.customer_ids.loc[order].reset_index(drop=True)
+        return SurveyTable(self.answers.loc[order].reset_index(drop=True), ids, self.path, self.missing,
+                           self.missing_coded, self.reversed_items)
+
 
 def read_table(path: Path, fmt: str = "auto") -> pd.DataFrame:
     """The survey file as text cells (so that a bad value is reported as written)."""
