@@ -247,3 +247,16 @@ def test_rejects_a_cycle_and_an_unknown_block(ecsi):
         PLSPathModel(ecsi, ECSI_BLOCKS, [*ECSI_PATHS, ("Loyalty", "Image")])
     with pytest.raises(ValueError, match="no block"):
         PLSPathModel(ecsi, ECSI_BLOCKS, [("Image", "Price")])
+
+
+def test_the_0_100_rescaled_data_give_the_same_model(ecsi, ecsi_fit):
+    """Some publications use the items rescaled to 0-100 ((x - 1)/9 * 100, plspm's `mobile`), others
+    the 1-10 answers (semPLS/seminr's `mobi`): a linear rescaling of every item leaves the
+    standardized PLS estimates and the 0-100 index unchanged, so both report the same model."""
+    items = [item for block in ECSI_BLOCKS.values() for item in block]
+    rescaled = ecsi.copy()
+    rescaled[items] = (ecsi[items] - 1) / 9 * 100
+    fit = PLSPathModel(rescaled, ECSI_BLOCKS, ECSI_PATHS, scale=(0, 100)).fit()
+    assert np.max(np.abs(fit.path_coefficients - ecsi_fit.path_coefficients)) < 1e-9
+    assert np.max(np.abs(fit.outer_loadings - ecsi_fit.outer_loadings)) < 1e-9
+    assert np.max(np.abs(fit.index_means - ecsi_fit.index_means)) < 1e-9

@@ -232,7 +232,7 @@ class PLSPathModel:
             for _ in range(int(bootstrap)):
                 sample = raw[rng.integers(0, self.nobs, self.nobs)]
                 rows.append(_flatten(self, self._estimate(sample)))
-            replicates = pd.DataFrame(rows)
+            replicates = pd.DataFrame(np.vstack(rows), columns=pd.MultiIndex.from_tuples(_layout(self)))
         return PLSPathResults(self, estimates, replicates, level)
 
 
@@ -242,25 +242,39 @@ def _total_effects(path_matrix: np.ndarray) -> np.ndarray:
     return np.linalg.inv(identity - path_matrix) - identity
 
 
-def _flatten(model: PLSPathModel, estimates: _Estimates) -> dict:
-    """One bootstrap replicate as a flat record keyed by (kind, first, second)."""
+def _reachable(adjacency: np.ndarray) -> np.ndarray:
+    """[i, j] true when a directed chain leads from i to j (transitive closure)."""
+    reach = adjacency.copy()
+    for k in range(len(reach)):
+        reach |= np.outer(reach[:, k], reach[k, :])
+    return reach
+
+
+def _layout(model: PLSPathModel) -> list[tuple[str, str, str]]:
+    """The keys (kind, first, second) of one flat record of estimates, fixed by the model."""
+    reach = _reachable(model.adjacency)
+    keys = [("path", s, t) for s, t in model.paths]
+    keys += [("total", s, t) for i, s in enumerate(model.constructs) for j, t in enumerate(model.constructs)
+             if reach[i, j]]
+    for kind in ("loading", "weight"):
+        keys += [(kind, name, item) for name in model.constructs for item in model.blocks[name]]
+    keys += [("r_squared", name, "") for j, name in enumerate(model.constructs) if model.adjacency[:, j].any()]
+    return keys
+
+
+def _flatten(model: PLSPathModel, estimates: _Estimates) -> np.ndarray:
+    """One set of estimates as a flat vector in the order of :func:`_layout`."""
     index = {name: j for j, name in enumerate(model.constructs)}
-    record = {}
     total = _total_effects(estimates.path_matrix)
-    for source, target in model.paths:
-        record[("path", source, target)] = estimates.path_matrix[index[source], index[target]]
-    for source in model.constructs:
-        for target in model.constructs:
-            if total[index[source], index[target]] != 0 or (source, target) in model.paths:
-                record[("total", source, target)] = total[index[source], index[target]]
-    for name in model.constructs:
-        for item, loading, weight in zip(model.blocks[name], estimates.loadings[name], estimates.weights[name]):
-            record[("loading", name, item)] = loading
-            record[("weight", name, item)] = weight
-    for j, name in enumerate(model.constructs):
-        if not np.isnan(estimates.r_squared[j]):
-            record[("r_squared", name, "")] = estimates.r_squared[j]
-    return record
+    reach = _reachable(model.adjacency)
+    parts = [
+        np.array([estimates.path_matrix[index[s], index[t]] for s, t in model.paths]),
+        total[reach],  # row-major, as the layout lists (source, target) pairs
+        np.concatenate([estimates.loadings[name] for name in model.constructs]),
+        np.concatenate([estimates.weights[name] for name in model.constructs]),
+        estimates.r_squared[model.adjacency.any(axis=0)],
+    ]
+    return np.concatenate(parts)
 
 
 @dataclass
@@ -294,7 +308,7 @@ class PLSPathResults:
 
     def __post_init__(self):
         model, est = self.model, self.estimates
-        flat = pd.Series(_flatten(model, est))
+        flat = pd.Series(_flatten(model, est), index=pd.MultiIndex.from_tuples(_layout(model)))
         self._flat = flat
         pairs = lambda kind: pd.Series(
             flat[kind].to_numpy(), index=pd.MultiIndex.from_tuples(list(flat[kind].index), names=self._names(kind)),
