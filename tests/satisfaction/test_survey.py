@@ -103,3 +103,14 @@ def test_validates_the_ecsi_survey(ecsi_path):
     from .conftest import ECSI_BLOCKS
     table = validate_survey(SurveySettings(path=ecsi_path, scale=(1, 10), dimensions=ECSI_BLOCKS))
     assert table.respondents == 250 and int(table.missing.sum()) == 0
+
+
+def test_declared_missing_labels(tmp_path):
+    rows = [list(r) for r in GOOD]
+    rows[0][2] = "n/a"
+    path = write(tmp_path, rows)
+    with pytest.raises(InputError, match="not a number") as caught:
+        validate_survey(settings(path))
+    assert (caught.value.column, caught.value.row, caught.value.value) == ("s2", 1, "n/a")
+    table = validate_survey(settings(path, missing_labels=["n/a"]))
+    assert np.isnan(table.answers.loc[0, "s2"]) and table.missing["s2"] == 2

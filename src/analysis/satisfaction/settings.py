@@ -33,6 +33,8 @@ class SurveySettings(BaseModel):
         default_factory=dict, description="items on another scale than `scale`")
     missing_codes: list[float] = Field(
         default_factory=list, description="codes meaning 'no answer' (e.g. -99, 99): read as missing")
+    missing_labels: list[str] = Field(
+        default_factory=list, description="text answers meaning 'no answer' (e.g. NA, n/a, 不适用): read as missing")
     reverse_items: list[str] = Field(
         default_factory=list, description="reverse-scored items, recoded as scale_min + scale_max - x")
     overall_item: str | None = Field(default=None, description="overall satisfaction item (ordered logit)")

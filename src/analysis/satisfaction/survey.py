@@ -1,7 +1,7 @@
 """Read a satisfaction survey and check it as strictly as the transaction log.
 
-Every answer must be a number on its item's scale, a declared missing code (read as missing), or
-blank (missing). Anything else stops the study with an :class:`~analysis.errors.InputError` naming
+Every answer must be a number on its item's scale, a declared missing code or missing label (read
+as missing), or blank (missing). Anything else stops the study with an :class:`~analysis.errors.InputError` naming
 the file, the column, the row (1-based, counting data rows after the header) and the value.
 Reverse-scored items are recoded as ``scale_min + scale_max - x`` after the check, so that a high
 answer means a favourable opinion in every item.
@@ -72,11 +72,12 @@ def read_table(path: Path, fmt: str = "auto") -> pd.DataFrame:
     return frame
 
 
-def _as_numbers(cells: pd.Series, path: Path) -> pd.Series:
-    """Cells as floats; blank -> NaN; the first cell that is not a number raises."""
+def _as_numbers(cells: pd.Series, path: Path, missing_labels: frozenset[str] = frozenset()) -> pd.Series:
+    """Cells as floats; blank or a missing label -> NaN; the first cell that is not a number raises."""
     if pd.api.types.is_numeric_dtype(cells) and not pd.api.types.is_bool_dtype(cells):
         return cells.astype(float)
     text = cells.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
+    text = text.where(~text.isin(missing_labels), "")
     numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
     bad = numbers.isna() & (text != "")
     if bad.any():
@@ -109,9 +110,10 @@ def validate_survey(settings: SurveySettings, base: Path | None = None) -> Surve
             raise InputError("survey column is missing", file=path, column=column)
 
     missing_codes = np.array(settings.missing_codes, dtype=float)
+    missing_labels = frozenset(label.strip() for label in settings.missing_labels)
     answers, missing, coded = {}, {}, {}
     for column in answer_columns:
-        values = _as_numbers(frame[column], path)
+        values = _as_numbers(frame[column], path, missing_labels)
         is_code = values.isin(missing_codes) if missing_codes.size else pd.Series(False, index=values.index)
         lo, hi = settings.bounds(column)
         outside = values.notna() & ~is_code & ((values < lo) | (values > hi))
