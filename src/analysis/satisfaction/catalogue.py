@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# Importance-performance quadrants, as CRM courses name them (Martilla & James 1977, Fig. 1:
+# Importance-performance quadrants, as CRM courses name them (Martilla & James 1977:
 # "concentrate here", "keep up the good work", "low priority", "possible overkill").
 QUADRANTS: dict[str, dict[str, str]] = {
     "concentrate_here": {"en": "Concentrate here", "zh": "重点改进区"},

@@ -15,7 +15,7 @@ Ringle, C. M. & Sarstedt, M. (2016). Gain more insight from your PLS-SEM results
 McCullagh, P. (1980). Regression models for ordinal data. JRSS B 42(2), 109-142.
 Reichheld, F. F. (2003). The one number you need to grow. Harvard Business Review 81(12), 46-54.
 Rocks, B. (2016). Interval estimation for the "net promoter score". The American Statistician
-    70(4), 365-372 (the multinomial variance of the NPS, section 2).
+    70(4), 365-372 (the multinomial variance of the NPS).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def ordered_logit_drivers(answers: pd.DataFrame, overall_item: str, drivers: lis
                           level: float = 0.95) -> OrderedDriverResults:
     """Ordered logit of an overall satisfaction item on driver scores (listwise deletion).
 
-    P(overall <= c) = logistic(theta_c - x'beta) (McCullagh 1980, eq. 2.4): a positive coefficient
+    P(overall <= c) = logistic(theta_c - x'beta) (McCullagh 1980): a positive coefficient
     raises the odds of a higher answer by exp(beta) per unit of the driver.
 
     Parameters
@@ -136,7 +136,7 @@ class NetPromoterScore:
 def net_promoter_score(recommend, level: float = 0.95) -> NetPromoterScore:
     """The Net Promoter Score of 0-10 likelihood-to-recommend answers, with a Wald interval.
 
-    The promoter/passive/detractor counts are multinomial, so (Rocks 2016, section 2)
+    The promoter/passive/detractor counts are multinomial, so (Rocks 2016)
     Var(p_P - p_D) = (p_P(1 - p_P) + p_D(1 - p_D) + 2 p_P p_D)/n = (p_P + p_D - (p_P - p_D)^2)/n.
     Missing answers are left out; answers outside 0-10 raise.
     """

@@ -28,7 +28,7 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float,
     References
     ----------
     Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference.
-    JASA 22(158), 209-212. Brown, Cai & DasGupta (2001), Statistical Science 16(2), 101-133, eq. (4).
+    JASA 22(158), 209-212. Brown, Cai & DasGupta (2001), Statistical Science 16(2), 101-133.
     """
     if n == 0:
         return np.nan, np.nan

@@ -15,7 +15,7 @@ Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests. P
 Feldt, L. S. (1965). The approximate sampling distribution of Kuder-Richardson reliability
     coefficient twenty. Psychometrika 30(3), 357-370.
 Feldt, L. S., Woodruff, D. J. & Salih, F. A. (1987). Statistical inference for coefficient alpha.
-    Applied Psychological Measurement 11(1), 93-103 (eq. 1: the F interval used here).
+    Applied Psychological Measurement 11(1), 93-103 (the F interval used here).
 Werts, C. E., Linn, R. L. & Jöreskog, K. G. (1974). Intraclass reliability estimates: testing
     structural assumptions. Educational and Psychological Measurement 34(1), 25-33 (rho_c).
 Fornell, C. & Larcker, D. F. (1981). Evaluating structural equation models with unobservable
@@ -77,7 +77,7 @@ def top_box_shares(answers: pd.DataFrame, items: list[str], scale_max: float | d
 def cronbach_alpha(block: pd.DataFrame) -> tuple[float, int, int]:
     """(alpha, n, k): Cronbach's alpha of the respondents who answered every item of the block.
 
-    alpha = k/(k-1) * (1 - sum of item variances / variance of the sum) (Cronbach 1951, eq. 2),
+    alpha = k/(k-1) * (1 - sum of item variances / variance of the sum) (Cronbach 1951),
     written with the block's covariance matrix C as k/(k-1) * (1 - trace C / sum C).
     """
     complete = block.dropna()
@@ -93,7 +93,7 @@ def cronbach_alpha(block: pd.DataFrame) -> tuple[float, int, int]:
 def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, float]:
     """Feldt's (1965) interval for alpha: (1 - alpha)/(1 - alpha_hat) ~ F(n-1, (n-1)(k-1)).
 
-    Feldt, Woodruff & Salih (1987), eq. (1): lower = 1 - (1 - alpha_hat) F_{1-g/2},
+    Feldt, Woodruff & Salih (1987): lower = 1 - (1 - alpha_hat) F_{1-g/2},
     upper = 1 - (1 - alpha_hat) F_{g/2}, with g = 1 - level.
     """
     if not np.isfinite(alpha) or n < 2:
@@ -113,7 +113,7 @@ def composite_reliability(loadings) -> float:
 
 
 def average_variance_extracted(loadings) -> float:
-    """AVE = mean squared standardized loading (Fornell & Larcker 1981, eq. 10 with unit variances)."""
+    """AVE = mean squared standardized loading (Fornell & Larcker 1981, with unit variances)."""
     loadings = np.asarray(loadings, dtype=float)
     return float(np.mean(loadings ** 2))
 

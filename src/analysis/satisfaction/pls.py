@@ -2,7 +2,7 @@
 
 A *block* is a latent construct (Image, Quality, Satisfaction, ...) measured by a few survey items;
 *paths* are directed links between constructs. The algorithm is Lohmöller's (1989) version of
-Wold's PLS (Tenenhaus et al. 2005, section 3):
+Wold's PLS (as described by Tenenhaus et al. 2005):
 
 1. standardize every indicator (mean 0, variance 1; divisor n);
 2. start from outer weights of 1 in every block;
@@ -18,7 +18,7 @@ Wold's PLS (Tenenhaus et al. 2005, section 3):
 Rows with a missing item are dropped (listwise deletion) before anything is estimated; the result
 reports how many were used.
 
-The 0-100 index scores follow the ACSI/ECSI convention (Fornell et al. 1996, p. 10): the weights
+The 0-100 index scores follow the ACSI/ECSI convention (Fornell et al. 1996): the weights
 are brought back to the items' original units (w_h / s_h), normalised to sum to one, and applied
 to the items rescaled to 0-100 by their scale bounds.
 
@@ -74,7 +74,7 @@ class PLSPathModel:
 
     References
     ----------
-    Tenenhaus, M. et al. (2005). PLS path modeling. CSDA 48(1), 159-205, section 3.
+    Tenenhaus, M. et al. (2005). PLS path modeling. CSDA 48(1), 159-205.
     """
 
     def __init__(self, data: pd.DataFrame, blocks: dict[str, list[str]], paths: list[tuple[str, str]],
@@ -174,7 +174,7 @@ class PLSPathModel:
             raise RuntimeError(f"PLS did not converge in {self.max_iter} iterations (last change {change:.2e})")
 
         # the sign of a composite is arbitrary: orient each so that its items load positively on
-        # the whole (Lohmöller 1989, p. 30)
+        # the whole (Lohmöller 1989)
         for name in self.constructs:
             x = blocks[name]
             if np.sum(x.T @ (x @ weights[name])) < 0:
