@@ -15,7 +15,7 @@ import yaml
 from ..i18n import set_language, tr
 from ..results import read_json
 
-CHAPTERS = ("summary", "data", "pareto", "clv", "retention", "segments", "case_study", "reproducibility")
+CHAPTERS = ("summary", "data", "pareto", "clv", "retention", "segments", "satisfaction", "case_study", "reproducibility")
 
 
 def _chapter_module(name: str):

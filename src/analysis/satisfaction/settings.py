@@ -12,6 +12,13 @@ Example (the ECSI mobile-phone survey)::
         ...
       paths: [[Image, Expectation], [Image, Satisfaction], ...]
       target: Satisfaction
+
+A simulated survey (for teaching and for checking the link analysis against a known truth) replaces
+``path`` by ``simulate: {seed, effect}``: the chapter's notebook then draws the answers of the
+study's own customers with :func:`analysis.satisfaction.simulate.simulate_survey` (columns
+``customer_id``, ``Service1..3``, ``Product1..3``, ``Price1..3``, ``overall`` on 1-5 and
+``recommend`` on 0-10), writes them to the run folder and reads them back through the same
+validation as a real file; the report labels the survey as simulated.
 """
 
 from __future__ import annotations
@@ -22,10 +29,21 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
+class SimulatedSurveySettings(BaseModel):
+    """A survey simulated from the study's customers, with a known satisfaction effect."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seed: int = Field(description="seed of the simulation")
+    effect: float = Field(default=0.5, description="true log-odds of buying again per point of overall satisfaction")
+
+
 class SurveySettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    path: Path = Field(description="survey table: one row per respondent (csv, xlsx or parquet)")
+    path: Path | None = Field(default=None, description="survey table: one row per respondent (csv, xlsx or parquet)")
+    simulate: SimulatedSurveySettings | None = Field(
+        default=None, description="instead of a path: simulate the answers of the study's customers")
     format: Literal["auto", "csv", "xlsx", "parquet"] = Field(default="auto")
     dimensions: dict[str, list[str]] = Field(description="dimension (construct) -> its item columns")
     scale: tuple[float, float] = Field(description="answer scale of the items, e.g. [1, 5] or [1, 10]")
@@ -49,6 +67,8 @@ class SurveySettings(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> SurveySettings:
+        if (self.path is None) == (self.simulate is None):
+            raise ValueError("give either path (a survey file) or simulate (a simulated survey), not both or neither")
         if self.scale[0] >= self.scale[1]:
             raise ValueError(f"scale must be [min, max] with min < max, not {list(self.scale)}")
         items = [item for block in self.dimensions.values() for item in block]
