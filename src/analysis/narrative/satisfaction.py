@@ -263,12 +263,13 @@ def _nps(nps: dict) -> list[str]:
     verdict = {1: tr("more promoters than detractors", "推荐者多于贬损者"),
                -1: tr("more detractors than promoters", "贬损者多于推荐者"),
                0: tr("promoters and detractors cannot be told apart in number", "推荐者与贬损者人数无显著差异")}[_sign(nps)]
+    g = {name: "–".join(num(v) for v in bounds) for name, bounds in nps["groups"].items()}
     lines.append(tr(
-        f"Net Promoter Score {num(nps['nps'], 1)} points {bounds}: {num(nps['promoters'])} promoters (9–10), "
-        f"{num(nps['passives'])} passives (7–8) and {num(nps['detractors'])} detractors (0–6) of {num(nps['n'])}; "
-        f"{verdict}.",
-        f"净推荐值 {num(nps['nps'], 1)} 分 {bounds}：{num(nps['n'])} 位中推荐者（9–10 分）{num(nps['promoters'])} 位，"
-        f"被动者（7–8 分）{num(nps['passives'])} 位，贬损者（0–6 分）{num(nps['detractors'])} 位；{verdict}。"))
+        f"Net Promoter Score {num(nps['nps'], 1)} points {bounds}: {num(nps['promoters'])} promoters "
+        f"({g['promoters']}), {num(nps['passives'])} passives ({g['passives']}) and {num(nps['detractors'])} detractors "
+        f"({g['detractors']}) of {num(nps['n'])}; {verdict}.",
+        f"净推荐值 {num(nps['nps'], 1)} 分 {bounds}：{num(nps['n'])} 位中推荐者（{g['promoters']} 分）{num(nps['promoters'])} 位，"
+        f"被动者（{g['passives']} 分）{num(nps['passives'])} 位，贬损者（{g['detractors']} 分）{num(nps['detractors'])} 位；{verdict}。"))
     return lines + [""]
 
 

@@ -43,6 +43,8 @@ RELIABILITY_FLOOR = 0.7
 # the loyalty ladder's "recently active": a purchase within the last half year, in the summary's unit
 HALF_YEAR = {"day": 182.0, "week": 26.0, "month": 6.0}
 SIMULATED_SURVEY_FILE = "survey_simulated.csv"
+# Reichheld (2003): answers 9-10 promote, 7-8 are passive, 0-6 detract
+NPS_GROUPS = {"promoters": [9, 10], "passives": [7, 8], "detractors": [0, 6]}
 CANCELLATION_REASONS = ("cancellation", "cancellation_netted", "cancellation_unmatched")
 
 
@@ -244,7 +246,9 @@ def chapter_study(customers: pd.DataFrame, settings: SurveySettings | None, *, p
         return results
 
     at_survey, repeat_column, no_repeat = behaviour_at_survey(customers)
-    at_survey = at_survey.assign(customer_id=at_survey["customer_id"].astype(str))
+    # a canonical row order: sums over customers (the respondent comparison) do not depend on the input's
+    at_survey = (at_survey.assign(customer_id=at_survey["customer_id"].astype(str))
+                 .sort_values("customer_id", kind="stable").reset_index(drop=True))
     simulated = None
     if settings.simulate is not None:
         if folder is None:
@@ -268,6 +272,8 @@ def chapter_study(customers: pd.DataFrame, settings: SurveySettings | None, *, p
     survey["reliability_floor"] = RELIABILITY_FLOOR
     survey["missing_total"] = int(sum(survey["missing_answers"].values()))
     survey["index_scale"] = [0, 100]
+    if survey.get("nps") and "skipped" not in survey["nps"]:
+        survey["nps"]["groups"] = NPS_GROUPS
     survey["level"] = settings.level
     if not settings.customer_id:
         survey["link"] = {"skipped": "the survey has no customer id column, so answers cannot be joined to purchases"}
