@@ -205,6 +205,9 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> St
             file=config.data.path,
         )
     updates = {"data": config.data.model_copy(update={"path": data_path})}
+    if config.survey is not None and config.data.kind != "transactions":
+        raise ConfigError(f"{path}: a survey: section needs transaction data (data.kind: transactions), "
+                          f"not {config.data.kind}")
     if config.survey is not None and getattr(config.survey, "path", None) is not None:
         survey_path = resolve_path(config.survey.path, path.resolve().parent)
         if not survey_path.exists():

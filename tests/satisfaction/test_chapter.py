@@ -62,6 +62,12 @@ def test_bad_survey_section_stops_with_config_error(change, message):
     assert caught.value.exit_code == 2
 
 
+def test_survey_needs_transaction_data():
+    survey = simulated_settings().model_dump(mode="json")
+    with pytest.raises(ConfigError, match="needs transaction data"):
+        load_config(CONFIGS_DIR / "telco.yml", overrides={"survey": survey})
+
+
 def test_shipped_survey_config_validates():
     config = load_config(CONFIGS_DIR / "cdnow_sample_survey.yml")
     assert config.survey.simulate.effect == 0.5 and config.survey.path is None
