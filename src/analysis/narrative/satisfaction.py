@@ -70,7 +70,7 @@ def _loyalty(loyalty: dict) -> list[str]:
                         f"- {_label(LOYALTY_LADDER, row['step'])}：{num(row['customers'])} 位（{pct(row['share'])}）"))
     largest = max(loyalty["ladder"], key=lambda row: row["customers"])
     if largest["step"] == "one_time" and largest["customers"] > 0:
-        lines += ["", tr("Most customers are on the lowest step: the first task is a second purchase, before loyalty.",
+        lines += ["", tr("The lowest step holds the most customers: the first task is a second purchase, before loyalty.",
                          "处于最低一级的客户最多：首要任务是促成第二次购买，然后才谈得上忠诚度。")]
     returns = loyalty.get("returns")
     lines.append("")
