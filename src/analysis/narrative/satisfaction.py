@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..i18n import language, tr
 from ..satisfaction.catalogue import LOYALTY_LADDER, QUADRANTS
-from .common import attachments, get, interval, num, pct, period_name, pvalue
+from .common import attachments, get, interval, money, num, pct, period_name, pvalue
 
 
 def _label(table: dict[str, dict[str, str]], key: str) -> str:
@@ -349,4 +349,15 @@ def _link(survey: dict) -> list[str]:
             f"against {pct(high['share'])} of those rating {num(high[level_name])}.",
             f"满意度–忠诚度曲线：评分为 {num(low[level_name])} 的受访者中 {pct(low['share'])} 再次购买，"
             f"评分为 {num(high[level_name])} 的受访者中为 {pct(high['share'])}。")]
+    spend = link.get("spend_by_level")
+    if spend and len(spend) >= 2:
+        level_name = next(k for k in spend[0] if k not in ("measure", "n", "mean", "std_error", "lower", "upper", "median"))
+        low, high = spend[0], spend[-1]
+        lines += ["", tr(
+            f"Mean spend after the survey: {money(low['mean'])} {interval([low['lower'], low['upper']], money)} for respondents "
+            f"rating {num(low[level_name])}, {money(high['mean'])} {interval([high['lower'], high['upper']], money)} for those "
+            f"rating {num(high[level_name])} (not adjusted for past purchases).",
+            f"调查后的平均消费额：评分为 {num(low[level_name])} 的受访者为 {money(low['mean'])} "
+            f"{interval([low['lower'], low['upper']], money)}，评分为 {num(high[level_name])} 的为 {money(high['mean'])} "
+            f"{interval([high['lower'], high['upper']], money)}（未控制过去的购买）。")]
     return lines + [""]

@@ -24,6 +24,7 @@ from .link import (
     repeat_purchase_logit,
     respondent_comparison,
     satisfaction_loyalty_curve,
+    value_by_level,
 )
 from .loyalty import loyalty_ladder, repeat_purchase_rate, return_rates
 from .measurement import (
@@ -174,6 +175,11 @@ def link_study(settings: SurveySettings, table: SurveyTable, summary: pd.DataFra
         if settings.overall_item is not None:
             section["loyalty_curve"] = _records(
                 satisfaction_loyalty_curve(joined, "repeat_purchase", settings.overall_item, settings.level))
+    if settings.overall_item is not None and repeat_column == "frequency_holdout" and "monetary_value_holdout" in joined:
+        # spend after the survey (holdout purchase days x their mean value), only when the purchases after
+        # the survey are the log's own: a simulated repeat purchase has no spend
+        joined["spend_after"] = joined["frequency_holdout"] * joined["monetary_value_holdout"]
+        section["spend_by_level"] = _records(value_by_level(joined, settings.overall_item, ["spend_after"], settings.level))
     return section
 
 
