@@ -53,10 +53,10 @@ def test_texts_differ_where_the_numbers_do(sample_run, simulated_run):
     first = sections((sample_run / "report.qmd").read_text())
     second = sections((simulated_run / "report.qmd").read_text())
     expected = ["Summary", "Data and method", "Does the 80/20 rule hold?", "Customer lifetime value",
-                "Retention and churn", "Segments and priorities", "What works", "Failure modes and lessons",
-                "Limitations", "Recommendations", "Reproducibility"]
+                "Retention and churn", "Segments and priorities", "Satisfaction and loyalty", "What works",
+                "Failure modes and lessons", "Limitations", "Recommendations", "Reproducibility"]
     assert list(first) == expected and list(second) == expected
-    for name in expected[:6]:
+    for name in expected[:7]:
         assert first[name] != second[name], name
     r1 = json.loads((sample_run / "results.json").read_text())
     r2 = json.loads((simulated_run / "results.json").read_text())

@@ -136,6 +136,7 @@ ParetoSettings = _section_model("pareto.settings", "ParetoSettings")
 ClvSettings = _section_model("clv.settings", "ClvSettings")
 RetentionSettings = _section_model("retention.settings", "RetentionSettings")
 SegmentSettings = _section_model("segments.settings", "SegmentSettings")
+SurveySettings = _section_model("satisfaction.settings", "SurveySettings")
 
 
 class StudyConfig(Strict):
@@ -151,6 +152,7 @@ class StudyConfig(Strict):
     clv: ClvSettings = Field(default_factory=ClvSettings)  # type: ignore[valid-type]
     retention: RetentionSettings = Field(default_factory=RetentionSettings)  # type: ignore[valid-type]
     segments: SegmentSettings = Field(default_factory=SegmentSettings)  # type: ignore[valid-type]
+    survey: SurveySettings | None = None  # type: ignore[valid-type]
     report: ReportSettings = Field(default_factory=ReportSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
     notebook_parameters: dict[str, dict[str, Any]] = Field(
@@ -219,7 +221,17 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> St
             "config's folder, then the project root)",
             file=config.data.path,
         )
-    return config.model_copy(update={"data": config.data.model_copy(update={"path": data_path})})
+    updates = {"data": config.data.model_copy(update={"path": data_path})}
+    if config.survey is not None and config.data.kind != "transactions":
+        raise ConfigError(f"{path}: a survey: section needs transaction data (data.kind: transactions), "
+                          f"not {config.data.kind}")
+    if config.survey is not None and getattr(config.survey, "path", None) is not None:
+        survey_path = resolve_path(config.survey.path, path.resolve().parent)
+        if not survey_path.exists():
+            raise ConfigError(f"survey file not found (survey.path in {path}; looked up like data.path)",
+                              file=config.survey.path)
+        updates["survey"] = config.survey.model_copy(update={"path": survey_path})
+    return config.model_copy(update=updates)
 
 
 def config_from_json(data: dict[str, Any]) -> StudyConfig:

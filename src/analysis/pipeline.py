@@ -37,7 +37,8 @@ T = TypeVar("T")
 QUARANTINE = "quarantine.csv.gz"
 
 NOTEBOOKS = {
-    "transactions": ("01_data", "02_pareto", "03_clv", "04_retention", "05_segments", "06_case_study"),
+    "transactions": ("01_data", "02_pareto", "03_clv", "04_retention", "05_segments", "07_satisfaction",
+                     "06_case_study"),
     "contractual": ("04_retention", "06_case_study"),
 }
 
@@ -271,7 +272,8 @@ def run_study(
 
         def manifest(outputs: list[str]) -> dict[str, Any]:
             return build_manifest(
-                inputs={config.data.path.name: config.data.path, "config": config_path},
+                inputs={config.data.path.name: config.data.path, "config": config_path,
+                        **({"survey": config.survey.path} if config.survey and config.survey.path else {})},
                 config=config.to_json_dict(), started=started.isoformat(),
                 finished=dt.datetime.now(dt.UTC).isoformat(), renderer=renderer,
                 renderer_version=_renderer_version(renderer), outputs=outputs,

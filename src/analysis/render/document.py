@@ -19,7 +19,7 @@ from ..narrative import common as narrative_text  # a module: narrative.common i
 from ..results import read_json
 from .escape import escape_markdown
 
-CHAPTERS = ("summary", "data", "pareto", "clv", "retention", "segments", "case_study", "reproducibility")
+CHAPTERS = ("summary", "data", "pareto", "clv", "retention", "segments", "satisfaction", "case_study", "reproducibility")
 
 
 def _chapter_module(name: str):

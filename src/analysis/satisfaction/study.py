@@ -1,0 +1,287 @@
+"""The satisfaction chapter's results, as plain data for ``results.json``.
+
+:func:`survey_study` runs every survey analysis the settings allow (measurement; the PLS index when
+paths are declared; drivers when a target, an overall item or a recommend item exists; the link to
+behaviour when respondents carry customer ids and a customer summary is given);
+:func:`loyalty_study` runs the behavioural loyalty analyses every study can show.
+Each section says which sample it used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from statsmodels.tools.sm_exceptions import PerfectSeparationError
+
+from ..privacy import pseudonymise
+from .drivers import importance_performance, net_promoter_score, ordered_logit_drivers
+from .intervals import wilson_interval
+from .link import (
+    join_survey,
+    repeat_purchase_logit,
+    respondent_comparison,
+    satisfaction_loyalty_curve,
+    value_by_level,
+)
+from .loyalty import loyalty_ladder, repeat_purchase_rate, return_rates
+from .measurement import (
+    dimension_means,
+    dimension_scores,
+    item_means,
+    reliability_table,
+    top_box_shares,
+)
+from .pls import PLSPathModel
+from .settings import SurveySettings
+from .simulate import simulate_survey
+from .survey import SurveyTable, validate_survey
+
+# Nunnally (1978): alpha of 0.7 or more is the usual floor for a scale used to compare groups.
+RELIABILITY_FLOOR = 0.7
+# the loyalty ladder's "recently active": a purchase within the last half year, in the summary's unit
+HALF_YEAR = {"day": 182.0, "week": 26.0, "month": 6.0}
+SIMULATED_SURVEY_FILE = "survey_simulated.csv"
+# Reichheld (2003): answers 9-10 promote, 7-8 are passive, 0-6 detract
+NPS_GROUPS = {"promoters": [9, 10], "passives": [7, 8], "detractors": [0, 6]}
+CANCELLATION_REASONS = ("cancellation", "cancellation_netted", "cancellation_unmatched")
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table as JSON-ready records (index levels become fields; NaN becomes None)."""
+    flat = frame.reset_index()
+    flat.columns = [str(c) for c in flat.columns]
+    return [{k: (None if isinstance(v, float) and np.isnan(v) else (v.item() if hasattr(v, "item") else v))
+             for k, v in row.items()} for row in flat.to_dict(orient="records")]
+
+
+def survey_study(settings: SurveySettings, base: Path | None = None, summary: pd.DataFrame | None = None,
+                 table: SurveyTable | None = None, repeat_column: str | None = "frequency_holdout",
+                 no_repeat_reason: str | None = None) -> dict[str, Any]:
+    """Every survey analysis the settings and data allow, as a dict of plain values.
+
+    ``summary`` (the customer summary) enables the link section when ``settings.customer_id`` is
+    set; repeat purchase is ``repeat_column`` > 0 (purchases after the calibration end, when the
+    survey is taken there). For a simulated survey, merge ``SimulatedSurvey.outcome`` onto the
+    summary and pass ``repeat_column="repeat_purchase"``: its truth is then what the logit estimates.
+    """
+    table = (validate_survey(settings, base) if table is None else table).canonical()
+    answers = table.answers
+    level = settings.level
+    results: dict[str, Any] = {
+        "respondents": table.respondents,
+        "missing_answers": {k: int(v) for k, v in table.missing.items()},
+        "missing_coded": {k: int(v) for k, v in table.missing_coded.items()},
+        "reversed_items": list(table.reversed_items),
+        "missing_rule": "item means and top-box shares: pairwise; dimension means and alpha: listwise "
+                        "within the dimension; PLS: listwise over all items",
+    }
+    results["item_means"] = _records(item_means(answers, settings.items, level))
+    results["dimension_means"] = _records(dimension_means(answers, settings.dimensions, level))
+    tops = {item: settings.bounds(item)[1] for item in settings.items}
+    results["top_box"] = _records(top_box_shares(answers, settings.items, tops, settings.top_box, level))
+
+    fit = None
+    if settings.paths:
+        scales = {item: settings.bounds(item) for item in settings.items}
+        fit = PLSPathModel(answers, settings.dimensions, settings.paths, scale=scales).fit(
+            bootstrap=settings.bootstrap, seed=settings.seed, level=level)
+        paths = fit.path_table if fit.replicates is not None else fit.path_coefficients.to_frame("estimate")
+        results["pls"] = {
+            "n": fit.nobs, "dropped": fit.n_dropped, "iterations": fit.iterations,
+            "scheme": "path", "mode": "A", "bootstrap": settings.bootstrap, "seed": settings.seed,
+            "paths": _records(paths),
+            "total_effects": _records(fit.total_effect_table if fit.replicates is not None
+                                      else fit.total_effects.to_frame("estimate")),
+            "r_squared": {k: float(v) for k, v in fit.r_squared.items()},
+            "outer": _records(pd.concat([fit.outer_loadings, fit.outer_weights, fit.index_weights], axis=1)),
+            "index": {k: float(v) for k, v in fit.index_means.items()},
+        }
+        results["reliability"] = _records(reliability_table(answers, settings.dimensions, fit.outer_loadings, level))
+        if settings.target is not None:
+            ipma = importance_performance(fit.total_effects, fit.index_means, settings.target)
+            results["importance_performance"] = {"target": settings.target, **ipma.attrs,
+                                                 "drivers": _records(ipma)}
+    else:
+        results["reliability"] = _records(reliability_table(answers, settings.dimensions, None, level))
+
+    if settings.overall_item is not None:
+        drivers = dimension_scores(answers, settings.dimensions)
+        # the drivers are the other dimensions: not the overall item's own, nor the recommend item's (an outcome)
+        outcomes = {settings.overall_item, settings.recommend_item}
+        drivers = drivers.drop(columns=[c for c in drivers if outcomes & set(settings.dimensions[c])])
+        try:
+            ordered = ordered_logit_drivers(answers, settings.overall_item, drivers, level)
+            results["ordered_logit"] = {"n": ordered.nobs, "dropped": ordered.n_dropped,
+                                        "pseudo_r2": ordered.llr_pseudo_r2, "drivers": _records(ordered.table),
+                                        "thresholds": {k: float(v) for k, v in ordered.thresholds.items()}}
+        except ValueError as reason:
+            results["ordered_logit"] = {"skipped": str(reason)}
+    if settings.recommend_item is not None:
+        try:
+            nps = net_promoter_score(answers[settings.recommend_item], level)
+            results["nps"] = {k: (float(v) if isinstance(v, float) else v) for k, v in nps.__dict__.items()}
+        except ValueError as reason:
+            results["nps"] = {"skipped": str(reason)}
+
+    if settings.customer_id and summary is not None and table.customer_ids is not None:
+        results["link"] = link_study(settings, table, summary, repeat_column, no_repeat_reason)
+    return results
+
+
+def link_study(settings: SurveySettings, table: SurveyTable, summary: pd.DataFrame,
+               repeat_column: str | None = "frequency_holdout", no_repeat_reason: str | None = None) -> dict[str, Any]:
+    """Respondents joined to the log: survey bias, then satisfaction -> repeat purchase."""
+    survey = table.answers.assign(customer_id=table.customer_ids.to_numpy())
+    # the satisfaction measure: the overall item when there is one, else the target dimension's mean
+    if settings.overall_item is not None:
+        survey["satisfaction"] = table.answers[settings.overall_item]
+        measure = settings.overall_item
+    elif settings.target is not None:
+        survey["satisfaction"] = dimension_scores(table.answers, settings.dimensions)[settings.target]
+        measure = f"mean of {settings.target}"
+    else:
+        survey["satisfaction"], measure = np.nan, None
+    summary = summary.assign(customer_id=summary["customer_id"].astype(str))
+    joined = join_survey(summary, survey)
+    behaviour = [c for c in ("recency", "frequency", "monetary_value") if c in summary]
+    if joined.empty:
+        return {"respondents_joined": 0, "respondents_unmatched": joined.attrs["unmatched"],
+                "skipped": "no respondent's customer id is in the transaction log"}
+    section: dict[str, Any] = {
+        "respondents_joined": len(joined), "respondents_unmatched": joined.attrs["unmatched"],
+        "respondent_comparison": _records(respondent_comparison(summary, joined["customer_id"], behaviour)),
+    }
+    if repeat_column is None or repeat_column not in joined:
+        section["repeat_logit"] = {"skipped": no_repeat_reason or f"no column {repeat_column!r} of purchases after the survey"}
+    elif measure is None or not joined["satisfaction"].notna().any():
+        section["repeat_logit"] = {"skipped": "the survey has neither an overall item nor a target dimension to measure satisfaction"}
+    elif joined[repeat_column].gt(0).nunique() < 2:
+        section["repeat_logit"] = {"skipped": "every joined respondent has the same outcome (all or none bought again)"}
+    else:
+        joined["repeat_purchase"] = (joined[repeat_column] > 0).astype(int)
+        # past behaviour drives both satisfaction and repurchase: control for it
+        joined["log_frequency"] = np.log1p(joined["frequency"])
+        try:
+            fit = repeat_purchase_logit(joined, "repeat_purchase", "satisfaction", ["log_frequency"], settings.level)
+        except (np.linalg.LinAlgError, PerfectSeparationError) as reason:
+            section["repeat_logit"] = {"skipped": f"the logit cannot be fitted: {reason}"}
+            return section
+        section["repeat_logit"] = {"satisfaction": measure, "outcome": f"{repeat_column} > 0",
+                                   "controls": ["log(1 + frequency)"], "n": fit.nobs, "dropped": fit.n_dropped,
+                                   "terms": _records(fit.table)}
+        if settings.overall_item is not None:
+            section["loyalty_curve"] = _records(
+                satisfaction_loyalty_curve(joined, "repeat_purchase", settings.overall_item, settings.level))
+    if settings.overall_item is not None and repeat_column == "frequency_holdout" and "monetary_value_holdout" in joined:
+        # spend after the survey (holdout purchase days x their mean value), only when the purchases after
+        # the survey are the log's own: a simulated repeat purchase has no spend
+        joined["spend_after"] = joined["frequency_holdout"] * joined["monetary_value_holdout"]
+        section["spend_by_level"] = _records(value_by_level(joined, settings.overall_item, ["spend_after"], settings.level))
+    return section
+
+
+def loyalty_study(summary: pd.DataFrame, transactions: pd.DataFrame | None = None, min_repeat: int = 2,
+                  active_within: float = 26.0) -> dict[str, Any]:
+    """Repeat-purchase rate, the loyalty ladder under its stated rule, return rates when returns exist."""
+    ladder = loyalty_ladder(summary, min_repeat, active_within)
+    return {
+        "repeat_rate": repeat_purchase_rate(summary),
+        "ladder_rule": {"min_repeat": min_repeat, "active_within": active_within},
+        "ladder": _records(ladder),
+        "returns": None if transactions is None else return_rates(transactions),
+    }
+
+
+def behaviour_at_survey(customers: pd.DataFrame) -> tuple[pd.DataFrame, str | None, str | None]:
+    """The customer summary as of the survey, the column counting purchases after it, and why there
+    is none.
+
+    With a calibration end the survey is placed there: recency, frequency, T and value are those of
+    the calibration window (customers who first bought later are left out: they could not have
+    answered), and buying again means ``frequency_holdout`` > 0. Without one, the survey is placed at
+    the end of the log and no purchase after it is observed.
+    """
+    if "frequency_cal" in customers:
+        at = customers.dropna(subset=["frequency_cal"])
+        at = at.assign(frequency=at["frequency_cal"], recency=at["recency_cal"], T=at["T_cal"],
+                       monetary_value=at["monetary_value_cal"])
+        return at.reset_index(drop=True), "frequency_holdout", None
+    return customers, None, "the study has no calibration end, so no purchase after the survey is observed"
+
+
+def cancellation_rate(cleaning: dict[str, Any] | None, level: float = 0.95) -> dict[str, Any] | None:
+    """Share of the input lines that cleaning recognised as cancellations or returns (by the invoice
+    prefix), with its Wilson interval; None when there are none (the clean log holds purchases only:
+    negative amounts never reach the analyses)."""
+    if not cleaning:
+        return None
+    dropped = cleaning.get("dropped", {})
+    lines = int(sum(dropped.get(reason, 0) for reason in CANCELLATION_REASONS))
+    rows = int(cleaning.get("input_rows", 0))
+    if lines == 0 or rows == 0:
+        return None
+    lower, upper = wilson_interval(lines, rows, level)
+    return {"input_rows": rows, "return_lines": lines, "line_rate": lines / rows, "line_lower": lower,
+            "line_upper": upper}
+
+
+def chapter_study(customers: pd.DataFrame, settings: SurveySettings | None, *, period: str = "week",
+                  folder: Path | None = None, salt: str | None = None,
+                  cleaning: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The satisfaction chapter's results: behavioural loyalty always, the survey when configured.
+
+    Parameters
+    ----------
+    customers : the run's customer summary (``Run.customers()``), ids as the run publishes them
+    settings : the ``survey:`` section, or None
+    period : the summary's time unit (the ladder's activity window is half a year in that unit)
+    folder : where a simulated survey's answers are written (the run's ``tables/``)
+    salt : the run's pseudonym salt when it hides customer ids: the survey's ids are hashed the
+        same way (:func:`analysis.privacy.pseudonymise`) so that they join the summary
+    cleaning : the run's ``cleaning`` section (cancellation counts for the return rate)
+    """
+    active_within = HALF_YEAR[period]
+    loyalty = loyalty_study(customers, None, active_within=active_within)
+    loyalty["ladder_rule"]["period"] = period
+    loyalty["returns"] = cancellation_rate(cleaning)
+    results: dict[str, Any] = {"loyalty": loyalty, "survey": None}
+    if settings is None:
+        return results
+
+    at_survey, repeat_column, no_repeat = behaviour_at_survey(customers)
+    # a canonical row order: sums over customers (the respondent comparison) do not depend on the input's
+    at_survey = (at_survey.assign(customer_id=at_survey["customer_id"].astype(str))
+                 .sort_values("customer_id", kind="stable").reset_index(drop=True))
+    simulated = None
+    if settings.simulate is not None:
+        if folder is None:
+            raise ValueError("a simulated survey needs a folder to write its answers to")
+        draw = simulate_survey(at_survey, settings.simulate.seed, satisfaction_effect=settings.simulate.effect)
+        path = Path(folder) / SIMULATED_SURVEY_FILE
+        draw.survey.to_csv(path, index=False)
+        settings = settings.model_copy(update={"path": path})
+        at_survey = at_survey.merge(draw.outcome.astype({"customer_id": str}), on="customer_id", how="left")
+        repeat_column, no_repeat = "repeat_purchase", None
+        simulated = {"seed": settings.simulate.seed, "truth": draw.truth, "customers": len(at_survey),
+                     "outcome": "simulated purchase after the survey (repeat_purchase)"}
+    table = validate_survey(settings)
+    if salt is not None and simulated is None and table.customer_ids is not None:
+        table = SurveyTable(table.answers, pseudonymise(table.customer_ids, salt).astype(str).rename("customer_id"),
+                            table.path, table.missing, table.missing_coded, table.reversed_items)
+    survey = survey_study(settings, table=table, summary=at_survey if settings.customer_id else None,
+                          repeat_column=repeat_column, no_repeat_reason=no_repeat)
+    survey["source"] = Path(settings.path).name
+    survey["simulated"] = simulated
+    survey["reliability_floor"] = RELIABILITY_FLOOR
+    survey["missing_total"] = int(sum(survey["missing_answers"].values()))
+    survey["index_scale"] = [0, 100]
+    if survey.get("nps") and "skipped" not in survey["nps"]:
+        survey["nps"]["groups"] = NPS_GROUPS
+    survey["level"] = settings.level
+    if not settings.customer_id:
+        survey["link"] = {"skipped": "the survey has no customer id column, so answers cannot be joined to purchases"}
+    results["survey"] = survey
+    return results
