@@ -171,19 +171,19 @@ def test_chinese_vocabulary(simulated_section):
 
 
 def test_real_survey_ids_are_hashed_like_the_log(cdnow_sample_summary, tmp_path):
-    """A survey file holds the shop's own ids; the run publishes salted pseudonyms: with the run's
-    salt the survey's ids are hashed the same way and every respondent joins."""
+    """A survey file holds the shop's own ids; the run publishes keyed pseudonyms: with the run's
+    key the survey's ids are hashed the same way and every respondent joins."""
     drawn = simulate_survey(cdnow_sample_summary.dropna(subset=["frequency_cal"]), 3, frequency="frequency_cal")
     drawn.survey.to_csv(tmp_path / "survey.csv", index=False)
-    salt = "cdnow_sample:abc"
-    hidden = cdnow_sample_summary.assign(customer_id=pseudonymise(cdnow_sample_summary["customer_id"], salt))
+    key = b"a test key, not the user's"
+    hidden = cdnow_sample_summary.assign(customer_id=pseudonymise(cdnow_sample_summary["customer_id"], key))
     settings = simulated_settings(simulate=None, path=tmp_path / "survey.csv", bootstrap=0)
-    link = chapter_study(hidden, settings, salt=salt)["survey"]["link"]
+    link = chapter_study(hidden, settings, key=key)["survey"]["link"]
     assert link["respondents_joined"] == len(drawn.survey) and link["respondents_unmatched"] == 0
     # the purchases after the survey are the log's own here (frequency_holdout), so spend by level is shown
     spend = link["spend_by_level"]
     assert [row["overall"] for row in spend] == [1, 2, 3, 4, 5] and sum(row["n"] for row in spend) == len(drawn.survey)
-    section = json.loads(json.dumps(chapter_study(hidden, settings, salt=salt)))
+    section = json.loads(json.dumps(chapter_study(hidden, settings, key=key)))
     assert "Mean spend after the survey" in assert_traceable(section)
     unhashed = chapter_study(hidden, settings)["survey"]["link"]
     assert unhashed["respondents_joined"] == 0 and "skipped" in unhashed

@@ -229,7 +229,7 @@ def cancellation_rate(cleaning: dict[str, Any] | None, level: float = 0.95) -> d
 
 
 def chapter_study(customers: pd.DataFrame, settings: SurveySettings | None, *, period: str = "week",
-                  folder: Path | None = None, salt: str | None = None,
+                  folder: Path | None = None, key: bytes | None = None,
                   cleaning: dict[str, Any] | None = None) -> dict[str, Any]:
     """The satisfaction chapter's results: behavioural loyalty always, the survey when configured.
 
@@ -239,8 +239,9 @@ def chapter_study(customers: pd.DataFrame, settings: SurveySettings | None, *, p
     settings : the ``survey:`` section, or None
     period : the summary's time unit (the ladder's activity window is half a year in that unit)
     folder : where a simulated survey's answers are written (the run's ``tables/``)
-    salt : the run's pseudonym salt when it hides customer ids: the survey's ids are hashed the
-        same way (:func:`analysis.privacy.pseudonymise`) so that they join the summary
+    key : the run's pseudonym key when it hides customer ids (:func:`analysis.privacy.pseudonym_key`):
+        the survey's ids are hashed the same way (:func:`analysis.privacy.pseudonymise`) so that
+        they join the summary
     cleaning : the run's ``cleaning`` section (cancellation counts for the return rate)
     """
     active_within = HALF_YEAR[period]
@@ -268,8 +269,8 @@ def chapter_study(customers: pd.DataFrame, settings: SurveySettings | None, *, p
         simulated = {"seed": settings.simulate.seed, "truth": draw.truth, "customers": len(at_survey),
                      "outcome": "simulated purchase after the survey (repeat_purchase)"}
     table = validate_survey(settings)
-    if salt is not None and simulated is None and table.customer_ids is not None:
-        table = SurveyTable(table.answers, pseudonymise(table.customer_ids, salt).astype(str).rename("customer_id"),
+    if key is not None and simulated is None and table.customer_ids is not None:
+        table = SurveyTable(table.answers, pseudonymise(table.customer_ids, key).astype(str).rename("customer_id"),
                             table.path, table.missing, table.missing_coded, table.reversed_items)
     survey = survey_study(settings, table=table, summary=at_survey if settings.customer_id else None,
                           repeat_column=repeat_column, no_repeat_reason=no_repeat)
