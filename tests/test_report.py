@@ -135,3 +135,16 @@ def test_missing_cjk_font_is_a_clear_error(monkeypatch):
     with pytest.raises(RenderError, match="no CJK font found"):
         fonts.find_cjk_font()
     fonts.find_cjk_font.cache_clear()
+
+
+@pytest.mark.slow
+def test_every_figure_has_alt_text_and_a_citation(sample_run):
+    """Issue 13: every figure in the HTML has alt text (its caption), and the text cites figures by
+    number, each citation pointing at a figure that exists."""
+    html = (sample_run / "report.html").read_text()
+    images = re.findall(r"<img\b[^>]*>", html)
+    assert images
+    assert all(re.search(r'\balt="[^"]{10,}"', tag) for tag in images)
+    source = (sample_run / "report.qmd").read_text()
+    cited = [int(n) for n in re.findall(r"\(Figure (\d+)\)", source)]
+    assert len(cited) >= 8 and max(cited) <= len(re.findall(r"\{#fig-", source))

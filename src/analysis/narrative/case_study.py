@@ -199,13 +199,16 @@ def _text(claim: dict) -> str:
                    if v.get("same_as_even") else tr("as in the plan above", "按上文方案"))
             return (spend + how + tr(f": expected CLV gain {money(v['gain'], 0)}, {money(v['per_dollar'])} per dollar.",
                                      f"：预期客户价值增量 {money(v['gain'], 0)}，每美元 {money(v['per_dollar'])}。"))
-        campaign = (money(v["budget"], 0) if v["spent"] >= v["budget"] * (1 - 1e-9) else
-                    tr(f"{money(v['spent'], 0)} (all of the {money(v['budget'], 0)} budget that reachable customers can use)",
-                       f"{money(v['spent'], 0)}（{money(v['budget'], 0)} 预算中可联系客户能用掉的部分）"))
-        return tr(f"At the assumed response rates a {campaign} campaign returns {money(v['per_dollar'])} per "
-                  "dollar: test the uplift on a small random sample before spending the budget.",
-                  f"在假设的响应率下，{campaign} 的活动每美元只回收 {money(v['per_dollar'])}："
-                  "投入预算前应先在小规模随机样本上检验提升效果。")
+        if v["spent"] >= v["budget"] * (1 - 1e-9):
+            return tr(f"At the assumed response rates a {money(v['budget'], 0)} campaign returns {money(v['per_dollar'])} "
+                      "per dollar: test the uplift on a small random sample before spending the budget.",
+                      f"在假设的响应率下，{money(v['budget'], 0)} 的活动每美元只回收 {money(v['per_dollar'])}："
+                      "投入预算前应先在小规模随机样本上检验提升效果。")
+        return tr(f"At the assumed response rates, contacting every reachable customer costs {money(v['spent'], 0)} of the "
+                  f"{money(v['budget'], 0)} budget and returns {money(v['per_dollar'])} per dollar: test the uplift on a "
+                  "small random sample before spending it.",
+                  f"在假设的响应率下，联系所有可联系的客户需花费 {money(v['budget'], 0)} 预算中的 {money(v['spent'], 0)}，"
+                  f"每美元只回收 {money(v['per_dollar'])}：投入前应先在小规模随机样本上检验提升效果。")
     return i
 
 
