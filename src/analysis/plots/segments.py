@@ -24,12 +24,16 @@ def cell_label(name: str) -> str:
 
 def value_matrix_caption(matrix_results: dict) -> str:
     shown, customers = matrix_results["plotted_customers"], matrix_results["customers"]
+    moved = matrix_results.get("thresholds", {}).get("potential_quantile_cut") is not None
+    lines = (tr("lines at the median of current value and at the potential cut, moved above the one-time buyers "
+                "(see the text)", "直线为当前价值中位数和移至一次性购买者之上的潜在价值分界（见正文）")
+             if moved else tr("lines at the medians", "直线为中位数"))
     if shown < customers:
         return tr(f"Current value × potential value: each dot a customer, {shown:,} of the {customers:,} drawn at "
-                  "random (seeded); lines at the medians.",
-                  f"当前价值 × 潜在价值：每个点代表一位客户，从 {customers:,} 位中按固定种子随机抽取 {shown:,} 位；直线为中位数。")
-    return tr("Current value × potential value: each dot a customer; lines at the medians.",
-              "当前价值 × 潜在价值：每个点代表一位客户；直线为中位数。")
+                  f"random (seeded); {lines}.",
+                  f"当前价值 × 潜在价值：每个点代表一位客户，从 {customers:,} 位中按固定种子随机抽取 {shown:,} 位；{lines}。")
+    return tr(f"Current value × potential value: each dot a customer; {lines}.",
+              f"当前价值 × 潜在价值：每个点代表一位客户；{lines}。")
 
 
 def value_matrix(customers: pd.DataFrame, thresholds: dict) -> plt.Figure:

@@ -31,6 +31,10 @@ def _chapter_module(name: str):
         raise
 
 
+# in the PDF these chapters start on a new page (the ones with figures, and the case study's close)
+NEW_PAGE_CHAPTERS = ("data", "pareto", "clv", "retention", "segments", "satisfaction", "case_study")
+
+
 def build_document(run_dir: Path, *, title: str, lang: str = "en") -> Path:
     """Write ``report.qmd`` in the run folder and return its path."""
     run_dir = Path(run_dir)
@@ -73,6 +77,8 @@ def build_document(run_dir: Path, *, title: str, lang: str = "en") -> Path:
         chapter_tables = [r for r in tables if r["chapter"] == name]
         text = module.chapter(results, chapter_figures, chapter_tables)
         if text and text.strip():
+            if name in NEW_PAGE_CHAPTERS:  # so that no floating figure drifts into the next chapter
+                parts.append("```{=typst}\n#pagebreak(weak: true)\n```\n")
             parts.append(text.rstrip() + "\n")
     path = run_dir / "report.qmd"
     path.write_text(narrative_text.resolve_figure_citations("\n".join(parts)), encoding="utf-8")
