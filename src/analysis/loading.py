@@ -438,6 +438,7 @@ class LoadedTransactions:
 
     raw: RawTable
     roles: tuple[str, ...]  # optional roles present: quantity, invoice, product, segment
+    columns: dict[str, str] = field(default_factory=dict)  # role -> input column, for messages
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -484,7 +485,7 @@ def load_transactions(settings: DataSettings, con: duckdb.DuckDBPyConnection | N
             fields.append(f"{text_expr(cols[role])} AS {role}")
             roles.append(role)
     raw.con.execute(f"CREATE TABLE tx AS SELECT {', '.join(fields)} FROM raw")
-    return LoadedTransactions(raw=raw, roles=tuple(roles))
+    return LoadedTransactions(raw=raw, roles=tuple(roles), columns=dict(cols))
 
 
 def load_contracts(settings: DataSettings) -> pd.DataFrame:
