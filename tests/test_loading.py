@@ -95,9 +95,12 @@ def test_dates_with_offsets_are_converted_to_utc(tmp_path):
                     "a,2020-01-02T01:00:00+05:00,1\n"   # 2020-01-01 20:00 UTC: the day changes
                     "a,2020-01-02T01:00:00Z,1\n"        # UTC already
                     "a,2020-01-02 01:00:00,1\n"         # no offset: taken as UTC
-                    "a,2020-01-01T22:30:00-03:00,1\n")  # 2020-01-02 01:30 UTC
+                    "a,2020-01-01T22:30:00-03:00,1\n"   # 2020-01-02 01:30 UTC
+                    "a,2020-07-01 02:00:00 Europe/Paris,1\n"  # summer time, UTC+2: 2020-07-01 00:00 UTC
+                    "a,2020-01-01T10:00:00.5,1\n")  # fractional seconds, no offset
     dates = load_transactions(settings(path)).frame()["date"].dt.strftime("%Y-%m-%d %H:%M").tolist()
-    assert dates == ["2020-01-01 20:00", "2020-01-02 01:00", "2020-01-02 01:00", "2020-01-02 01:30"]
+    assert dates == ["2020-01-01 20:00", "2020-01-02 01:00", "2020-01-02 01:00", "2020-01-02 01:30",
+                     "2020-07-01 00:00", "2020-01-01 10:00"]
 
 
 def test_date_format_with_offset_is_converted_to_utc(tmp_path):

@@ -412,7 +412,12 @@ def date_expr(raw: RawTable, column: str, date_format: str | None) -> str:
         # TRY_STRPTIME gives TIMESTAMP WITH TIME ZONE for %z/%Z formats; the cast takes it to UTC
         parsed = f"CAST(TRY_STRPTIME({text_expr(column)}, {literal(date_format)}) AS TIMESTAMP)"
     else:
-        parsed = f"CAST(TRY_CAST({text_expr(column)} AS TIMESTAMPTZ) AS TIMESTAMP)"
+        # DuckDB's TIMESTAMP cast drops an offset or zone name silently; the TIMESTAMPTZ cast
+        # applies it but costs six times as much, so only values with something after the time
+        # other than digits, ':', '.', ' ' and 'T' take it
+        text = text_expr(column)
+        parsed = (f"CASE WHEN length({text}) > 10 AND regexp_matches(substr({text}, 11), '[+\\-A-SU-Za-z]') "
+                  f"THEN CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST({text} AS TIMESTAMP) END")
     low, high = DATE_RANGE
     try:
         bad = _first_bad(raw, f"({parsed}) IS NULL OR ({parsed}) < {literal(low)}::TIMESTAMP "
