@@ -246,8 +246,9 @@ def _check_window(stage: _Stage, loaded: LoadedTransactions, analysis: AnalysisS
         today = dt.datetime.now(dt.timezone.utc).date()
         if last[0] > today:
             later = stage.count(f"CAST(date AS DATE) > DATE '{today.isoformat()}'")
+            rows = "row" if later == 1 else "rows"
             raise _window_error(
-                loaded, f"purchase dated after today ({today}; {later} such rows) and no "
+                loaded, f"purchase dated after today ({today}; {later} such {rows}) and no "
                 "analysis.observation_end is set, so the study window would end there: correct the "
                 "date, or set analysis.observation_end (later rows are then quarantined)", last[1])
     elif end < first[0]:

@@ -394,7 +394,7 @@ def number_expr(raw: RawTable, column: str) -> str:
             reason = "not a finite number"
         else:
             reason = f"out of range: amounts and counts must lie within ±{MAX_ABS_NUMBER:.0e}"
-        raise InputError(f"{reason} ({count} unusable values in this column)",
+        raise InputError(f"{reason} ({count} unusable value{'s' if count != 1 else ''} in this column)",
                          file=raw.path, column=column, row=row, value=value)
     return parsed
 
@@ -432,7 +432,7 @@ def date_expr(raw: RawTable, column: str, date_format: str | None) -> str:
             reason = f"cannot parse as a date with format {expected}"
         else:
             reason = f"date outside the supported range {low} to {high}"
-        raise InputError(f"{reason} ({count} unusable values in this column)",
+        raise InputError(f"{reason} ({count} unusable value{'s' if count != 1 else ''} in this column)",
                          file=raw.path, column=column, row=row, value=value)
     return parsed
 
