@@ -175,3 +175,11 @@ def test_typed_parquet_amounts_are_checked_too(tmp_path):
     with pytest.raises(InputError, match="not a finite number") as error:
         load_transactions(settings(path))
     assert error.value.row == 2 and error.value.column == "value"
+
+
+def test_ragged_row_without_header_names_data_names(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("a,2020-01-01,1\nb,2020-01-02,2,3\n")
+    with pytest.raises(InputError, match=r"row has 4 fields, data.names 3 \(line 2") as error:
+        load_transactions(settings(path, header=False, names=["id", "day", "value"]))
+    assert error.value.row == 2 and error.value.value == "b,2020-01-02,2,3"

@@ -114,6 +114,11 @@ def _validate(args) -> int:
     print(f"  customers         {len(customers):>12,}")
     print(f"  window            {customers['first_purchase'].min():%Y-%m-%d} … "
           f"{customers['last_purchase'].max():%Y-%m-%d}")
+    analysis = config.analysis
+    if analysis.observation_start or analysis.observation_end or analysis.calibration_end:
+        print(f"  study window      {analysis.observation_start or 'first purchase'} … "
+              f"{analysis.observation_end or 'last purchase'}"
+              + (f", calibration to {analysis.calibration_end}" if analysis.calibration_end else ""))
     if "frequency_cal" in customers:
         in_cal = customers["frequency_cal"].notna()
         print(f"  calibration: {int(in_cal.sum()):,} customers, "

@@ -268,14 +268,8 @@ def _scan_delimited(con: duckdb.DuckDBPyConnection, path: Path, settings: DataSe
         message = str(exc)
         if "Invalid unicode" in message:
             raise _not_utf8(path, header_lines) from exc
-        ragged = re.search(r"CSV Error on Line: (\d+)\s+Original Line: (.*?)\n.*?Expected Number of Columns: "
-                           r"(\d+) Found: (\d+)", message, re.S)
-        if ragged:
-            line, text, expected, found = ragged.groups()
-            raise InputError(
-                f"row has {found} fields, the header {expected} (line {line} of the file)",
-                file=path, row=int(line) - header_lines, value=text,
-            ) from exc
+        if ragged := _ragged_row(message, path, header_lines):
+            raise ragged from exc
         if "state machine reached an invalid state" not in message:
             raise
     # Mixed line endings (CRLF and LF in one file): read a copy with LF endings. Only this case
@@ -296,15 +290,21 @@ def _scan_normalised(con, copy: Path, path: Path, options: str, header_lines: in
     try:
         con.execute(f"CREATE TABLE scan AS SELECT * FROM read_csv({literal(str(copy))}, {options})")
     except duckdb.InvalidInputException as exc:
-        ragged = re.search(r"CSV Error on Line: (\d+)\s+Original Line: (.*?)\n.*?Expected Number of Columns: "
-                           r"(\d+) Found: (\d+)", str(exc), re.S)
-        if ragged:
-            line, text, expected, found = ragged.groups()
-            raise InputError(
-                f"row has {found} fields, the header {expected} (line {line} of the file)",
-                file=path, row=int(line) - header_lines, value=text,
-            ) from exc
+        if ragged := _ragged_row(str(exc), path, header_lines):
+            raise ragged from exc
         raise
+
+
+def _ragged_row(message: str, path: Path, header_lines: int) -> InputError | None:
+    """DuckDB's message about a row of the wrong width, as an error naming the row."""
+    found = re.search(r"CSV Error on Line: (\d+)\s+Original Line: (.*?)\n.*?Expected Number of Columns: "
+                      r"(\d+) Found: (\d+)", message, re.S)
+    if found is None:
+        return None
+    line, text, expected, width = found.groups()
+    source = "the header" if header_lines else "data.names"
+    return InputError(f"row has {width} fields, {source} {expected} (line {line} of the file)",
+                      file=path, row=int(line) - header_lines, value=text)
 
 
 def _check_names(settings: DataSettings, found: int, path: Path) -> list[str]:
