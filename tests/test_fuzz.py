@@ -110,7 +110,7 @@ def call(argv: list[str]) -> tuple[int, str, str]:
 
 
 def count(text: str, label: str) -> int:
-    return int(re.search(rf"^  {label}\s+([\d,]+)$", text, re.M).group(1).replace(",", ""))
+    return int(re.search(rf"^  {label}\s+([\d,]+)$", text, re.MULTILINE).group(1).replace(",", ""))
 
 
 @FUZZ

@@ -243,7 +243,7 @@ def _check_window(stage: _Stage, loaded: LoadedTransactions, analysis: AnalysisS
         return  # nothing left: the caller reports that
     end, start = analysis.observation_end, analysis.observation_start
     if end is None:
-        today = dt.datetime.now(dt.timezone.utc).date()
+        today = dt.datetime.now(dt.UTC).date()
         if last[0] > today:
             later = stage.count(f"CAST(date AS DATE) > DATE '{today.isoformat()}'")
             rows = "row" if later == 1 else "rows"

@@ -231,7 +231,7 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> St
     if not path.exists():
         raise ConfigError("config file not found", file=path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)  # noqa: S506 (a SafeLoader)
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)  # a SafeLoader
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not UTF-8 text (byte offset {exc.start})", file=path) from exc
     except yaml.YAMLError as exc:

@@ -24,10 +24,10 @@ What the loader accepts, and what stops it (exit 2, naming file, column, row and
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gzip
 import io
+import math
 import os
 import re
 import tempfile
@@ -298,7 +298,7 @@ def _scan_normalised(con, copy: Path, path: Path, options: str, header_lines: in
 def _ragged_row(message: str, path: Path, header_lines: int) -> InputError | None:
     """DuckDB's message about a row of the wrong width, as an error naming the row."""
     found = re.search(r"CSV Error on Line: (\d+)\s+Original Line: (.*?)\n.*?Expected Number of Columns: "
-                      r"(\d+) Found: (\d+)", message, re.S)
+                      r"(\d+) Found: (\d+)", message, re.DOTALL)
     if found is None:
         return None
     line, text, expected, width = found.groups()
@@ -390,7 +390,7 @@ def number_expr(raw: RawTable, column: str) -> str:
         number = raw.con.execute(f"SELECT {parsed} FROM raw WHERE {ROW} = ?", [row]).fetchone()[0]
         if number is None:
             reason = "not a number"
-        elif number != number or number in (float("inf"), float("-inf")):
+        elif not math.isfinite(number):
             reason = "not a finite number"
         else:
             reason = f"out of range: amounts and counts must lie within ±{MAX_ABS_NUMBER:.0e}"
