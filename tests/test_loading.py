@@ -183,3 +183,10 @@ def test_ragged_row_without_header_names_data_names(tmp_path):
     with pytest.raises(InputError, match=r"row has 4 fields, data.names 3 \(line 2") as error:
         load_transactions(settings(path, header=False, names=["id", "day", "value"]))
     assert error.value.row == 2 and error.value.value == "b,2020-01-02,2,3"
+
+
+def test_lone_carriage_return_inside_a_quoted_field(tmp_path):
+    # found by tests/test_fuzz.py: DuckDB's parser stopped ("invalid state") on this LF file
+    path = tmp_path / "log.csv"
+    path.write_bytes(b'id,day,value\na,2020-01-01,1\n"b\rc",2020-01-02,2\n')
+    assert load_transactions(settings(path)).frame()["customer_id"].tolist() == ["a", "b\rc"]

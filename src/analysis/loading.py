@@ -272,8 +272,9 @@ def _scan_delimited(con: duckdb.DuckDBPyConnection, path: Path, settings: DataSe
             raise ragged from exc
         if "state machine reached an invalid state" not in message:
             raise
-    # Mixed line endings (CRLF and LF in one file): read a copy with LF endings. Only this case
-    # pays for the copy; line numbers are unchanged.
+    # Mixed line endings (CRLF and LF in one file), or a lone CR inside a quoted field of an LF
+    # file: DuckDB's parser stops on both. Read a copy with LF endings, told they are LF (CRLF
+    # inside a quoted field becomes LF). Only these files pay for the copy; line numbers are unchanged.
     with tempfile.TemporaryDirectory(prefix="analysis-lf-") as folder:
         copy = Path(folder) / "input.csv"
         with _open_text(path) as source, open(copy, "wb") as target:
@@ -288,7 +289,8 @@ def _scan_delimited(con: duckdb.DuckDBPyConnection, path: Path, settings: DataSe
 
 def _scan_normalised(con, copy: Path, path: Path, options: str, header_lines: int) -> None:
     try:
-        con.execute(f"CREATE TABLE scan AS SELECT * FROM read_csv({literal(str(copy))}, {options})")
+        con.execute(f"CREATE TABLE scan AS SELECT * FROM read_csv({literal(str(copy))}, {options}, "
+                    "new_line = '\\n')")
     except duckdb.InvalidInputException as exc:
         if ragged := _ragged_row(str(exc), path, header_lines):
             raise ragged from exc
