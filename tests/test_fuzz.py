@@ -37,7 +37,7 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize="FUZZ_EXAMPLES
 
 HOSTILE = ["", " ", "\t", "\u00a0", '"><img src=x onerror=alert(1)>', "=cmd|' /C calc'!A0", "+1", "-1",
            "@instagram", "$x$", "\\textbf{a}", "<script>", "客户", "ʻokina", "a,b", 'say "hi"', "line\nbreak",
-           "\u202eevil", "NULL", "None", "0"]
+           "\u202eevil", "NULL", "None", "0", "a\rb"]
 FIRST_DAY, LAST_DAY = dt.date(2019, 6, 1), dt.date(2021, 6, 1)
 
 
