@@ -190,3 +190,12 @@ def test_lone_carriage_return_inside_a_quoted_field(tmp_path):
     path = tmp_path / "log.csv"
     path.write_bytes(b'id,day,value\na,2020-01-01,1\n"b\rc",2020-01-02,2\n')
     assert load_transactions(settings(path)).frame()["customer_id"].tolist() == ["a", "b\rc"]
+
+
+def test_carriage_return_outside_quotes_is_named(tmp_path):
+    # found by tests/test_fuzz.py (Python's csv writer leaves "0\r" unquoted): was "cannot read as csv"
+    path = tmp_path / "log.csv"
+    path.write_bytes(b"id,day,value\na,2020-01-01,1\n0\r,2020-01-02,2\n")
+    with pytest.raises(InputError, match=r"line 3 holds a carriage return \(CR\)") as error:
+        load_transactions(settings(path))
+    assert error.value.row == 2 and error.value.value == "0\r,2020-01-02,2"

@@ -294,7 +294,28 @@ def _scan_normalised(con, copy: Path, path: Path, options: str, header_lines: in
     except duckdb.InvalidInputException as exc:
         if ragged := _ragged_row(str(exc), path, header_lines):
             raise ragged from exc
+        if stray := _stray_carriage_return(copy, path, header_lines):
+            raise stray from exc
         raise
+
+
+def _stray_carriage_return(copy: Path, path: Path, header_lines: int) -> InputError | None:
+    """The first line of the LF copy holding a CR: what is left to stop DuckDB's parser there is a
+    carriage return outside quotes (a Classic Mac line break inside a line)."""
+    line = 1
+    with open(copy, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            at = chunk.find(b"\r")
+            if at < 0:
+                line += chunk.count(b"\n")
+                continue
+            line += chunk[:at].count(b"\n")
+            begin, end = chunk.rfind(b"\n", 0, at) + 1, chunk.find(b"\n", at)
+            text = chunk[begin:end if end >= 0 else None].decode("utf-8", "replace")
+            return InputError(f"line {line} holds a carriage return (CR) that neither ends the line nor is "
+                              "inside quotes, so the line cannot be split into fields; quote the field or "
+                              "remove the CR", file=path, row=line - header_lines, value=text)
+    return None
 
 
 def _ragged_row(message: str, path: Path, header_lines: int) -> InputError | None:
