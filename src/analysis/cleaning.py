@@ -3,8 +3,12 @@
 The rules run in this order, each on the rows the earlier ones kept:
 
 1. ``missing_customer`` – no customer id: the row cannot be attributed to anyone.
-2. ``missing_date`` / ``missing_amount`` – blank date or amount (unparseable values stop the run
-   at loading instead).
+2. ``missing_date`` / ``missing_amount`` – blank date or amount. Values that are there but
+   unusable stop the run at loading instead (exit 2, naming file, column, row and value): text
+   that is not a number or date, non-finite amounts (``inf``, ``-inf``, ``nan``), amounts beyond
+   ±10^12 (`analysis.loading.MAX_ABS_NUMBER`) and dates outside 1900–2261. They are never
+   quarantined: a value like ``inf`` or ``1e300`` is an export fault to fix at the source, and
+   dropping it silently would change every total.
 3. ``excluded_product`` – product codes listed in ``cleaning.exclude_products`` (postage, fees…).
 4. ``exact_duplicate`` – a row identical in every input column to an earlier row.
 5. Cancellations – rows whose invoice starts with ``cleaning.cancellation_prefix``. With
@@ -17,7 +21,13 @@ The rules run in this order, each on the rows the earlier ones kept:
    ``cleaning.zero_amounts: keep`` (a free or fully discounted order is still a purchase occasion:
    the published CDNOW analyses count them).
 7. ``outside_window`` – dates before ``analysis.observation_start`` or after
-   ``analysis.observation_end``.
+   ``analysis.observation_end``. Before this rule the window is checked against the rows kept so
+   far, and the run stops (exit 2, naming the row) when it cannot hold a study:
+   ``observation_end`` before the first purchase or ``observation_start`` after the last;
+   ``calibration_end`` before the first purchase in the window or on/after the last one (an
+   empty calibration or holdout period); and, when no ``observation_end`` is set, a purchase
+   dated after today (UTC; a date in 2200 is a typo, and the window would end there). With an
+   ``observation_end``, later rows are quarantined as ``outside_window`` like any other.
 8. Same-day purchases of one customer are merged into one transaction (amounts and quantities
    summed), as the published BTYD analyses do (Fader, Hardie & Lee 2005a). Merged rows are
    *changed*, not dropped: every kept input row is counted in the merged row's ``n_lines``.
@@ -32,6 +42,7 @@ which parallel threads add them up.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +50,7 @@ from pathlib import Path
 import pandas as pd
 
 from .config import AnalysisSettings, CleaningSettings
+from .errors import InputError
 from .loading import ROW, LoadedTransactions, literal, quote
 
 DROP_REASONS = (
@@ -188,11 +200,13 @@ def clean_transactions(
         elif stage.count(is_cancel):
             changed["reduced_by_cancellation"] = _net_cancellations(stage, is_cancel, "product" in roles)
     stage.drop("amount < 0" if cleaning.zero_amounts == "keep" else "amount <= 0", "nonpositive_amount")
+    _check_window(stage, loaded, analysis)
     if analysis.observation_start is not None:
         stage.drop("date < ?::TIMESTAMP", "outside_window", [analysis.observation_start])
     if analysis.observation_end is not None:
         stage.drop("date >= ?::TIMESTAMP + INTERVAL 1 DAY", "outside_window", [analysis.observation_end])
 
+    _check_calibration(stage, loaded, analysis)
     kept_rows = stage.count()
     if cleaning.merge_same_day:
         merge_purchase_days(con, stage.name, days, roles)
@@ -204,6 +218,59 @@ def clean_transactions(
     )
     changed["merged_same_day"] = int(kept_rows - result.n_transactions)
     return result
+
+
+def _purchase_at(stage: _Stage, extreme: str) -> tuple[dt.date, int] | None:
+    """The first (``min``) or last (``max``) day among the rows kept so far, and its input row."""
+    found = stage.con.execute(
+        f"SELECT CAST(date AS DATE), {ROW} FROM {stage.name} WHERE reason IS NULL "
+        f"ORDER BY date {'ASC' if extreme == 'min' else 'DESC'}, {ROW} LIMIT 1"
+    ).fetchone()
+    return None if found is None else (found[0], int(found[1]))
+
+
+def _window_error(loaded: LoadedTransactions, message: str, row: int) -> InputError:
+    column = loaded.columns.get("date", "date")
+    value = loaded.con.execute(f"SELECT {quote(column)} FROM raw WHERE {ROW} = ?", [row]).fetchone()
+    return InputError(message, file=loaded.path, column=column, row=row,
+                      value=None if value is None else value[0])
+
+
+def _check_window(stage: _Stage, loaded: LoadedTransactions, analysis: AnalysisSettings) -> None:
+    """The observation window against the purchases kept so far (see rule 7)."""
+    first, last = _purchase_at(stage, "min"), _purchase_at(stage, "max")
+    if first is None:
+        return  # nothing left: the caller reports that
+    end, start = analysis.observation_end, analysis.observation_start
+    if end is None:
+        today = dt.datetime.now(dt.UTC).date()
+        if last[0] > today:
+            later = stage.count(f"CAST(date AS DATE) > DATE '{today.isoformat()}'")
+            rows = "row" if later == 1 else "rows"
+            raise _window_error(
+                loaded, f"purchase dated after today ({today}; {later} such {rows}) and no "
+                "analysis.observation_end is set, so the study window would end there: correct the "
+                "date, or set analysis.observation_end (later rows are then quarantined)", last[1])
+    elif end < first[0]:
+        raise _window_error(loaded, f"analysis.observation_end ({end}) is before the first purchase "
+                            f"({first[0]}): the window holds no purchases", first[1])
+    if start is not None and start > last[0]:
+        raise _window_error(loaded, f"analysis.observation_start ({start}) is after the last purchase "
+                            f"({last[0]}): the window holds no purchases", last[1])
+
+
+def _check_calibration(stage: _Stage, loaded: LoadedTransactions, analysis: AnalysisSettings) -> None:
+    """``calibration_end`` against the purchases in the window (see rule 7)."""
+    cal_end = analysis.calibration_end
+    first, last = _purchase_at(stage, "min"), _purchase_at(stage, "max")
+    if cal_end is None or first is None:
+        return
+    if cal_end < first[0]:
+        raise _window_error(loaded, f"analysis.calibration_end ({cal_end}) is before the first purchase "
+                            f"({first[0]}): the calibration period holds no purchases", first[1])
+    if cal_end >= last[0]:
+        raise _window_error(loaded, f"analysis.calibration_end ({cal_end}) is on or after the last purchase "
+                            f"in the window ({last[0]}): the holdout period holds no purchases", last[1])
 
 
 def _net_cancellations(stage: _Stage, is_cancel: str, has_product: bool) -> int:

@@ -123,6 +123,8 @@ def _validate(args) -> int:
     from .loading import load_contracts
     from .pipeline import prepare_transactions
 
+    # Everything run checks before its first chapter is checked here too (the window against the
+    # data, in cleaning); then each chapter's readiness says which will run and which be skipped.
     config = load_config(args.config)
     print(f"config {args.config}: valid (study '{config.name}', {config.data.kind} data)")
     print(f"data {config.data.path}")
@@ -134,6 +136,7 @@ def _validate(args) -> int:
             blanks = int(contracts[column].isna().sum())
             if blanks:
                 print(f"  covariate {column}: {blanks} blank values")
+        _print_readiness(config, contracts)
         return 0
     prepared = prepare_transactions(config)
     counts = prepared.cleaning.counts()
@@ -149,12 +152,45 @@ def _validate(args) -> int:
     print(f"  customers         {len(customers):>12,}")
     print(f"  window            {customers['first_purchase'].min():%Y-%m-%d} … "
           f"{customers['last_purchase'].max():%Y-%m-%d}")
+    analysis = config.analysis
+    if analysis.observation_start or analysis.observation_end or analysis.calibration_end:
+        print(f"  study window      {analysis.observation_start or 'first purchase'} … "
+              f"{analysis.observation_end or 'last purchase'}"
+              + (f", calibration to {analysis.calibration_end}" if analysis.calibration_end else ""))
     if "frequency_cal" in customers:
         in_cal = customers["frequency_cal"].notna()
         print(f"  calibration: {int(in_cal.sum()):,} customers, "
               f"{int(customers.loc[in_cal, 'frequency_cal'].sum()):,} repeat purchases; "
               f"holdout {int(customers.loc[in_cal, 'frequency_holdout'].sum()):,}")
+    _print_readiness(config, customers, _churn_threshold(prepared.cleaning, config))
     return 0
+
+
+def _churn_threshold(cleaning, config) -> int:
+    """The retention chapter's inactivity threshold, computed as the chapter computes it."""
+    from .retention.churn import resolve_threshold
+    from .transaction_log import TransactionLog
+
+    cleaning.con.execute(f"CREATE OR REPLACE VIEW log AS SELECT * FROM {cleaning.table}")
+    log = TransactionLog(cleaning.con, [r[0] for r in cleaning.con.execute("DESCRIBE log").fetchall()],
+                         "<cleaned input>")
+    settings = config.retention
+    return resolve_threshold(log, settings.churn_threshold, settings.dormant_days, settings.gap_quantile)
+
+
+def _print_readiness(config, customers, churn_threshold_days: int | None = None) -> None:
+    from .pipeline import NOTEBOOKS
+    from .readiness import CHAPTER_NOTEBOOKS, chapter_readiness
+
+    wanted = config.report.notebooks or NOTEBOOKS[config.data.kind]
+    readiness = chapter_readiness(customers, config, churn_threshold_days=churn_threshold_days)
+    for chapter, reason in readiness.items():
+        if CHAPTER_NOTEBOOKS[chapter] not in wanted:
+            continue
+        if reason is None:
+            print(f"chapter {chapter}: will run")
+        else:
+            print(f"chapter {chapter}: will be skipped (not estimable): {reason}")
 
 
 def _summarize(args) -> int:

@@ -11,6 +11,7 @@ import importlib
 from pathlib import Path
 from typing import Any, Literal
 
+import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -34,6 +35,8 @@ def localised(value: Localised | None, lang: str) -> str | None:
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+
+MAX_NAME_LENGTH = 100  # a study name names its run folder and the staging folders beside it
 
 TRANSACTION_ROLES = ("customer", "date", "amount", "price", "quantity", "invoice", "product", "segment")
 CONTRACT_ROLES = ("customer", "tenure", "churned")
@@ -77,7 +80,21 @@ class DataSettings(Strict):
             raise ValueError(f"data.columns must map {missing}")
         if not self.header and not self.names:
             raise ValueError("data.names is required when data.header is false")
+        if self.names and len(set(self.names)) != len(self.names):
+            twice = sorted({n for n in self.names if self.names.count(n) > 1})
+            raise ValueError(f"data.names lists {twice} more than once")
         return self
+
+    @field_validator("date_format")
+    @classmethod
+    def _usable_date_format(cls, value: str | None) -> str | None:
+        # DuckDB parses the dates, so DuckDB decides which formats exist (%Q does not)
+        if value is not None:
+            try:
+                duckdb.execute("SELECT try_strptime('2000-01-01', ?)", [value]).fetchall()
+            except duckdb.Error as exc:
+                raise ValueError(f"not a usable date format: {str(exc).splitlines()[0]}") from None
+        return value
 
 
 class CleaningSettings(Strict):
@@ -101,6 +118,19 @@ class AnalysisSettings(Strict):
     calibration_end: dt.date | None = None
     observation_end: dt.date | None = None
     observation_start: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> AnalysisSettings:
+        # observation_start <= calibration_end < observation_end: the holdout must not be empty
+        start, cal, end = self.observation_start, self.calibration_end, self.observation_end
+        if cal is not None and end is not None and cal >= end:
+            raise ValueError(f"calibration_end ({cal}) must be before observation_end ({end}): "
+                             "the holdout period runs from the one to the other")
+        if start is not None and end is not None and start > end:
+            raise ValueError(f"observation_start ({start}) is after observation_end ({end})")
+        if start is not None and cal is not None and cal < start:
+            raise ValueError(f"calibration_end ({cal}) is before observation_start ({start})")
+        return self
 
 
 class ReportSettings(Strict):
@@ -165,6 +195,11 @@ class StudyConfig(Strict):
     def _safe_name(cls, value: str) -> str:
         if not value or any(c in value for c in "/\\") or value.startswith("."):
             raise ValueError("name must be a plain folder name (no slashes, not starting with '.')")
+        if len(value) > MAX_NAME_LENGTH:
+            raise ValueError(f"name is {len(value)} characters long; at most {MAX_NAME_LENGTH} "
+                             "(it names the run folder, and file systems limit names to 255 bytes)")
+        if any(not c.isprintable() for c in value):
+            raise ValueError("name must not contain control characters (tabs, line breaks…)")
         return value
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -193,13 +228,31 @@ def resolve_path(path: Path, config_dir: Path) -> Path:
     return (PROJECT_ROOT / path).resolve()
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a date that does not exist (2020-02-30) is a YAML error
+    naming its line instead of a bare ValueError."""
+
+
+def _construct_date(loader: yaml.SafeLoader, node: yaml.Node):
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} is not a date: {exc}", node.start_mark) from None
+
+
+_ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_date)
+
+
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> StudyConfig:
     """Read and validate a study config; raise ConfigError naming the file and the bad key."""
     path = Path(path)
     if not path.exists():
         raise ConfigError("config file not found", file=path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)  # a SafeLoader
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text (byte offset {exc.start})", file=path) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", file=path) from exc
     if not isinstance(raw, dict):

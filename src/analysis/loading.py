@@ -4,11 +4,32 @@ The file is scanned by DuckDB into a table of text columns (Parquet keeps its ty
 data row, and typed there, so logs larger than memory work: DuckDB spills to a temporary folder.
 Every value is first read as text so that one that does not parse can be reported with its file,
 column and row (data rows counted from 1, after the header). Excel files are read by pandas.
+
+What the loader accepts, and what stops it (exit 2, naming file, column, row and value):
+
+- Text files must be UTF-8 (a byte that is not names its line and byte offset). CSV/TSV are read
+  as RFC 4180 with ``"`` quotes; the header line is read here, so a header whose line ending
+  differs from the data's (LF header, CRLF data) loads like any other file, and a row with more
+  or fewer fields than the header stops the run with its row number and field count. Header
+  names are trimmed; two columns with the same name stop the run (naming both).
+- Text values are trimmed of spaces, tabs and line breaks at both ends; blank means missing.
+- Numbers (amount, price, quantity, tenure) must be finite and at most ``MAX_ABS_NUMBER``
+  (10^12) in absolute value: ``inf``, ``-inf``, ``nan`` and ``1e300`` are input errors, not values.
+- Dates are ISO 8601 (or ``data.date_format``). A date with a UTC offset or zone
+  (``2020-01-01T23:30+05:00``, ``...Z``) is converted to UTC; a date without one is taken as UTC
+  already; the purchase day is the UTC day. Dates must lie in ``DATE_RANGE`` (1900-01-01 to
+  2261-12-31, the span pandas can hold); whether a date is later than the study's window is a
+  cleaning question (`analysis.cleaning`).
 """
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
+import math
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +54,14 @@ def literal(text: str) -> str:
 
 
 DEFAULT_MEMORY_LIMIT = "4GB"
+# Largest absolute value of a number in the input: far above any real order or tenure, far below
+# what exact DECIMAL(38, 6) sums of 10^9 rows can hold.
+MAX_ABS_NUMBER = 1e12
+# Dates the study can represent (pandas' nanosecond timestamps end in 2262); earlier than 1900 is
+# a placeholder (Excel's 1899-12-30, 0001-01-01), not a purchase.
+DATE_RANGE = ("1900-01-01", "2261-12-31")
+# Trimmed from both ends of every text value: space, tab, CR, LF.
+BLANKS = " \t\r\n"
 
 
 def connect(temp_directory: str | Path | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
@@ -47,6 +76,8 @@ def connect(temp_directory: str | Path | None = None, memory_limit: str | None =
         pass  # DuckDB 2 inside Jupyter refuses the setting without ipywidgets; its bar stays off there anyway
     limit = memory_limit or os.environ.get("ANALYSIS_DUCKDB_MEMORY", DEFAULT_MEMORY_LIMIT)
     con.execute(f"SET memory_limit = {literal(limit)}")
+    # naive dates are UTC and dates with an offset are converted to UTC, whatever the machine's zone
+    con.execute("SET TimeZone = 'UTC'")
     spill = Path(temp_directory) if temp_directory else Path(tempfile.gettempdir()) / "analysis-duckdb"
     con.execute(f"SET temp_directory = {literal(str(spill))}")
     return con
@@ -107,18 +138,20 @@ def read_raw_table(settings: DataSettings, con: duckdb.DuckDBPyConnection | None
                 JOIN offsets USING (filename)""")
             first_row = 1
         elif fmt in ("csv", "tsv"):
-            options = [f"delim = {literal(chr(9) if fmt == 'tsv' else ',')}", "all_varchar = true",
-                       f"header = {str(settings.header).lower()}"]
-            if not settings.header:
-                options.append("names = [" + ", ".join(literal(n) for n in settings.names or []) + "]")
-            con.execute(f"CREATE TABLE scan AS SELECT * FROM read_csv({source}, {', '.join(options)})")
+            _scan_delimited(con, path, settings, "\t" if fmt == "tsv" else ",")
             first_row = 1
         elif fmt == "whitespace":
             _scan_whitespace(con, path, settings)
             first_row = 0 if settings.header else 1
         else:
-            frame = pd.read_excel(path, dtype=str, header=0 if settings.header else None)
-            if not settings.header:
+            frame = pd.read_excel(path, dtype=str, header=None)
+            if settings.header:
+                names = [("" if pd.isna(n) else str(n).strip()) or f"column{i}"
+                         for i, n in enumerate(frame.iloc[0] if len(frame) else [], start=1)]
+                _check_unique(names, path)
+                frame = frame.iloc[1:].reset_index(drop=True)
+                frame.columns = names
+            else:
                 frame.columns = _check_names(settings, frame.shape[1], path)
             con.register("excel_frame", frame)
             con.execute("CREATE TABLE scan AS SELECT * FROM excel_frame")
@@ -126,11 +159,12 @@ def read_raw_table(settings: DataSettings, con: duckdb.DuckDBPyConnection | None
     except (duckdb.Error, ValueError, OSError) as exc:
         if isinstance(exc, InputError):
             raise
+        if "Invalid unicode" in str(exc):
+            raise _not_utf8(path, 1 if settings.header and fmt == "whitespace" else 0) from exc
         raise InputError(f"cannot read as {fmt}: {str(exc).splitlines()[0]}", file=path) from exc
     described = [row for row in con.execute("DESCRIBE scan").fetchall() if row[0] != LINE]
     columns = [row[0].strip() for row in described]
-    if fmt in ("csv", "tsv") and not settings.header:
-        _check_names(settings, len(columns), path)
+    _check_unique(columns, path)
     select = ", ".join(f"{quote(old)} AS {quote(new)}" for (old, *_), new in zip(described, columns))
     if fmt in ("whitespace", "parquet"):
         # numbered while scanning: whitespace files count blank lines, Parquet parts follow each other
@@ -143,6 +177,157 @@ def read_raw_table(settings: DataSettings, con: duckdb.DuckDBPyConnection | None
     if raw.rows == 0:
         raise InputError("input file has no data rows", file=path)
     return raw
+
+
+def _check_unique(names: list[str], path: Path) -> None:
+    """Two columns of one name would make the mapping ambiguous: stop, naming both."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            raise InputError(
+                f"the header line names two columns '{name}' (columns {seen[name]} and {position}); "
+                "rename one so that the mapping is unambiguous",
+                file=path, column=name, value=name,
+            )
+        seen[name] = position
+
+
+def _open_text(path: Path, mode: str = "rb"):
+    return gzip.open(path, mode) if path.name.lower().endswith(".gz") else open(path, mode)
+
+
+def _header_fields(path: Path, delimiter: str, header_lines: int) -> list[str]:
+    """The first record of a delimited file (the header, or the first data row), as text."""
+    with _open_text(path) as handle:
+        head = handle.read(1 << 20)
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.reason != "unexpected end of data":  # not a character cut at the chunk's end
+            raise _not_utf8(path, 1 if header_lines else 0) from exc
+        text = head[:exc.start].decode("utf-8-sig")
+    first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    return [field.strip() for field in first]
+
+
+def _not_utf8(path: Path, header_lines: int) -> InputError:
+    """Where the first byte that is not UTF-8 is: its line, data row and byte offset."""
+    offset, line, pending = 0, 1, b""  # offset: position in the file of pending's first byte
+    with _open_text(path) as handle:
+        while True:
+            chunk = handle.read(1 << 20)
+            data = pending + chunk
+            if not data:
+                break
+            try:
+                data.decode("utf-8")
+                good = len(data)
+            except UnicodeDecodeError as exc:
+                if chunk and exc.reason == "unexpected end of data":
+                    good = exc.start  # a character cut by the chunk's end: decode it with the next one
+                else:
+                    bad = exc.start
+                    line += data[:bad].count(b"\n")
+                    begin, end = data.rfind(b"\n", 0, bad) + 1, data.find(b"\n", bad)
+                    text = data[begin:end if end >= 0 else None].decode("utf-8", "replace").rstrip("\r")
+                    return InputError(
+                        f"the file is not UTF-8 text: byte 0x{data[bad]:02X} at byte offset {offset + bad} "
+                        f"(line {line}) is not valid UTF-8; save the file as UTF-8 (it may be "
+                        "Latin-1 or Windows-1252)",
+                        file=path, row=line - header_lines, value=text,
+                    )
+            line += data[:good].count(b"\n")
+            pending, offset = data[good:], offset + good
+            if not chunk:
+                break
+    return InputError("the file is not UTF-8 text", file=path)
+
+
+def _scan_delimited(con: duckdb.DuckDBPyConnection, path: Path, settings: DataSettings, delimiter: str) -> None:
+    """CSV/TSV into table ``scan``: header read here, every field as text, RFC 4180 quoting.
+
+    DuckDB's dialect sniffer is not used: it fails on a header whose line ending differs from the
+    data's and guesses a ragged file's width from its odd rows. The file's own width (the header's,
+    or ``data.names``') is imposed instead, so a ragged row is an error that names its line.
+    """
+    header_lines = 1 if settings.header else 0
+    first = _header_fields(path, delimiter, header_lines)
+    if settings.header:
+        names = [name or f"column{i}" for i, name in enumerate(first, start=1)]
+        _check_unique(names, path)
+    else:
+        names = _check_names(settings, len(first), path)
+        _check_unique(names, path)
+    columns = "{" + ", ".join(f"{literal(name)}: 'VARCHAR'" for name in names) + "}"
+    options = (f"delim = {literal(delimiter)}, quote = '\"', escape = '\"', header = "
+               f"{str(settings.header).lower()}, auto_detect = false, columns = {columns}")
+    try:
+        con.execute(f"CREATE TABLE scan AS SELECT * FROM read_csv({literal(str(path))}, {options})")
+        return
+    except duckdb.InvalidInputException as exc:
+        message = str(exc)
+        if "Invalid unicode" in message:
+            raise _not_utf8(path, header_lines) from exc
+        if ragged := _ragged_row(message, path, header_lines):
+            raise ragged from exc
+        if "state machine reached an invalid state" not in message:
+            raise
+    # Mixed line endings (CRLF and LF in one file), or a lone CR inside a quoted field of an LF
+    # file: DuckDB's parser stops on both. Read a copy with LF endings, told they are LF (CRLF
+    # inside a quoted field becomes LF). Only these files pay for the copy; line numbers are unchanged.
+    with tempfile.TemporaryDirectory(prefix="analysis-lf-") as folder:
+        copy = Path(folder) / "input.csv"
+        with _open_text(path) as source, open(copy, "wb") as target:
+            carry = b""
+            while chunk := source.read(1 << 20):
+                chunk = carry + chunk
+                carry = b"\r" if chunk.endswith(b"\r") else b""
+                target.write(chunk[: len(chunk) - len(carry)].replace(b"\r\n", b"\n"))
+            target.write(carry)
+        _scan_normalised(con, copy, path, options, header_lines)
+
+
+def _scan_normalised(con, copy: Path, path: Path, options: str, header_lines: int) -> None:
+    try:
+        con.execute(f"CREATE TABLE scan AS SELECT * FROM read_csv({literal(str(copy))}, {options}, "
+                    "new_line = '\\n')")
+    except duckdb.InvalidInputException as exc:
+        if ragged := _ragged_row(str(exc), path, header_lines):
+            raise ragged from exc
+        if stray := _stray_carriage_return(copy, path, header_lines):
+            raise stray from exc
+        raise
+
+
+def _stray_carriage_return(copy: Path, path: Path, header_lines: int) -> InputError | None:
+    """The first line of the LF copy holding a CR: what is left to stop DuckDB's parser there is a
+    carriage return outside quotes (a Classic Mac line break inside a line)."""
+    line = 1
+    with open(copy, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            at = chunk.find(b"\r")
+            if at < 0:
+                line += chunk.count(b"\n")
+                continue
+            line += chunk[:at].count(b"\n")
+            begin, end = chunk.rfind(b"\n", 0, at) + 1, chunk.find(b"\n", at)
+            text = chunk[begin:end if end >= 0 else None].decode("utf-8", "replace")
+            return InputError(f"line {line} holds a carriage return (CR) that neither ends the line nor is "
+                              "inside quotes, so the line cannot be split into fields; quote the field or "
+                              "remove the CR", file=path, row=line - header_lines, value=text)
+    return None
+
+
+def _ragged_row(message: str, path: Path, header_lines: int) -> InputError | None:
+    """DuckDB's message about a row of the wrong width, as an error naming the row."""
+    found = re.search(r"CSV Error on Line: (\d+)\s+Original Line: (.*?)\n.*?Expected Number of Columns: "
+                      r"(\d+) Found: (\d+)", message, re.DOTALL)
+    if found is None:
+        return None
+    line, text, expected, width = found.groups()
+    source = "the header" if header_lines else "data.names"
+    return InputError(f"row has {width} fields, {source} {expected} (line {line} of the file)",
+                      file=path, row=int(line) - header_lines, value=text)
 
 
 def _check_names(settings: DataSettings, found: int, path: Path) -> list[str]:
@@ -163,6 +348,7 @@ def _scan_whitespace(con: duckdb.DuckDBPyConnection, path: Path, settings: DataS
     )
     if settings.header:
         names = con.execute("SELECT parts FROM lines WHERE rowid = 0").fetchone()[0]
+        _check_unique(names, path)
     else:
         width = con.execute("SELECT len(parts) FROM lines WHERE rowid = 0").fetchone()[0]
         names = _check_names(settings, width, path)
@@ -198,12 +384,14 @@ def _is_text(raw: RawTable, column: str) -> bool:
 
 
 def text_expr(column: str) -> str:
-    return f"NULLIF(trim(CAST({quote(column)} AS VARCHAR)), '')"
+    return f"NULLIF(trim(CAST({quote(column)} AS VARCHAR), {literal(BLANKS)}), '')"
 
 
-def _first_bad(raw: RawTable, parsed: str, column: str) -> tuple[int, int, str] | None:
+def _first_bad(raw: RawTable, unusable: str, column: str) -> tuple[int, int, str] | None:
+    """Count of the non-blank values for which ``unusable`` holds, the first one's row and text."""
+    source = text_expr(column) if _is_text(raw, column) else quote(column)
     count, first = raw.con.execute(
-        f"SELECT count(*), min({ROW}) FROM raw WHERE {text_expr(column)} IS NOT NULL AND ({parsed}) IS NULL"
+        f"SELECT count(*), min({ROW}) FROM raw WHERE {source} IS NOT NULL AND ({unusable})"
     ).fetchone()
     if not count:
         return None
@@ -212,33 +400,63 @@ def _first_bad(raw: RawTable, parsed: str, column: str) -> tuple[int, int, str] 
 
 
 def number_expr(raw: RawTable, column: str) -> str:
-    """SQL that parses a column as DOUBLE; a non-blank value that does not parse is an error."""
-    if not _is_text(raw, column):
-        return f"CAST({quote(column)} AS DOUBLE)"
-    parsed = f"TRY_CAST({text_expr(column)} AS DOUBLE)"
-    bad = _first_bad(raw, parsed, column)
+    """SQL that parses a column as DOUBLE. A non-blank value that is not a number, not finite
+    (inf, nan) or beyond ``MAX_ABS_NUMBER`` is an error naming its row."""
+    if _is_text(raw, column):
+        parsed = f"TRY_CAST({text_expr(column)} AS DOUBLE)"
+    else:
+        parsed = f"CAST({quote(column)} AS DOUBLE)"
+    bad = _first_bad(raw, f"({parsed}) IS NULL OR NOT isfinite({parsed}) OR abs({parsed}) > {MAX_ABS_NUMBER:.0f}",
+                     column)
     if bad:
         count, row, value = bad
-        raise InputError(f"not a number ({count} such rows)", file=raw.path, column=column, row=row, value=value)
+        number = raw.con.execute(f"SELECT {parsed} FROM raw WHERE {ROW} = ?", [row]).fetchone()[0]
+        if number is None:
+            reason = "not a number"
+        elif not math.isfinite(number):
+            reason = "not a finite number"
+        else:
+            reason = f"out of range: amounts and counts must lie within ±{MAX_ABS_NUMBER:.0e}"
+        raise InputError(f"{reason} ({count} unusable value{'s' if count != 1 else ''} in this column)",
+                         file=raw.path, column=column, row=row, value=value)
     return parsed
 
 
 def date_expr(raw: RawTable, column: str, date_format: str | None) -> str:
-    """SQL that parses a column as TIMESTAMP with the configured format (ISO 8601 by default)."""
+    """SQL that parses a column as TIMESTAMP with the configured format (ISO 8601 by default).
+
+    Values with a UTC offset or zone are converted to UTC; values without one are UTC already
+    (the connection's zone is UTC). A value that does not parse, or lies outside ``DATE_RANGE``,
+    is an error naming its row.
+    """
     if not _is_text(raw, column):
-        return f"CAST({quote(column)} AS TIMESTAMP)"
-    if date_format:
-        parsed = f"TRY_STRPTIME({text_expr(column)}, {literal(date_format)})"
+        parsed = f"CAST({quote(column)} AS TIMESTAMP)"
+    elif date_format:
+        # TRY_STRPTIME gives TIMESTAMP WITH TIME ZONE for %z/%Z formats; the cast takes it to UTC
+        parsed = f"CAST(TRY_STRPTIME({text_expr(column)}, {literal(date_format)}) AS TIMESTAMP)"
     else:
-        parsed = f"TRY_CAST({text_expr(column)} AS TIMESTAMP)"
-    bad = _first_bad(raw, parsed, column)
+        # DuckDB's TIMESTAMP cast drops an offset or zone name silently; the TIMESTAMPTZ cast
+        # applies it but costs six times as much, so only values with something after the time
+        # other than digits, ':', '.', ' ' and 'T' take it
+        text = text_expr(column)
+        parsed = (f"CASE WHEN length({text}) > 10 AND regexp_matches(substr({text}, 11), '[+\\-A-SU-Za-z]') "
+                  f"THEN CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST({text} AS TIMESTAMP) END")
+    low, high = DATE_RANGE
+    try:
+        bad = _first_bad(raw, f"({parsed}) IS NULL OR ({parsed}) < {literal(low)}::TIMESTAMP "
+                              f"OR ({parsed}) >= {literal(high)}::TIMESTAMP + INTERVAL 1 DAY", column)
+    except duckdb.InvalidInputException as exc:  # a format DuckDB cannot use (config validates it too)
+        raise InputError(f"data.date_format is not a usable date format: {str(exc).splitlines()[0]}",
+                         file=raw.path, column=column, value=date_format) from exc
     if bad:
         count, row, value = bad
-        expected = date_format or "ISO 8601 (YYYY-MM-DD)"
-        raise InputError(
-            f"cannot parse as a date with format {expected} ({count} such rows)",
-            file=raw.path, column=column, row=row, value=value,
-        )
+        if raw.con.execute(f"SELECT {parsed} FROM raw WHERE {ROW} = ?", [row]).fetchone()[0] is None:
+            expected = date_format or "ISO 8601 (YYYY-MM-DD)"
+            reason = f"cannot parse as a date with format {expected}"
+        else:
+            reason = f"date outside the supported range {low} to {high}"
+        raise InputError(f"{reason} ({count} unusable value{'s' if count != 1 else ''} in this column)",
+                         file=raw.path, column=column, row=row, value=value)
     return parsed
 
 
@@ -248,6 +466,7 @@ class LoadedTransactions:
 
     raw: RawTable
     roles: tuple[str, ...]  # optional roles present: quantity, invoice, product, segment
+    columns: dict[str, str] = field(default_factory=dict)  # role -> input column, for messages
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -294,7 +513,7 @@ def load_transactions(settings: DataSettings, con: duckdb.DuckDBPyConnection | N
             fields.append(f"{text_expr(cols[role])} AS {role}")
             roles.append(role)
     raw.con.execute(f"CREATE TABLE tx AS SELECT {', '.join(fields)} FROM raw")
-    return LoadedTransactions(raw=raw, roles=tuple(roles))
+    return LoadedTransactions(raw=raw, roles=tuple(roles), columns=dict(cols))
 
 
 def load_contracts(settings: DataSettings) -> pd.DataFrame:
