@@ -180,15 +180,18 @@ def _churn_threshold(cleaning, config) -> int:
 
 def _print_readiness(config, customers, churn_threshold_days: int | None = None) -> None:
     from .pipeline import NOTEBOOKS
-    from .readiness import CHAPTER_NOTEBOOKS, chapter_readiness
+    from .readiness import CHAPTER_NOTEBOOKS, chapter_readiness, part_readiness
 
     wanted = config.report.notebooks or NOTEBOOKS[config.data.kind]
-    readiness = chapter_readiness(customers, config, churn_threshold_days=churn_threshold_days)
+    readiness = chapter_readiness(customers, config)
+    parts = part_readiness(customers, config, churn_threshold_days=churn_threshold_days)
     for chapter, reason in readiness.items():
         if CHAPTER_NOTEBOOKS[chapter] not in wanted:
             continue
         if reason is None:
             print(f"chapter {chapter}: will run")
+            for note in parts.get(chapter, []):
+                print(f"  not estimable within it: {note}")
         else:
             print(f"chapter {chapter}: will be skipped (not estimable): {reason}")
 

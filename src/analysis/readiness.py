@@ -16,15 +16,16 @@ import pandas as pd
 
 from .periods import PERIOD_DAYS
 
-# Fewer customers than this and no chapter has a distribution to describe.
-MIN_CUSTOMERS = 2
-# BG/NBD, Pareto/NBD and MBG/NBD: repeat buyers in the calibration period (x > 0) identify the
-# purchase rate's heterogeneity; one-time buyers (x = 0) identify dropout. Gamma-Gamma needs the
-# same repeat buyers with a positive mean repeat spend (Fader, Hardie & Lee 2005b).
-MIN_REPEAT_BUYERS = 2
-MIN_ONE_TIME_BUYERS = 1
-# Retention's survival models need at least one churn under the inactivity rule.
-MIN_CHURN_EVENTS = 1
+# Fewer customers than this and the 80/20, CLV and retention chapters are not estimable (the
+# chapters import this constant, so validate and run apply the same limit).
+MIN_CUSTOMERS = 10
+# BG/NBD, Pareto/NBD and MBG/NBD need a repeat buyer in the calibration period (x > 0) to identify
+# the purchase rate; Gamma-Gamma needs one with a positive mean repeat spend (Fader, Hardie & Lee
+# 2005b). These are the chapter's own conditions (clv.study.run_clv).
+MIN_REPEAT_BUYERS = 1
+# The Cox model needs this many churns under the inactivity rule (retention.survival imports it);
+# with fewer the retention chapter still runs, its Cox model is reported as not estimable.
+MIN_COX_EVENTS = 5
 
 # The chapters `chapter_readiness` answers for, and the notebook of each.
 CHAPTER_NOTEBOOKS = {
@@ -35,8 +36,7 @@ CHAPTER_NOTEBOOKS = {
 }
 
 
-def chapter_readiness(customers: pd.DataFrame, config, *,
-                      churn_threshold_days: int | None = None) -> dict[str, str | None]:
+def chapter_readiness(customers: pd.DataFrame, config) -> dict[str, str | None]:
     """For each chapter, ``None`` when the data can support its model, else why not.
 
     Parameters
@@ -47,12 +47,6 @@ def chapter_readiness(customers: pd.DataFrame, config, *,
         table of `analysis.loading.load_contracts` (``tenure``, ``churned``).
     config : StudyConfig
         The study's config (its ``analysis``, ``pareto`` and ``retention`` sections are read).
-    churn_threshold_days : int, optional
-        The inactivity threshold the retention chapter will use (for ``churn_threshold: auto``
-        it is a quantile of inter-purchase gaps, which the summary alone cannot give; pass
-        `analysis.retention.churn.resolve_threshold`'s answer). When omitted with ``auto``, the
-        check uses the largest threshold the rule can give (the longest recency), so it reports
-        "no churn" only when there certainly is none.
 
     Returns
     -------
@@ -61,14 +55,34 @@ def chapter_readiness(customers: pd.DataFrame, config, *,
         ``{"retention": ...}`` for contractual data; each value ``None`` or a reason.
     """
     if config.data.kind == "contractual":
-        return {"retention": _contract_retention(customers)}
+        return {"retention": _too_few_customers(len(customers))}
     clv = _clv(customers, config)
     return {
-        "pareto": _pareto(customers, config),
+        "pareto": _too_few_customers(len(customers)) or _positive_total(customers),
         "clv": clv,
-        "retention": _retention(customers, config, churn_threshold_days),
-        "segments": None if clv is None else f"it needs the CLV chapter, which is not estimable: {clv}",
+        "retention": _too_few_customers(len(customers)),
+        # the segments chapter runs without the CLV predictions when that chapter is not estimable
+        "segments": None,
     }
+
+
+def part_readiness(customers: pd.DataFrame, config, *,
+                   churn_threshold_days: int | None = None) -> dict[str, list[str]]:
+    """Parts of a chapter that will be reported as not estimable while the chapter runs: the whale
+    curve without a positive total profit, the Cox model with too few churns. ``churn_threshold_days``
+    is the inactivity threshold the retention chapter will use (for ``churn_threshold: auto`` a
+    quantile of inter-purchase gaps, which the summary alone cannot give: pass
+    `analysis.retention.churn.resolve_threshold`'s answer); without it, ``auto`` is checked with the
+    largest threshold the rule can give (the longest recency)."""
+    if config.data.kind == "contractual":
+        events = int(customers["churned"].sum())
+        return {"retention": [_too_few_churns(events, "")] if events < MIN_COX_EVENTS else []}
+    notes = {"pareto": [], "retention": []}
+    if (reason := _whale_curve(customers, config)) is not None:
+        notes["pareto"].append(reason)
+    if (reason := _churn_events(customers, config, churn_threshold_days)) is not None:
+        notes["retention"].append(reason)
+    return notes
 
 
 def _too_few_customers(n: int) -> str | None:
@@ -77,18 +91,19 @@ def _too_few_customers(n: int) -> str | None:
     return None
 
 
-def _pareto(customers: pd.DataFrame, config) -> str | None:
-    if reason := _too_few_customers(len(customers)):
-        return reason
+def _positive_total(customers: pd.DataFrame) -> str | None:
     total = float(customers["total_value"].sum())
     if not total > 0:
         return f"total customer value is {total:g}; concentration needs a positive total"
+    return None
+
+
+def _whale_curve(customers: pd.DataFrame, config) -> str | None:
     cost = config.pareto.cost
     if cost.cost_column is None or cost.cost_column in customers:
-        # the chapter draws the whale curve on profit whatever value_measure is chosen
         profit = float(cost.profit(customers).sum())
         if not profit > 0:
-            return (f"total profit (margin {cost.margin_rate:g} × revenue − {cost.cost_per_order:g} per "
+            return (f"whale curve: total profit (margin {cost.margin_rate:g} × revenue − {cost.cost_per_order:g} per "
                     f"purchase day − {cost.cost_per_customer_per_period:g} per customer and period) is "
                     f"{profit:,.2f}; the whale curve needs it positive (see pareto.cost)")
     return None
@@ -109,10 +124,6 @@ def _clv(customers: pd.DataFrame, config) -> str | None:
     if repeat_buyers < MIN_REPEAT_BUYERS:
         return (f"{repeat_buyers} customer{'s' if repeat_buyers != 1 else ''} bought more than once {where}; "
                 f"the purchase models need at least {MIN_REPEAT_BUYERS}")
-    one_time = int((repeats == 0).sum())
-    if one_time < MIN_ONE_TIME_BUYERS:
-        return (f"every customer bought again {where}; with no one-time buyers the dropout process "
-                "cannot be estimated")
     paying = int(((repeats > 0) & (spend > 0)).sum())
     if paying < MIN_REPEAT_BUYERS:
         return (f"{paying} repeat buyer{'s' if paying != 1 else ''} with a positive repeat spend {where}; "
@@ -120,9 +131,7 @@ def _clv(customers: pd.DataFrame, config) -> str | None:
     return None
 
 
-def _retention(customers: pd.DataFrame, config, threshold_days: int | None) -> str | None:
-    if reason := _too_few_customers(len(customers)):
-        return reason
+def _churn_events(customers: pd.DataFrame, config, threshold_days: int | None) -> str | None:
     settings = config.retention
     if threshold_days is None:
         if settings.churn_threshold == "dormant":
@@ -136,15 +145,13 @@ def _retention(customers: pd.DataFrame, config, threshold_days: int | None) -> s
     end = pd.Timestamp(config.analysis.observation_end or customers["last_purchase"].max())
     days_silent = (end.normalize() - customers["last_purchase"].dt.normalize()).dt.days
     events = int((days_silent > threshold_days).sum())
-    if events < MIN_CHURN_EVENTS:
-        return (f"no customer has been silent for more than {threshold_days} days (the churn threshold) by "
-                f"{end:%Y-%m-%d}, so there are no churn events to model")
+    if events < MIN_COX_EVENTS:
+        return _too_few_churns(events, f" (silent for more than {threshold_days} days by {end:%Y-%m-%d})")
     return None
 
 
-def _contract_retention(contracts: pd.DataFrame) -> str | None:
-    if reason := _too_few_customers(len(contracts)):
-        return reason
-    if int(contracts["churned"].sum()) < MIN_CHURN_EVENTS:
-        return "no customer churned, so there are no churn events to model"
-    return None
+def _too_few_churns(events: int, rule: str) -> str:
+    return (f"Cox model: {events} churn{'s' if events != 1 else ''}{rule}; the Cox model needs at least "
+            f"{MIN_COX_EVENTS}")
+
+

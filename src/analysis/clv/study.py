@@ -16,6 +16,7 @@ from scipy import stats
 
 from ..errors import NotEstimable, not_estimable
 from ..periods import PERIOD_DAYS
+from ..readiness import MIN_CUSTOMERS  # the same limit validate applies
 from ..transaction_log import TransactionLog, as_log
 from .bgnbd import BetaGeo
 from .diagnostics import period_transactions, spend_independence
@@ -80,8 +81,6 @@ def _fit_transactions(names, frequency, recency, T) -> tuple[dict[str, Any], dic
     return fits, failed
 
 
-# fewer customers than this cannot identify a four-parameter purchase model
-MIN_CUSTOMERS = 10
 
 
 CALIBRATION_COLUMNS = ["customer_id", "first_purchase", "frequency_cal", "recency_cal", "T_cal",

@@ -10,6 +10,7 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from ..errors import NotEstimable, not_estimable
+from ..readiness import MIN_CUSTOMERS  # the same limit validate applies
 from ..transaction_log import TransactionLog, as_log
 from . import inference, measures
 from .cost import whale_curve
@@ -73,8 +74,6 @@ def gamma_rate_top_share(r: float, q: float = 0.2) -> float:
     return float(1 - gammainc(r + 1, gammaincinv(r, 1 - q)))
 
 
-# fewer customers than this leave no top 20% to speak of (two customers at 20%)
-MIN_CUSTOMERS = 10
 
 
 @dataclass

@@ -11,6 +11,7 @@ import pandas as pd
 from ..errors import NotEstimable, not_estimable
 from ..periods import PERIOD_DAYS, PERIODS_PER_YEAR
 from ..project import RAW_DATA_DIR
+from ..readiness import MIN_CUSTOMERS  # the same limit validate applies
 from ..transaction_log import MONEY, TransactionLog, as_log
 from .churn import churn_durations, resolve_threshold, threshold_sensitivity
 from .churn_model import fit_churn_model
@@ -66,8 +67,6 @@ def _estimated(model: dict | None) -> dict | None:
     return None if model is None or model.get("status") == "not_estimable" else model
 
 
-# fewer customers than this leave nothing to estimate a survival curve or a model from
-MIN_CUSTOMERS = 10
 # the churn classifier needs customers of both outcomes to learn from and to be judged on
 MIN_CHURN_MODEL_CUSTOMERS = 20
 

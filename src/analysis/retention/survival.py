@@ -17,6 +17,7 @@ from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
 from ..errors import NotEstimable, not_estimable
+from ..readiness import MIN_COX_EVENTS
 from .ph_test import proportional_hazards_test
 from .survival_measures import concordance_index, restricted_mean_survival_time
 
@@ -106,8 +107,8 @@ def term_label(term: str) -> str:
 # covariate nearly constant among events); the quasi-Newton and simplex methods then still find the
 # maximum, as the CLV models' fits do (analysis.clv.base)
 COX_METHODS = ("newton", "bfgs", "lbfgs", "nm")
-# the smallest number of churns for a Cox model and for its proportional-hazards check
-MIN_COX_EVENTS = 5
+# the smallest number of churns for its proportional-hazards check (for the Cox model itself:
+# readiness.MIN_COX_EVENTS, which validate applies too)
 MIN_PH_EVENTS = 3
 
 
