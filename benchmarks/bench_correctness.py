@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis.clv import BetaGeo, GammaGamma
 from analysis.config import StudyConfig
-from analysis.pipeline import prepare_transactions
+from analysis.data_preparation import prepare_transactions
 from analysis.simulate import (
     DENSE_OBSERVATION_DAYS,
     DENSE_PURCHASING,

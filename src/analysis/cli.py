@@ -120,8 +120,8 @@ def _run(args) -> int:
 
 def _validate(args) -> int:
     from .config import load_config
+    from .data_preparation import prepare_transactions
     from .loading import load_contracts
-    from .pipeline import prepare_transactions
 
     # Everything run checks before its first chapter is checked here too (the window against the
     # data, in cleaning); then each chapter's readiness says which will run and which be skipped.
@@ -179,7 +179,7 @@ def _churn_threshold(cleaning, config) -> int:
 
 
 def _print_readiness(config, customers, churn_threshold_days: int | None = None) -> None:
-    from .pipeline import NOTEBOOKS
+    from .data_preparation import NOTEBOOKS
     from .readiness import CHAPTER_NOTEBOOKS, chapter_readiness, part_readiness
 
     wanted = config.report.notebooks or NOTEBOOKS[config.data.kind]
@@ -198,7 +198,7 @@ def _print_readiness(config, customers, churn_threshold_days: int | None = None)
 
 def _summarize(args) -> int:
     from .config import load_config
-    from .pipeline import prepare_transactions
+    from .data_preparation import prepare_transactions
 
     config = load_config(args.config)
     if config.data.kind != "transactions":

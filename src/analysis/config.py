@@ -7,7 +7,6 @@ config are resolved against the config file's folder, then the project root.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,11 +14,15 @@ import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .clv.settings import ClvSettings
 from .errors import ConfigError
+from .pareto.settings import ParetoSettings
 from .periods import Period
 from .portable_summary import EngineSettings
 from .project import PROJECT_ROOT
-
+from .retention.settings import RetentionSettings
+from .satisfaction.settings import SurveySettings
+from .segments.settings import SegmentSettings
 
 # text shown in the report: one string, or one per report language ({en: …, zh: …})
 Localised = str | dict[Literal["en", "zh"], str]
@@ -149,26 +152,6 @@ class ReportSettings(Strict):
     )
 
 
-def _section_model(module: str, name: str) -> type[BaseModel]:
-    """Settings model of an analysis section, owned by that analysis' package."""
-    try:
-        return getattr(importlib.import_module(f"analysis.{module}"), name)
-    except (ImportError, AttributeError):  # analysis not installed in this build
-
-        class Placeholder(BaseModel):
-            model_config = ConfigDict(extra="allow", frozen=True)
-
-        Placeholder.__name__ = name
-        return Placeholder
-
-
-ParetoSettings = _section_model("pareto.settings", "ParetoSettings")
-ClvSettings = _section_model("clv.settings", "ClvSettings")
-RetentionSettings = _section_model("retention.settings", "RetentionSettings")
-SegmentSettings = _section_model("segments.settings", "SegmentSettings")
-SurveySettings = _section_model("satisfaction.settings", "SurveySettings")
-
-
 class StudyConfig(Strict):
     """A whole study: data, cleaning, analyses and report."""
 
@@ -178,11 +161,11 @@ class StudyConfig(Strict):
     data: DataSettings
     cleaning: CleaningSettings = Field(default_factory=CleaningSettings)
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
-    pareto: ParetoSettings = Field(default_factory=ParetoSettings)  # type: ignore[valid-type]
-    clv: ClvSettings = Field(default_factory=ClvSettings)  # type: ignore[valid-type]
-    retention: RetentionSettings = Field(default_factory=RetentionSettings)  # type: ignore[valid-type]
-    segments: SegmentSettings = Field(default_factory=SegmentSettings)  # type: ignore[valid-type]
-    survey: SurveySettings | None = None  # type: ignore[valid-type]
+    pareto: ParetoSettings = Field(default_factory=ParetoSettings)
+    clv: ClvSettings = Field(default_factory=ClvSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    segments: SegmentSettings = Field(default_factory=SegmentSettings)
+    survey: SurveySettings | None = None
     report: ReportSettings = Field(default_factory=ReportSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
     notebook_parameters: dict[str, dict[str, Any]] = Field(

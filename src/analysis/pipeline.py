@@ -12,13 +12,13 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from . import render
-from .cleaning import CleaningResult, clean_transactions
+from .cleaning import clean_transactions
 from .config import StudyConfig, load_config, localised
+from .data_preparation import NOTEBOOKS, check_not_empty, summarize
 from .errors import ConfigError, NotEstimable, not_estimable
 from .execution import check_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
@@ -30,17 +30,11 @@ from .render.engines import document_timestamp
 from .results import write_json
 from .run import Run
 from .run_folder_safety import RunFolder
-from .summary import customer_summary
 
 T = TypeVar("T")
 
 QUARANTINE = "quarantine.csv.gz"
 
-NOTEBOOKS = {
-    "transactions": ("01_data", "02_pareto", "03_clv", "04_retention", "05_segments", "07_satisfaction",
-                     "06_case_study"),
-    "contractual": ("04_retention", "06_case_study"),
-}
 
 
 class Progress:
@@ -65,48 +59,6 @@ class Progress:
 
 def default_quiet() -> bool:
     return bool(os.environ.get("CI")) or not sys.stderr.isatty()
-
-
-@dataclass
-class PreparedData:
-    """What the load/clean/summary stages produce for a transaction log."""
-
-    cleaning: CleaningResult
-    customers: Any  # pandas DataFrame
-
-
-def prepare_transactions(config: StudyConfig) -> PreparedData:
-    loaded = load_transactions(config.data)
-    cleaning = clean_transactions(loaded, config.cleaning, config.analysis)
-    check_not_empty(cleaning, config)
-    customers = summarize(cleaning, config)
-    return PreparedData(cleaning=cleaning, customers=customers)
-
-
-def check_not_empty(cleaning: CleaningResult, config: StudyConfig) -> None:
-    if cleaning.n_transactions == 0:
-        raise ConfigError(
-            "no transactions are left after cleaning", file=config.data.path,
-            value=cleaning.counts()["dropped"],
-        )
-
-
-def summarize(cleaning: CleaningResult, config: StudyConfig):
-    analysis = config.analysis
-    if config.engine.name != "duckdb":
-        from .portable_summary import summarize_with_engine
-
-        return summarize_with_engine(
-            cleaning.transactions, config.engine, period=analysis.period,
-            observation_end=analysis.observation_end, calibration_end=analysis.calibration_end,
-        )
-    return customer_summary(
-        con=cleaning.con,
-        table=cleaning.table,
-        period=analysis.period,
-        observation_end=analysis.observation_end,
-        calibration_end=analysis.calibration_end,
-    )
 
 
 # chapters that cannot run without another one: they are not estimable when it is not

@@ -1,10 +1,24 @@
 """Testing the 80/20 rule: concentration measures, inference, tails, windows, persistence, profit."""
 
-from .cost import CostModel, whale_curve
-from .measures import gini, hhi, largest_share, lorenz_curve, top_share, xy_point
-from .study import Concentration, concentration, gamma_rate_top_share, run_pareto
+from __future__ import annotations
 
-__all__ = [
-    "Concentration", "CostModel", "concentration", "gamma_rate_top_share", "gini", "hhi",
-    "largest_share", "lorenz_curve", "run_pareto", "top_share", "whale_curve", "xy_point",
-]
+from ..lazy_exports import lazy_exports
+
+# what the package exports and the module that defines it, imported on first use (lazy_exports)
+_EXPORTS = {
+    "Concentration": "study",
+    "CostModel": "cost",
+    "concentration": "study",
+    "gamma_rate_top_share": "study",
+    "gini": "measures",
+    "hhi": "measures",
+    "largest_share": "measures",
+    "lorenz_curve": "measures",
+    "run_pareto": "study",
+    "top_share": "measures",
+    "whale_curve": "cost",
+    "xy_point": "measures",
+}
+__all__ = list(_EXPORTS)
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

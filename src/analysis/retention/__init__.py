@@ -1,11 +1,22 @@
 """Retention and churn: sBG for contracts, survival analysis, churn rules and models, cohorts."""
 
-from .churn_model import auc
-from .ph_test import proportional_hazards_test, scaled_schoenfeld_residuals
-from .sbg import ShiftedBetaGeometric, ShiftedBetaGeometricResults
-from .survival import cox_model, kaplan_meier, kaplan_meier_by_group
-from .survival_measures import concordance_index, restricted_mean_survival_time
+from __future__ import annotations
 
-__all__ = ["ShiftedBetaGeometric", "ShiftedBetaGeometricResults", "auc", "concordance_index", "cox_model",
-           "kaplan_meier", "kaplan_meier_by_group", "proportional_hazards_test",
-           "restricted_mean_survival_time", "scaled_schoenfeld_residuals"]
+from ..lazy_exports import lazy_exports
+
+# what the package exports and the module that defines it, imported on first use (lazy_exports)
+_EXPORTS = {
+    "ShiftedBetaGeometric": "sbg",
+    "ShiftedBetaGeometricResults": "sbg",
+    "auc": "churn_model",
+    "concordance_index": "survival_measures",
+    "cox_model": "survival",
+    "kaplan_meier": "survival",
+    "kaplan_meier_by_group": "survival",
+    "proportional_hazards_test": "ph_test",
+    "restricted_mean_survival_time": "survival_measures",
+    "scaled_schoenfeld_residuals": "ph_test",
+}
+__all__ = list(_EXPORTS)
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -8,21 +8,29 @@ loyalty from the log alone), ``catalogue`` (every English/Chinese string), ``stu
 results for ``results.json``).
 """
 
-from .drivers import (
-    NetPromoterScore,
-    importance_performance,
-    net_promoter_score,
-    ordered_logit_drivers,
-)
-from .loyalty import loyalty_ladder, repeat_purchase_rate, return_rates
-from .measurement import cronbach_alpha, feldt_interval, reliability_table
-from .pls import PLSPathModel, PLSPathResults
-from .settings import SurveySettings
-from .simulate import simulate_survey
-from .survey import SurveyTable, validate_survey
+from __future__ import annotations
 
-__all__ = [
-    "NetPromoterScore", "PLSPathModel", "PLSPathResults", "SurveySettings", "SurveyTable", "cronbach_alpha",
-    "feldt_interval", "importance_performance", "loyalty_ladder", "net_promoter_score", "ordered_logit_drivers",
-    "reliability_table", "repeat_purchase_rate", "return_rates", "simulate_survey", "validate_survey",
-]
+from ..lazy_exports import lazy_exports
+
+# what the package exports and the module that defines it, imported on first use (lazy_exports)
+_EXPORTS = {
+    "NetPromoterScore": "drivers",
+    "PLSPathModel": "pls",
+    "PLSPathResults": "pls",
+    "SurveySettings": "settings",
+    "SurveyTable": "survey",
+    "cronbach_alpha": "measurement",
+    "feldt_interval": "measurement",
+    "importance_performance": "drivers",
+    "loyalty_ladder": "loyalty",
+    "net_promoter_score": "drivers",
+    "ordered_logit_drivers": "drivers",
+    "reliability_table": "measurement",
+    "repeat_purchase_rate": "loyalty",
+    "return_rates": "loyalty",
+    "simulate_survey": "simulate",
+    "validate_survey": "survey",
+}
+__all__ = list(_EXPORTS)
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
