@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import render
+from .clv.customer_covariates import attach_covariates, read_covariate_table
 from .cleaning import CleaningResult, clean_transactions
 from .config import StudyConfig, load_config, localised
 from .errors import ConfigError
@@ -134,6 +135,7 @@ def run_study(
     config = load_config(config_path, overrides)
     target = Path(out_dir) if out_dir else REPORTS_DIR / config.name
     notebooks = notebooks_for(config)
+    covariate_table = read_covariate_table(config, config_path)  # bad covariates stop the run here
     for notebook in notebooks:  # a mistyped parameter stops the run before anything is written
         check_parameters(notebook, {"run_dir": "", **config.notebook_parameters.get(notebook.stem, {})})
     progress = Progress(total=3 + len(notebooks) + 1, quiet=quiet)
@@ -169,6 +171,8 @@ def run_study(
             )
             check_not_empty(cleaning, config)
             customers = progress.stage("customer summary", lambda: summarize(cleaning, config))
+            # joined on the raw ids, which never reach the run folder
+            customers = attach_covariates(customers, covariate_table, config, con=cleaning.con, log_table=cleaning.table)
             cleaning.write_quarantine(staging / "quarantine.csv.gz")
             if config.report.show_customer_ids:
                 cleaning.write_transactions(staging / "tables" / "transactions.parquet")
