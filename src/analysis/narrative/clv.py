@@ -200,11 +200,16 @@ def _alive_path_sentences(summary: dict, period: str) -> list[str]:
     for role, item in chosen.items():
         figure = see_figure(f"clv-alive-path-{role}")
         customer = escape_markdown(item["customer_id"])
+        if item["p_alive_lowest"] < item["p_alive_end"]:
+            path_en = (f"P(alive) fell as low as {pct(item['p_alive_lowest'])} between purchases and ends at "
+                       f"{pct(item['p_alive_end'])}")
+            path_zh = f"两次购买之间存活概率最低降至 {pct(item['p_alive_lowest'])}，观察期末为 {pct(item['p_alive_end'])}"
+        else:  # silent since the last purchase long enough to be at the lowest now
+            path_en = f"P(alive) is at its lowest, {pct(item['p_alive_end'])}, at the end of observation"
+            path_zh = f"存活概率在观察期末降至最低点 {pct(item['p_alive_end'])}"
         parts_en.append(f"{described[role]}, customer {customer}, made {num(item['frequency'])} repeat purchases; "
-                        f"P(alive) fell as low as {pct(item['p_alive_lowest'])} between purchases and ends at "
-                        f"{pct(item['p_alive_end'])}{figure}")
-        parts_zh.append(f"{described[role]}（客户 {customer}）重复购买 {num(item['frequency'])} 次；两次购买之间存活概率"
-                        f"最低降至 {pct(item['p_alive_lowest'])}，观察期末为 {pct(item['p_alive_end'])}{figure}")
+                        f"{path_en}{figure}")
+        parts_zh.append(f"{described[role]}（客户 {customer}）重复购买 {num(item['frequency'])} 次；{path_zh}{figure}")
     return ["", tr(
         "P(alive) drops while a customer is silent, and more steeply the more often they used to buy, and jumps "
         "back up with each purchase: " + "; ".join(parts_en) + ".",
