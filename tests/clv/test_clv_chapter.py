@@ -164,3 +164,24 @@ def test_illustrative_customers_rule():
     # most repeat purchases, ties by id; median frequency of repeat buyers (5, 5, 2, 1) is 3.5 → 3 →
     # the largest frequency at most 3 is 2: customer b
     assert illustrative_customers(customers) == {"frequent": "c", "typical": "b"}
+
+
+def test_customer_intervals_without_a_simulator():
+    """MBG/NBD has parameter draws but no simulator: its parameter interval brackets the estimate, its
+    prediction interval is empty; BG/NBD gets both, the prediction interval the wider (a count's own
+    randomness against the estimate's)."""
+    from analysis.clv import BetaGeo, ModifiedBetaGeo
+    from analysis.clv.simulate import simulate_bgnbd
+    from analysis.clv.study import customer_intervals
+
+    x, t_x, T = simulate_bgnbd(600, 0.5, 4.0, 0.8, 3.0, 30.0, seed=1)
+    for model, simulated in ((ModifiedBetaGeo, False), (BetaGeo, True)):
+        fit = model(x, t_x, T).fit()
+        columns, summary = customer_intervals(fit, 10, x, t_x, T, n_draws=40, n_sims=200, seed=2)
+        point = fit.conditional_expected_purchases(10, x, t_x, T)
+        assert (columns["expected_purchases_parameter_lower"] <= point + 1e-12).all()
+        assert (point <= columns["expected_purchases_parameter_upper"] + 1e-12).all()
+        assert summary["prediction_interval"] is simulated
+        assert columns["purchases_prediction_lower"].isna().all() is not simulated
+        if simulated:
+            assert summary["median_prediction_width"] > summary["median_parameter_width"]

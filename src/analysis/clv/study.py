@@ -264,7 +264,7 @@ def customer_intervals(model, horizon, x, t_x, T, *, n_draws: int, n_sims: int, 
       distribution (how well the model is estimated);
     - ``purchases_prediction_lower/upper``: PREDICTION interval of the number of purchases the
       customer will make, from ``n_sims`` simulated futures at the estimates (the purchasing
-      process's own randomness).
+      process's own randomness); empty (NaN) for a model without a simulator (MBG/NBD).
 
     Returns the columns (one row per customer) and their median widths."""
     rows = np.column_stack([x, t_x, T])
@@ -273,14 +273,22 @@ def customer_intervals(model, horizon, x, t_x, T, *, n_draws: int, n_sims: int, 
     ux, ut, uT = unique.T
     alpha = 1 - level
     rng = np.random.default_rng(seed)
-    parameter = model.parameter_interval("conditional_expected_purchases", horizon, ux, ut, uT, alpha=alpha,
-                                         n_draws=n_draws, seed=rng)
-    prediction = model.prediction_interval(horizon, ux, ut, uT, alpha=alpha, n_sims=n_sims, seed=rng)
+    # (MBG/NBD's results have the parameter draws but neither interval method nor a simulator: its
+    # parameter interval is computed here the same way, its prediction interval left empty)
+    draws = np.vstack([model.with_params(params).conditional_expected_purchases(horizon, ux, ut, uT)
+                       for params in model.sample_params(n_draws, rng)])
+    parameter_lower, parameter_upper = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
+    simulated = hasattr(model, "prediction_interval")
+    if simulated:
+        prediction = model.prediction_interval(horizon, ux, ut, uT, alpha=alpha, n_sims=n_sims, seed=rng)
+        prediction_lower, prediction_upper = prediction["lower"].to_numpy(), prediction["upper"].to_numpy()
+    else:
+        prediction_lower = prediction_upper = np.full(len(unique), np.nan)
     columns = pd.DataFrame({
-        "expected_purchases_parameter_lower": parameter["lower"].to_numpy()[inverse],
-        "expected_purchases_parameter_upper": parameter["upper"].to_numpy()[inverse],
-        "purchases_prediction_lower": prediction["lower"].to_numpy()[inverse],
-        "purchases_prediction_upper": prediction["upper"].to_numpy()[inverse],
+        "expected_purchases_parameter_lower": parameter_lower[inverse],
+        "expected_purchases_parameter_upper": parameter_upper[inverse],
+        "purchases_prediction_lower": prediction_lower[inverse],
+        "purchases_prediction_upper": prediction_upper[inverse],
     })
     parameter_width = columns["expected_purchases_parameter_upper"] - columns["expected_purchases_parameter_lower"]
     prediction_width = columns["purchases_prediction_upper"] - columns["purchases_prediction_lower"]
@@ -288,9 +296,10 @@ def customer_intervals(model, horizon, x, t_x, T, *, n_draws: int, n_sims: int, 
         "level": level, "parameter_draws": n_draws, "prediction_simulations": n_sims,
         "distinct_histories": int(len(unique)),
         "median_parameter_width": float(parameter_width.median()),
-        "median_prediction_width": float(prediction_width.median()),
+        "median_prediction_width": float(prediction_width.median()) if simulated else None,
         "mean_parameter_width": float(parameter_width.mean()),
-        "mean_prediction_width": float(prediction_width.mean()),
+        "mean_prediction_width": float(prediction_width.mean()) if simulated else None,
+        "prediction_interval": simulated,
     }
     return columns, summary
 

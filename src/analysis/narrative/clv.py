@@ -167,6 +167,19 @@ def _interval_sentences(summary: dict) -> list[str]:
     horizon = num(summary["horizon_periods"])
     unit = summary["period"]
     parameter, prediction = intervals["median_parameter_width"], intervals["median_prediction_width"]
+    model = NAMES.get(summary["model"], summary["model"])
+    if not intervals.get("prediction_interval", True):
+        return ["", tr(
+            f"Each customer's expected purchases in the next {horizon} {unit}s carry a {level} parameter interval in "
+            f"the predictions table (`expected_purchases_parameter_lower` to `expected_purchases_parameter_upper`): "
+            f"the spread of the expectation over {num(intervals['parameter_draws'])} draws of the model's parameters "
+            f"from their sampling distribution, median width {num(parameter, 3)} purchases. It says how precisely "
+            f"the model is estimated, not how many purchases a customer will make; {model} has no simulator here, "
+            "so the prediction interval of the count is left empty.",
+            f"每位客户未来 {horizon} {period_name(unit)}的预期购买次数在预测表中带有 {level} 参数区间"
+            f"（`expected_purchases_parameter_lower` 至 `expected_purchases_parameter_upper`）：模型参数按其抽样分布抽取 "
+            f"{num(intervals['parameter_draws'])} 次后预期值的分布范围，中位宽度 {num(parameter, 3)} 次。它反映模型估计的精度，"
+            f"而非客户实际的购买次数；{model} 在此没有模拟器，因此计数的预测区间留空。")]
     return ["", tr(
         f"Each customer's forecast of purchases in the next {horizon} {unit}s carries two {level} intervals in "
         f"the predictions table. The parameter interval (`expected_purchases_parameter_lower` to "
