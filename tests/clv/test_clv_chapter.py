@@ -185,3 +185,16 @@ def test_customer_intervals_without_a_simulator():
         assert columns["purchases_prediction_lower"].isna().all() is not simulated
         if simulated:
             assert summary["median_prediction_width"] > summary["median_parameter_width"]
+
+
+def test_alive_path_of_a_model_without_covariates_equals_the_results_method():
+    """The adapter that gives MBG/NBD an alive path reproduces BG/NBD's own ``alive_path`` exactly."""
+    from analysis.clv import BetaGeo
+    from analysis.clv.base import TransactionResults
+    from analysis.clv.simulate import simulate_bgnbd
+    from analysis.clv.study import _NoCovariates
+
+    fit = BetaGeo(*simulate_bgnbd(400, 0.5, 4.0, 0.8, 3.0, 30.0, seed=3)).fit()
+    times, grid = [0.0, 2.0, 5.0, 6.0], np.linspace(0.0, 30.0, 7)
+    adapted = TransactionResults.alive_path(_NoCovariates(fit), times, grid)
+    pd.testing.assert_frame_equal(adapted, fit.alive_path(times, grid))

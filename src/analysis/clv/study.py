@@ -16,6 +16,7 @@ from scipy import stats
 
 from ..periods import PERIOD_DAYS
 from ..transaction_log import TransactionLog, as_log
+from .base import TransactionResults
 from .bgnbd import BetaGeo
 from .diagnostics import period_transactions, spend_independence
 from .gammagamma import GammaGamma
@@ -443,8 +444,22 @@ def alive_paths(model, transactions: TransactionLog | pd.DataFrame, customers: p
                                 {"id": customer}).df()["date"]
         times = ((dates - dates.iloc[0]).dt.days / days).to_numpy(dtype=float)
         age = float(customers.loc[customers["customer_id"] == customer, "T"].iloc[0])
-        paths[role] = model.alive_path(times, np.linspace(0.0, age, points))
+        grid = np.linspace(0.0, age, points)
+        if hasattr(model, "alive_path"):
+            paths[role] = model.alive_path(times, grid)
+        else:  # MBG/NBD: the same path from its P(alive), which takes no covariates
+            paths[role] = TransactionResults.alive_path(_NoCovariates(model), times, grid)
     return paths
+
+
+class _NoCovariates:
+    """A model's ``probability_alive`` as ``TransactionResults.alive_path`` calls it."""
+
+    def __init__(self, results):
+        self.results = results
+
+    def probability_alive(self, frequency, recency, T, covariates=None):
+        return self.results.probability_alive(frequency, recency, T)
 
 
 def total_clv_delta_interval(model, spend, x, t_x, T, m, *, horizon, discount_rate, margin,
