@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import render
-from .clv.customer_covariates import attach_covariates, read_covariate_table
 from .cleaning import CleaningResult, clean_transactions
+from .clv.customer_covariates import attach_covariates, read_covariate_table
 from .config import StudyConfig, load_config, localised
 from .errors import ConfigError
 from .execution import check_parameters, execute_notebook

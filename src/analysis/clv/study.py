@@ -18,11 +18,11 @@ from ..periods import PERIOD_DAYS
 from ..transaction_log import TransactionLog, as_log
 from .base import TransactionResults
 from .bgnbd import BetaGeo
+from .customer_covariates import column_name
 from .diagnostics import period_transactions, spend_independence
 from .gammagamma import GammaGamma
 from .mbgnbd import ModifiedBetaGeo
 from .paretonbd import ParetoNBD
-from .customer_covariates import column_name
 from .settings import ClvSettings
 from .value import customer_lifetime_value, period_discount_rate
 
@@ -295,7 +295,7 @@ def customer_intervals(model, horizon, x, t_x, T, *, n_draws: int, n_sims: int, 
     prediction_width = columns["purchases_prediction_upper"] - columns["purchases_prediction_lower"]
     summary = {
         "level": level, "parameter_draws": n_draws, "prediction_simulations": n_sims,
-        "distinct_histories": int(len(unique)),
+        "distinct_histories": len(unique),
         "median_parameter_width": float(parameter_width.median()),
         "median_prediction_width": float(prediction_width.median()) if simulated else None,
         "mean_parameter_width": float(parameter_width.mean()),
@@ -343,7 +343,7 @@ def covariate_frame(customers: pd.DataFrame, settings: ClvSettings) -> tuple[pd.
         categories = kept + ([other] if pooled else [])
         frame[covariate] = pd.Categorical(values, categories=categories)
         pooling[covariate] = {
-            "kind": "categorical", "levels": int(len(ranked)), "kept": [str(v) for v in kept],
+            "kind": "categorical", "levels": len(ranked), "kept": [str(v) for v in kept],
             "reference": str(kept[0]), "pooled_levels": len(pooled),
             "pooled_customers": int(counts[pooled].sum()) if pooled else 0, "other_label": other if pooled else None,
             "top_levels": k,
