@@ -276,8 +276,15 @@ def customer_intervals(model, horizon, x, t_x, T, *, n_draws: int, n_sims: int, 
     rng = np.random.default_rng(seed)
     # (MBG/NBD's results have the parameter draws but neither interval method nor a simulator: its
     # parameter interval is computed here the same way, its prediction interval left empty)
+    # a parameter at the edge of its range (``at_boundary``: e.g. a → 0 when the data show no dropout)
+    # has no normal sampling distribution, and draws along its flat direction give absurd intervals:
+    # it is held at its estimate
+    held = [name for name in getattr(model, "at_boundary", []) if name in model.params.index]
+    parameter_draws = model.sample_params(n_draws, rng)
+    for name in held:
+        parameter_draws[:, model.params.index.get_loc(name)] = model.params[name]
     draws = np.vstack([model.with_params(params).conditional_expected_purchases(horizon, ux, ut, uT)
-                       for params in model.sample_params(n_draws, rng)])
+                       for params in parameter_draws])
     parameter_lower, parameter_upper = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
     simulated = hasattr(model, "prediction_interval")
     if simulated:
@@ -300,7 +307,7 @@ def customer_intervals(model, horizon, x, t_x, T, *, n_draws: int, n_sims: int, 
         "median_prediction_width": float(prediction_width.median()) if simulated else None,
         "mean_parameter_width": float(parameter_width.mean()),
         "mean_prediction_width": float(prediction_width.mean()) if simulated else None,
-        "prediction_interval": simulated,
+        "prediction_interval": simulated, "held_at_estimate": held,
     }
     return columns, summary
 
@@ -366,8 +373,12 @@ def covariate_effects(customers: pd.DataFrame, settings: ClvSettings, recommende
     name = recommended if recommended in ("bgnbd", "paretonbd") else "bgnbd"
     x, t_x, T = (customers[c].astype(float).to_numpy() for c in ("frequency", "recency", "T"))
     frame, pooling = covariate_frame(customers, settings)
-    fit = MODELS[name](x, t_x, T, covariates=frame).fit()
     restricted = without if name == recommended else MODELS[name](x, t_x, T).fit()
+    # when the model without covariates puts a dropout parameter at the edge of its range (the data
+    # show no dropout), dropout effects are not identified: the covariates act on purchasing only
+    dropout_targets = {target for target, _ in MODELS[name].covariate_effects["dropout"]}
+    no_dropout = sorted(dropout_targets & set(restricted.at_boundary))
+    fit = MODELS[name](x, t_x, T, covariates=frame, dropout_covariates=[] if no_dropout else None).fit()
     lr = fit.lr_test(restricted)
     ci = fit.conf_int()
     effects = []
@@ -392,6 +403,7 @@ def covariate_effects(customers: pd.DataFrame, settings: ClvSettings, recommende
     result = {
         "model": name, "model_name": MODEL_NAMES[name], "recommended": recommended,
         "substituted": name != recommended, "columns": list(settings.covariates.columns),
+        "processes": ["purchase"] if no_dropout else ["purchase", "dropout"], "dropout_at_boundary": no_dropout,
         "source": "table" if settings.covariates.path is not None else "transaction log",
         "pooling": pooling, "effects": effects, "fit": fit.to_dict(),
         "lr_test": {"statistic": lr.statistic, "df": lr.df, "p_value": lr.p_value, "level": LR_TEST_LEVEL,

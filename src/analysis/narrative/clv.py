@@ -173,19 +173,20 @@ def _interval_sentences(summary: dict) -> list[str]:
             f"Each customer's expected purchases in the next {horizon} {unit}s carry a {level} parameter interval in "
             f"the predictions table (`expected_purchases_parameter_lower` to `expected_purchases_parameter_upper`): "
             f"the spread of the expectation over {num(intervals['parameter_draws'])} draws of the model's parameters "
-            f"from their sampling distribution, median width {num(parameter, 3)} purchases. It says how precisely "
+            f"from their sampling distribution{_held(intervals)}, median width {num(parameter, 3)} purchases. "
+            "It says how precisely "
             f"the model is estimated, not how many purchases a customer will make; {model} has no simulator here, "
             "so the prediction interval of the count is left empty.",
             f"每位客户未来 {horizon} {period_name(unit)}的预期购买次数在预测表中带有 {level} 参数区间"
             f"（`expected_purchases_parameter_lower` 至 `expected_purchases_parameter_upper`）：模型参数按其抽样分布抽取 "
-            f"{num(intervals['parameter_draws'])} 次后预期值的分布范围，中位宽度 {num(parameter, 3)} 次。它反映模型估计的精度，"
+            f"{num(intervals['parameter_draws'])} 次{_held(intervals)}后预期值的分布范围，中位宽度 {num(parameter, 3)} 次。它反映模型估计的精度，"
             f"而非客户实际的购买次数；{model} 在此没有模拟器，因此计数的预测区间留空。")]
     return ["", tr(
         f"Each customer's forecast of purchases in the next {horizon} {unit}s carries two {level} intervals in "
         f"the predictions table. The parameter interval (`expected_purchases_parameter_lower` to "
         f"`expected_purchases_parameter_upper`) is the spread of the *expected* purchases over "
-        f"{num(intervals['parameter_draws'])} draws of the model's parameters from their sampling distribution: "
-        f"it says how precisely the model is estimated, and its median width is {num(parameter, 3)} purchases. "
+        f"{num(intervals['parameter_draws'])} draws of the model's parameters from their sampling distribution"
+        f"{_held(intervals)}: it says how precisely the model is estimated, and its median width is {num(parameter, 3)} purchases. "
         f"The prediction interval (`purchases_prediction_lower` to `purchases_prediction_upper`) is the range "
         f"of purchases the customer may actually make, from {num(intervals['prediction_simulations'])} "
         f"simulated futures of the purchasing process at the estimates; its median width is "
@@ -193,10 +194,18 @@ def _interval_sentences(summary: dict) -> list[str]:
         "bounds the average.",
         f"每位客户未来 {horizon} {period_name(unit)}购买次数的预测在预测表中带有两个 {level} 区间。参数区间"
         f"（`expected_purchases_parameter_lower` 至 `expected_purchases_parameter_upper`）是模型参数按其抽样分布"
-        f"抽取 {num(intervals['parameter_draws'])} 次后*预期*购买次数的分布范围，反映模型估计的精度，其中位宽度为 "
+        f"抽取 {num(intervals['parameter_draws'])} 次{_held(intervals)}后*预期*购买次数的分布范围，反映模型估计的精度，其中位宽度为 "
         f"{num(parameter, 3)} 次。预测区间（`purchases_prediction_lower` 至 `purchases_prediction_upper`）是在参数"
         f"估计值下模拟 {num(intervals['prediction_simulations'])} 次购买过程得到的客户实际购买次数范围，其中位宽度为 "
         f"{num(prediction, 1)} 次。判断单个客户的行为应使用后者；前者只限定平均值。")]
+
+
+def _held(intervals: dict) -> str:
+    held = intervals.get("held_at_estimate") or []
+    if not held:
+        return ""
+    return tr(f" ({', '.join(held)} held at its estimate: at the edge of its range it has no normal sampling "
+              "distribution)", f"（{'、'.join(held)} 处于取值边界，没有正态抽样分布，固定为估计值）")
 
 
 def _alive_path_sentences(summary: dict, period: str) -> list[str]:
@@ -256,13 +265,20 @@ def _covariate_sentences(covariates: dict | None) -> list[str]:
     verdict_en = ("the covariates improve the fit significantly at the 5% level" if lr["rejects"]
                   else "the covariates do not improve the fit significantly at the 5% level")
     verdict_zh = "在 5% 水平上协变量显著改善了拟合" if lr["rejects"] else "在 5% 水平上协变量未显著改善拟合"
+    boundary = ", ".join(covariates.get("dropout_at_boundary") or [])
+    if boundary:
+        processes_en = (f"the purchase process only (without them, {model} puts {boundary} at the edge of its "
+                        "range: the data show no dropout, so effects on it cannot be estimated)")
+        processes_zh = f"购买过程（不含协变量时 {model} 的 {boundary} 处于取值边界：数据中看不到流失，无法估计对流失的影响）"
+    else:
+        processes_en, processes_zh = "the purchase and the dropout process", "购买与流失过程"
     lines.append(with_figure(tr(
-        f"{model} was refitted on the whole window with the customers' {columns} acting on the purchase and the "
-        f"dropout process (Fader & Hardie 2007).{substituted_en}{pooled_en}"
+        f"{model} was refitted on the whole window with the customers' {columns} acting on {processes_en} "
+        f"(Fader & Hardie 2007).{substituted_en}{pooled_en}"
         + (f" Effects are relative to {', '.join(references)}." if references else "")
         + f" Against the same model without them, the likelihood-ratio test gives χ² = {num(lr['statistic'], 2)} "
         f"on {num(lr['df'])} df (p {pvalue(lr['p_value'])}): {verdict_en}.",
-        f"在整个观察期上以客户的 {columns} 作用于购买与流失过程重新拟合 {model}（Fader 和 Hardie，2007）。{substituted_zh}"
+        f"在整个观察期上以客户的 {columns} 作用于{processes_zh}重新拟合 {model}（Fader 和 Hardie，2007）。{substituted_zh}"
         f"{pooled_zh}" + (f"影响相对于 {'、'.join(references)}。" if references else "")
         + f"与不含协变量的同一模型相比，似然比检验 χ² = {num(lr['statistic'], 2)}，自由度 {num(lr['df'])}"
         f"（p {pvalue(lr['p_value'])}）：{verdict_zh}。"), "clv-covariate-effects"))
