@@ -208,6 +208,10 @@ def _held(intervals: dict) -> str:
               "distribution)", f"（{'、'.join(held)} 处于取值边界，没有正态抽样分布，固定为估计值）")
 
 
+# a path whose lowest P(alive) is at least this shows no dropout worth the name
+ALWAYS_ALIVE = 0.999
+
+
 def _alive_path_sentences(summary: dict, period: str) -> list[str]:
     """The P(alive) histories of the illustrative customers, each citing its figure."""
     chosen = summary.get("alive_path") or {}
@@ -222,7 +226,10 @@ def _alive_path_sentences(summary: dict, period: str) -> list[str]:
     for role, item in chosen.items():
         figure = see_figure(f"clv-alive-path-{role}")
         customer = escape_markdown(item["customer_id"])
-        if item["p_alive_lowest"] < item["p_alive_end"]:
+        if item["p_alive_lowest"] >= ALWAYS_ALIVE:
+            path_en = f"P(alive) never falls below {pct(item['p_alive_lowest'])}"
+            path_zh = f"存活概率始终不低于 {pct(item['p_alive_lowest'])}"
+        elif item["p_alive_lowest"] < item["p_alive_end"]:
             path_en = (f"P(alive) fell as low as {pct(item['p_alive_lowest'])} between purchases and ends at "
                        f"{pct(item['p_alive_end'])}")
             path_zh = f"两次购买之间存活概率最低降至 {pct(item['p_alive_lowest'])}，观察期末为 {pct(item['p_alive_end'])}"
@@ -232,10 +239,14 @@ def _alive_path_sentences(summary: dict, period: str) -> list[str]:
         parts_en.append(f"{described[role]}, customer {customer}, made {num(item['frequency'])} repeat purchases; "
                         f"{path_en}{figure}")
         parts_zh.append(f"{described[role]}（客户 {customer}）重复购买 {num(item['frequency'])} 次；{path_zh}{figure}")
-    return ["", tr(
-        "P(alive) drops while a customer is silent, and more steeply the more often they used to buy, and jumps "
-        "back up with each purchase: " + "; ".join(parts_en) + ".",
-        "客户沉默期间存活概率下降（过去购买越频繁，下降越快），每次购买后回升：" + "；".join(parts_zh) + "。")]
+    if all(item["p_alive_lowest"] >= ALWAYS_ALIVE for item in chosen.values()):
+        lead_en = "The model sees practically no dropout, so P(alive) stays near 1 whatever the silence: "
+        lead_zh = "模型几乎看不到流失，因此无论沉默多久存活概率都接近 1："
+    else:
+        lead_en = ("P(alive) drops while a customer is silent, and more steeply the more often they used to buy, and "
+                   "jumps back up with each purchase: ")
+        lead_zh = "客户沉默期间存活概率下降（过去购买越频繁，下降越快），每次购买后回升："
+    return ["", tr(lead_en + "; ".join(parts_en) + ".", lead_zh + "；".join(parts_zh) + "。")]
 
 
 def _covariate_sentences(covariates: dict | None) -> list[str]:
