@@ -276,19 +276,27 @@ def customer_intervals(model, horizon, x, t_x, T, *, n_draws: int, n_sims: int, 
     rng = np.random.default_rng(seed)
     # (MBG/NBD's results have the parameter draws but neither interval method nor a simulator: its
     # parameter interval is computed here the same way, its prediction interval left empty)
-    # a parameter at the edge of its range (``at_boundary``: e.g. a → 0 when the data show no dropout)
-    # has no normal sampling distribution, and draws along its flat direction give absurd intervals:
-    # it is held at its estimate
-    held = [name for name in getattr(model, "at_boundary", []) if name in model.params.index]
-    parameter_draws = model.sample_params(n_draws, rng)
-    for name in held:
-        parameter_draws[:, model.params.index.get_loc(name)] = model.params[name]
-    draws = np.vstack([model.with_params(params).conditional_expected_purchases(horizon, ux, ut, uT)
-                       for params in parameter_draws])
-    parameter_lower, parameter_upper = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
+    # a parameter the data do not pin down (see poorly_determined) has no normal sampling distribution,
+    # and draws along its flat direction give absurd intervals: it is held at its estimate
+    held = poorly_determined(model)
+    sampled = bool(np.all(np.isfinite(model.cov_log_params.to_numpy()))) and len(held) < model.params.size
+    if sampled:
+        parameter_draws = model.sample_params(n_draws, rng)
+        for name in held:
+            parameter_draws[:, model.params.index.get_loc(name)] = model.params[name]
+        draws = np.vstack([model.with_params(params).conditional_expected_purchases(horizon, ux, ut, uT)
+                           for params in parameter_draws])
+        parameter_lower, parameter_upper = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
+    else:  # no sampling distribution (a singular information matrix): no parameter interval
+        parameter_lower = parameter_upper = np.full(len(unique), np.nan)
     simulated = hasattr(model, "prediction_interval")
+    failure = None if simulated else "no simulator"
     if simulated:
-        prediction = model.prediction_interval(horizon, ux, ut, uT, alpha=alpha, n_sims=n_sims, seed=rng)
+        try:
+            prediction = model.prediction_interval(horizon, ux, ut, uT, alpha=alpha, n_sims=n_sims, seed=rng)
+        except ValueError as error:  # degenerate estimates (e.g. a Beta with b → ∞) the simulator cannot draw from
+            simulated, failure = False, f"the simulation failed: {error}"
+    if simulated:
         prediction_lower, prediction_upper = prediction["lower"].to_numpy(), prediction["upper"].to_numpy()
     else:
         prediction_lower = prediction_upper = np.full(len(unique), np.nan)
@@ -303,13 +311,30 @@ def customer_intervals(model, horizon, x, t_x, T, *, n_draws: int, n_sims: int, 
     summary = {
         "level": level, "parameter_draws": n_draws, "prediction_simulations": n_sims,
         "distinct_histories": len(unique),
-        "median_parameter_width": float(parameter_width.median()),
+        "median_parameter_width": float(parameter_width.median()) if sampled else None,
         "median_prediction_width": float(prediction_width.median()) if simulated else None,
-        "mean_parameter_width": float(parameter_width.mean()),
+        "mean_parameter_width": float(parameter_width.mean()) if sampled else None,
+        "parameter_interval": sampled,
         "mean_prediction_width": float(prediction_width.mean()) if simulated else None,
-        "prediction_interval": simulated, "held_at_estimate": held,
+        "prediction_interval": simulated, "prediction_failure": failure, "held_at_estimate": held,
     }
     return columns, summary
+
+
+# a positive parameter whose log has a standard error above this is known only to within a factor
+# of exp(2 × 1.96 × 3) ≈ 10^5 at 95%: the data do not determine it
+LOG_SE_UNDETERMINED = 3.0
+
+
+def poorly_determined(results) -> list[str]:
+    """The positive parameters the data do not pin down: at the edge of their range
+    (``at_boundary``, e.g. a → 0 when the data show no dropout), or with a log-scale standard error
+    above ``LOG_SE_UNDETERMINED`` or none at all."""
+    k = len(type(results.model).param_names)
+    se = np.sqrt(np.abs(np.diag(results.cov_log_params.to_numpy())))[:k]
+    names = list(results.params.index[:k])
+    return [name for name, error in zip(names, se)
+            if name in results.at_boundary or not np.isfinite(error) or error > LOG_SE_UNDETERMINED]
 
 
 # the processes a coefficient acts on, and what a positive coefficient does (Fader & Hardie 2007):
@@ -377,7 +402,7 @@ def covariate_effects(customers: pd.DataFrame, settings: ClvSettings, recommende
     # when the model without covariates puts a dropout parameter at the edge of its range (the data
     # show no dropout), dropout effects are not identified: the covariates act on purchasing only
     dropout_targets = {target for target, _ in MODELS[name].covariate_effects["dropout"]}
-    no_dropout = sorted(dropout_targets & set(restricted.at_boundary))
+    no_dropout = sorted(dropout_targets & set(poorly_determined(restricted)))
     fit = MODELS[name](x, t_x, T, covariates=frame, dropout_covariates=[] if no_dropout else None).fit()
     lr = fit.lr_test(restricted)
     ci = fit.conf_int()

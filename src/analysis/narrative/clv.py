@@ -168,6 +168,20 @@ def _interval_sentences(summary: dict) -> list[str]:
     unit = summary["period"]
     parameter, prediction = intervals["median_parameter_width"], intervals["median_prediction_width"]
     model = NAMES.get(summary["model"], summary["model"])
+    if not intervals.get("parameter_interval", True):
+        return ["", tr(
+            f"The fit of {model} has no usable sampling distribution (its information matrix is singular), so the "
+            "predictions table leaves each customer's parameter interval empty"
+            + ("." if not intervals.get("prediction_interval", True) else
+               f"; the {level} prediction interval of the purchases in the next {horizon} {unit}s "
+               "(`purchases_prediction_lower` to `purchases_prediction_upper`), from "
+               f"{num(intervals['prediction_simulations'])} simulated futures at the estimates, has a median width of "
+               f"{num(prediction, 1)} purchases."),
+            f"{model} 的拟合没有可用的抽样分布（信息矩阵奇异），因此预测表中每位客户的参数区间留空"
+            + ("。" if not intervals.get("prediction_interval", True) else
+               f"；未来 {horizon} {period_name(unit)}购买次数的 {level} 预测区间（`purchases_prediction_lower` 至 "
+               f"`purchases_prediction_upper`，在参数估计值下模拟 {num(intervals['prediction_simulations'])} 次）"
+               f"中位宽度为 {num(prediction, 1)} 次。"))]
     if not intervals.get("prediction_interval", True):
         return ["", tr(
             f"Each customer's expected purchases in the next {horizon} {unit}s carry a {level} parameter interval in "
@@ -175,12 +189,17 @@ def _interval_sentences(summary: dict) -> list[str]:
             f"the spread of the expectation over {num(intervals['parameter_draws'])} draws of the model's parameters "
             f"from their sampling distribution{_held(intervals)}, median width {num(parameter, 3)} purchases. "
             "It says how precisely "
-            f"the model is estimated, not how many purchases a customer will make; {model} has no simulator here, "
-            "so the prediction interval of the count is left empty.",
+            f"the model is estimated, not how many purchases a customer will make; "
+            + (f"{model} has no simulator here" if intervals.get("prediction_failure") == "no simulator"
+               else f"simulating {model} at these estimates failed")
+            + ", so the prediction interval of the count is left empty.",
             f"每位客户未来 {horizon} {period_name(unit)}的预期购买次数在预测表中带有 {level} 参数区间"
             f"（`expected_purchases_parameter_lower` 至 `expected_purchases_parameter_upper`）：模型参数按其抽样分布抽取 "
             f"{num(intervals['parameter_draws'])} 次{_held(intervals)}后预期值的分布范围，中位宽度 {num(parameter, 3)} 次。它反映模型估计的精度，"
-            f"而非客户实际的购买次数；{model} 在此没有模拟器，因此计数的预测区间留空。")]
+            f"而非客户实际的购买次数；"
+            + (f"{model} 在此没有模拟器" if intervals.get("prediction_failure") == "no simulator"
+               else f"在这些估计值下模拟 {model} 失败")
+            + "，因此计数的预测区间留空。")]
     return ["", tr(
         f"Each customer's forecast of purchases in the next {horizon} {unit}s carries two {level} intervals in "
         f"the predictions table. The parameter interval (`expected_purchases_parameter_lower` to "
@@ -204,8 +223,9 @@ def _held(intervals: dict) -> str:
     held = intervals.get("held_at_estimate") or []
     if not held:
         return ""
-    return tr(f" ({', '.join(held)} held at its estimate: at the edge of its range it has no normal sampling "
-              "distribution)", f"（{'、'.join(held)} 处于取值边界，没有正态抽样分布，固定为估计值）")
+    return tr(f" ({', '.join(held)} held at the estimate: the data do not pin it down, at the edge of its range or "
+              "with a standard error spanning orders of magnitude)",
+              f"（{'、'.join(held)} 固定为估计值：数据无法确定它，处于取值边界或标准误跨越数个数量级）")
 
 
 # a path whose lowest P(alive) is at least this shows no dropout worth the name
@@ -278,9 +298,11 @@ def _covariate_sentences(covariates: dict | None) -> list[str]:
     verdict_zh = "在 5% 水平上协变量显著改善了拟合" if lr["rejects"] else "在 5% 水平上协变量未显著改善拟合"
     boundary = ", ".join(covariates.get("dropout_at_boundary") or [])
     if boundary:
-        processes_en = (f"the purchase process only (without them, {model} puts {boundary} at the edge of its "
-                        "range: the data show no dropout, so effects on it cannot be estimated)")
-        processes_zh = f"购买过程（不含协变量时 {model} 的 {boundary} 处于取值边界：数据中看不到流失，无法估计对流失的影响）"
+        processes_en = (f"the purchase process only (without them, {model}'s {boundary} is not pinned down by the "
+                        "data — at the edge of its range or with a standard error spanning orders of magnitude — so "
+                        "effects on dropout cannot be estimated)")
+        processes_zh = (f"购买过程（不含协变量时 {model} 的 {boundary} 无法由数据确定——处于取值边界或标准误跨越数个数量级——"
+                        "因此无法估计对流失的影响）")
     else:
         processes_en, processes_zh = "the purchase and the dropout process", "购买与流失过程"
     lines.append(with_figure(tr(
