@@ -223,8 +223,9 @@ def _held(intervals: dict) -> str:
     held = intervals.get("held_at_estimate") or []
     if not held:
         return ""
-    return tr(f" ({', '.join(held)} held at the estimate: the data do not pin it down, at the edge of its range or "
-              "with a standard error spanning orders of magnitude)",
+    return tr(f" ({', '.join(held)} held at the estimate: the data do not pin "
+              + ("them" if len(held) > 1 else "it") + " down — at the edge of the range or with a standard error "
+              "spanning orders of magnitude)",
               f"（{'、'.join(held)} 固定为估计值：数据无法确定它，处于取值边界或标准误跨越数个数量级）")
 
 
@@ -298,7 +299,8 @@ def _covariate_sentences(covariates: dict | None) -> list[str]:
     verdict_zh = "在 5% 水平上协变量显著改善了拟合" if lr["rejects"] else "在 5% 水平上协变量未显著改善拟合"
     boundary = ", ".join(covariates.get("dropout_at_boundary") or [])
     if boundary:
-        processes_en = (f"the purchase process only (without them, {model}'s {boundary} is not pinned down by the "
+        verb = "are" if len(covariates["dropout_at_boundary"]) > 1 else "is"
+        processes_en = (f"the purchase process only (without them, {model}'s {boundary} {verb} not pinned down by the "
                         "data — at the edge of its range or with a standard error spanning orders of magnitude — so "
                         "effects on dropout cannot be estimated)")
         processes_zh = (f"购买过程（不含协变量时 {model} 的 {boundary} 无法由数据确定——处于取值边界或标准误跨越数个数量级——"
