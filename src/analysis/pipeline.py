@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from . import render
 from .cleaning import clean_transactions
+from .clv.customer_covariates import attach_covariates, read_covariate_table
 from .config import StudyConfig, load_config, localised
 from .data_preparation import NOTEBOOKS, check_not_empty, summarize
 from .errors import ConfigError, NotEstimable, not_estimable
@@ -131,6 +132,7 @@ def run_study(
     folder = RunFolder.prepare(target, protected={"the data file": config.data.path,
                                                   "the config file": config_path})
     notebooks = notebooks_for(config)
+    covariate_table = read_covariate_table(config, config_path)  # bad covariates stop the run here
     for notebook in notebooks:  # a mistyped parameter stops the run before anything is written
         check_parameters(notebook, {"run_dir": "", **config.notebook_parameters.get(notebook.stem, {})})
     progress = Progress(total=3 + len(notebooks) + 1, quiet=quiet)
@@ -166,6 +168,8 @@ def run_study(
             )
             check_not_empty(cleaning, config)
             customers = progress.stage("customer summary", lambda: summarize(cleaning, config))
+            # joined on the raw ids, which never reach the run folder
+            customers = attach_covariates(customers, covariate_table, config, con=cleaning.con, log_table=cleaning.table)
             # raw customer ids: beside the run folder, never in it (see run_folder_safety)
             cleaning.write_quarantine(folder.private_staging / QUARANTINE)
             private_files[QUARANTINE] = folder.private_location(QUARANTINE)

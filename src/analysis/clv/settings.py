@@ -2,9 +2,36 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class CovariateSettings(BaseModel):
+    """Time-invariant customer covariates (``clv.covariates``): columns of a customer table
+    (``path`` and ``key``, the column holding the customer ids of the transaction log), or, without
+    ``path``, customer attributes of the transaction log (a column mapped to a role, e.g.
+    ``data.columns.segment: Country``), named by role or by their column name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: Path | None = Field(default=None, description="customer table (.csv, .csv.gz, .tsv or .parquet)")
+    key: str | None = Field(default=None, description="the table's customer id column")
+    columns: list[str] = Field(min_length=1, description="covariate columns")
+    top_levels: int = Field(default=8, ge=1, description="text columns: the most frequent levels kept, "
+                            "the others pooled as 'other'")
+
+    @model_validator(mode="after")
+    def _key_with_path(self) -> CovariateSettings:
+        if (self.path is None) != (self.key is None):
+            raise ValueError("clv.covariates needs both path and key (a customer table), or neither "
+                             "(columns of the transaction log)")
+        if len(set(self.columns)) != len(self.columns):
+            raise ValueError(f"clv.covariates.columns repeats a column: {self.columns}")
+        if self.key is not None and self.key in self.columns:
+            raise ValueError(f"clv.covariates.key {self.key!r} is also listed as a covariate column")
+        return self
 
 
 class ClvSettings(BaseModel):
@@ -19,3 +46,9 @@ class ClvSettings(BaseModel):
     margin: float = Field(default=0.30, gt=0, le=1, description="gross margin on spend")
     n_draws: int = Field(default=200, ge=20, description="parameter draws for the total-CLV interval")
     max_frequency_shown: int = Field(default=7, ge=1, description="holdout table: frequencies 0..n, n+")
+    covariates: CovariateSettings | None = Field(default=None, description="customer covariates of the "
+                                                 "recommended model (BG/NBD or Pareto/NBD)")
+    interval_draws: int = Field(default=100, ge=20, description="parameter draws for each customer's "
+                                "parameter interval of expected purchases")
+    prediction_sims: int = Field(default=1000, ge=100, description="simulated futures per distinct "
+                                 "customer history for the prediction interval")

@@ -18,7 +18,9 @@ from ..errors import NotEstimable, not_estimable
 from ..periods import PERIOD_DAYS
 from ..readiness import MIN_CUSTOMERS  # the same limit validate applies
 from ..transaction_log import TransactionLog, as_log
+from .base import TransactionResults
 from .bgnbd import BetaGeo
+from .customer_covariates import column_name
 from .diagnostics import period_transactions, spend_independence
 from .gammagamma import GammaGamma
 from .mbgnbd import ModifiedBetaGeo
@@ -46,6 +48,9 @@ class ClvStudy:
     diagnostics: dict[str, Any] = field(default_factory=dict)
     # models the data could not support, with the reason: they are left out of the comparison
     not_estimable: dict[str, str] = field(default_factory=dict)
+    covariates: dict[str, Any] | None = None  # effects and likelihood-ratio test (clv.covariates)
+    covariate_fit: Any = None
+    alive_paths: dict[str, pd.DataFrame] = field(default_factory=dict)  # role → P(alive) history
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {name: fit.to_dict() for name, fit in self.calibration_fits.items()}
@@ -59,6 +64,8 @@ class ClvStudy:
         out["recommendation_reason"] = self.reason
         out["summary"] = self.summary
         out["diagnostics"] = self.diagnostics
+        if self.covariates is not None:
+            out["covariates"] = self.covariates
         if self.by_frequency is not None:
             out["holdout_by_frequency"] = self.by_frequency.reset_index().to_dict(orient="records")
         return out
@@ -86,6 +93,12 @@ def _fit_transactions(names, frequency, recency, T) -> tuple[dict[str, Any], dic
 CALIBRATION_COLUMNS = ["customer_id", "first_purchase", "frequency_cal", "recency_cal", "T_cal",
                        "monetary_value_cal", "frequency_holdout", "duration_holdout"]
 CLV_COLUMNS = [*CALIBRATION_COLUMNS, "frequency", "recency", "T", "monetary_value"]
+
+
+def clv_columns(settings: ClvSettings) -> list[str]:
+    """The customer-summary columns the CLV study reads: with covariates, their ``cov_`` columns."""
+    covariates = settings.covariates.columns if settings.covariates is not None else []
+    return [*CLV_COLUMNS, *(column_name(c) for c in covariates)]
 
 
 def _fit_spend(frequency, monetary_value):
@@ -124,8 +137,10 @@ def run_clv(
     *,
     period: str,
     calibration_end=None,
+    seed: int = 0,
 ) -> ClvStudy:
-    """Fit, validate and forecast; ``customers`` is the customer summary of CONTRACT.md."""
+    """Fit, validate and forecast; ``customers`` is the customer summary of CONTRACT.md (with the
+    ``cov_`` columns of ``settings.covariates``, if any). ``seed`` drives the per-customer intervals."""
     if len(customers) < MIN_CUSTOMERS:
         raise NotEstimable("too few customers to fit a repeat-purchase model")
     has_holdout = calibration_end is not None and "frequency_cal" in customers
@@ -237,6 +252,10 @@ def run_clv(
             model, forecast_spend, full_x, full_t, full_T, full_m,
             horizon=horizon, discount_rate=rate, margin=settings.margin),
     })
+    intervals, interval_summary = customer_intervals(
+        model, horizon, full_x, full_t, full_T, n_draws=settings.interval_draws, n_sims=settings.prediction_sims,
+        seed=seed)
+    predictions = pd.concat([predictions, intervals], axis=1)
     total = float(predictions["predicted_clv"].sum())
     low, high = total_clv_delta_interval(model, forecast_spend, full_x, full_t, full_T, full_m,
                                          horizon=horizon, discount_rate=rate, margin=settings.margin)
@@ -252,11 +271,275 @@ def run_clv(
         "expected_purchases_total": float(predictions["expected_purchases"].sum()),
         "mean_p_alive": float(predictions["p_alive"].mean()),
         "repeat_buyers_in_spend_fit": repeat_buyers,
+        "intervals": interval_summary,
     }
+    chosen = illustrative_customers(customers)
+    paths = alive_paths(model, transactions, customers, chosen, period=period)
+    summary["alive_path"] = {
+        role: {"customer_id": customer, "frequency": int(customers.loc[customers["customer_id"] == customer, "frequency"].iloc[0]),
+               "p_alive_end": float(paths[role]["p_alive"].iloc[-1]),
+               "p_alive_lowest": float(paths[role]["p_alive"].min())}
+        for role, customer in chosen.items()}
+    covariates = covariate_fit = None
+    if settings.covariates is not None:
+        covariates, covariate_fit = covariate_effects(customers, settings, recommended, model)
     return ClvStudy(calibration_fits=calibration_fits, spend_fit=spend_fit, forecast_fits=forecast_fits,
                     predictions=predictions, comparison=comparison, recommended=recommended,
                     reason=reason, holdout=holdout, by_frequency=by_frequency, tracking=tracking,
-                    summary=summary, diagnostics=diagnostics, not_estimable=failed)
+                    summary=summary, diagnostics=diagnostics, not_estimable=failed, covariates=covariates,
+                    covariate_fit=covariate_fit, alive_paths=paths)
+
+
+# both intervals of each customer's expected purchases are 95% intervals
+INTERVAL_LEVEL = 0.95
+INTERVAL_COLUMNS = {
+    "expected_purchases_parameter_lower": "parameter", "expected_purchases_parameter_upper": "parameter",
+    "purchases_prediction_lower": "prediction", "purchases_prediction_upper": "prediction",
+}
+
+
+def customer_intervals(model, horizon, x, t_x, T, *, n_draws: int, n_sims: int, seed: int = 0,
+                       level: float = INTERVAL_LEVEL) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Two intervals per customer for the purchases in the next ``horizon`` periods, computed once
+    per distinct history (x, t_x, T):
+
+    - ``expected_purchases_parameter_lower/upper``: PARAMETER interval of the expected purchases, the
+      spread of the expectation over ``n_draws`` draws of the parameters from their sampling
+      distribution (how well the model is estimated);
+    - ``purchases_prediction_lower/upper``: PREDICTION interval of the number of purchases the
+      customer will make, from ``n_sims`` simulated futures at the estimates (the purchasing
+      process's own randomness); empty (NaN) for a model without a simulator (MBG/NBD).
+
+    Returns the columns (one row per customer) and their median widths."""
+    rows = np.column_stack([x, t_x, T])
+    unique, inverse = np.unique(rows, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    ux, ut, uT = unique.T
+    alpha = 1 - level
+    rng = np.random.default_rng(seed)
+    # (MBG/NBD's results have the parameter draws but neither interval method nor a simulator: its
+    # parameter interval is computed here the same way, its prediction interval left empty)
+    # a parameter the data do not pin down (see poorly_determined) has no normal sampling distribution,
+    # and draws along its flat direction give absurd intervals: it is held at its estimate
+    held = poorly_determined(model)
+    sampled = bool(np.all(np.isfinite(model.cov_log_params.to_numpy()))) and len(held) < model.params.size
+    if sampled:
+        parameter_draws = model.sample_params(n_draws, rng)
+        for name in held:
+            parameter_draws[:, model.params.index.get_loc(name)] = model.params[name]
+        draws = np.vstack([model.with_params(params).conditional_expected_purchases(horizon, ux, ut, uT)
+                           for params in parameter_draws])
+        parameter_lower, parameter_upper = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
+    else:  # no sampling distribution (a singular information matrix): no parameter interval
+        parameter_lower = parameter_upper = np.full(len(unique), np.nan)
+    simulated = hasattr(model, "prediction_interval")
+    failure = None if simulated else "no simulator"
+    if simulated:
+        try:
+            prediction = model.prediction_interval(horizon, ux, ut, uT, alpha=alpha, n_sims=n_sims, seed=rng)
+        except ValueError as error:  # degenerate estimates (e.g. a Beta with b → ∞) the simulator cannot draw from
+            simulated, failure = False, f"the simulation failed: {error}"
+    if simulated:
+        prediction_lower, prediction_upper = prediction["lower"].to_numpy(), prediction["upper"].to_numpy()
+    else:
+        prediction_lower = prediction_upper = np.full(len(unique), np.nan)
+    columns = pd.DataFrame({
+        "expected_purchases_parameter_lower": parameter_lower[inverse],
+        "expected_purchases_parameter_upper": parameter_upper[inverse],
+        "purchases_prediction_lower": prediction_lower[inverse],
+        "purchases_prediction_upper": prediction_upper[inverse],
+    })
+    parameter_width = columns["expected_purchases_parameter_upper"] - columns["expected_purchases_parameter_lower"]
+    prediction_width = columns["purchases_prediction_upper"] - columns["purchases_prediction_lower"]
+    summary = {
+        "level": level, "parameter_draws": n_draws, "prediction_simulations": n_sims,
+        "distinct_histories": len(unique),
+        "median_parameter_width": float(parameter_width.median()) if sampled else None,
+        "median_prediction_width": float(prediction_width.median()) if simulated else None,
+        "mean_parameter_width": float(parameter_width.mean()) if sampled else None,
+        "parameter_interval": sampled,
+        "mean_prediction_width": float(prediction_width.mean()) if simulated else None,
+        "prediction_interval": simulated, "prediction_failure": failure, "held_at_estimate": held,
+    }
+    return columns, summary
+
+
+# a positive parameter whose log has a standard error above this is known only to within a factor
+# of exp(2 × 1.96 × 3) ≈ 10^5 at 95%: the data do not determine it
+LOG_SE_UNDETERMINED = 3.0
+
+
+def poorly_determined(results) -> list[str]:
+    """The positive parameters the data do not pin down: at the edge of their range
+    (``at_boundary``, e.g. a → 0 when the data show no dropout), or with a log-scale standard error
+    above ``LOG_SE_UNDETERMINED`` or none at all."""
+    k = len(type(results.model).param_names)
+    se = np.sqrt(np.abs(np.diag(results.cov_log_params.to_numpy())))[:k]
+    names = list(results.params.index[:k])
+    return [name for name, error in zip(names, se)
+            if name in results.at_boundary or not np.isfinite(error) or error > LOG_SE_UNDETERMINED]
+
+
+# the processes a coefficient acts on, and what a positive coefficient does (Fader & Hardie 2007):
+# α_i = α·exp(−γᵀx) raises the mean purchase rate r/α_i; Pareto/NBD β_i = β·exp(−γᵀx) raises the mean
+# dropout rate s/β_i; BG/NBD a_i = a·exp(γᵀx) raises, b_i = b·exp(γᵀx) lowers the mean dropout
+# probability a_i/(a_i + b_i)
+EFFECT_MEANING = {
+    ("bgnbd", "alpha"): ("purchase rate", 1), ("bgnbd", "a"): ("dropout probability", 1),
+    ("bgnbd", "b"): ("dropout probability", -1),
+    ("paretonbd", "alpha"): ("purchase rate", 1), ("paretonbd", "beta"): ("dropout rate", 1),
+}
+OTHER_LEVEL = "other"
+LR_TEST_LEVEL = 0.05
+
+
+def covariate_frame(customers: pd.DataFrame, settings: ClvSettings) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The covariates of ``settings.covariates`` from the summary's ``cov_`` columns. A text column
+    keeps its ``top_levels`` most frequent levels (ties: in code-point order) and pools the others as
+    "other"; its most frequent level is the reference of the treatment coding. Returns the frame and,
+    per column, its levels and what was pooled."""
+    frame, pooling = pd.DataFrame(index=range(len(customers))), {}
+    k = settings.covariates.top_levels
+    for covariate in settings.covariates.columns:
+        series = customers[column_name(covariate)].reset_index(drop=True)
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            frame[covariate] = series.astype(float)
+            pooling[covariate] = {"kind": "numeric", "mean": float(series.mean())}
+            continue
+        values = series.astype(str)
+        counts = values.value_counts()
+        ranked = sorted(counts.index, key=lambda level: (-counts[level], level))
+        kept = ranked[:k]
+        pooled = ranked[k:]
+        other = OTHER_LEVEL
+        while other in kept:
+            other = f"{other} levels"
+        values = values.where(values.isin(kept), other)
+        categories = kept + ([other] if pooled else [])
+        frame[covariate] = pd.Categorical(values, categories=categories)
+        pooling[covariate] = {
+            "kind": "categorical", "levels": len(ranked), "kept": [str(v) for v in kept],
+            "reference": str(kept[0]), "pooled_levels": len(pooled),
+            "pooled_customers": int(counts[pooled].sum()) if pooled else 0, "other_label": other if pooled else None,
+            "top_levels": k,
+        }
+    return frame, pooling
+
+
+def _readable(design_name: str) -> str:
+    """``Country[T.France]`` → ``Country = France``; a numeric column keeps its name."""
+    if "[T." in design_name and design_name.endswith("]"):
+        column, level = design_name[:-1].split("[T.", 1)
+        return f"{column} = {level}"
+    return design_name
+
+
+def covariate_effects(customers: pd.DataFrame, settings: ClvSettings, recommended: str, without) -> tuple[dict, Any]:
+    """The recommended model (BG/NBD when it is MBG/NBD, which has no covariate form) refitted on the
+    whole window with the covariates: each coefficient with its 95% interval and what it does, and the
+    likelihood-ratio test against the same model without them (``without``, when it is that model)."""
+    name = recommended if recommended in ("bgnbd", "paretonbd") else "bgnbd"
+    x, t_x, T = (customers[c].astype(float).to_numpy() for c in ("frequency", "recency", "T"))
+    frame, pooling = covariate_frame(customers, settings)
+    restricted = without if name == recommended else MODELS[name](x, t_x, T).fit()
+    # when the model without covariates puts a dropout parameter at the edge of its range (the data
+    # show no dropout), dropout effects are not identified: the covariates act on purchasing only
+    dropout_targets = {target for target, _ in MODELS[name].covariate_effects["dropout"]}
+    no_dropout = sorted(dropout_targets & set(poorly_determined(restricted)))
+    fit = MODELS[name](x, t_x, T, covariates=frame, dropout_covariates=[] if no_dropout else None).fit()
+    lr = fit.lr_test(restricted)
+    ci = fit.conf_int()
+    effects = []
+    for parameter in fit.params.index[fit.model.n_positive:]:
+        target, design_name = parameter.split(":", 1)
+        on, sign = EFFECT_MEANING[(name, target)]
+        estimate = float(fit.params[parameter])
+        if parameter in fit.fixed:
+            lower = upper = None
+            effect = "not identified"
+        else:
+            lower, upper = float(ci.loc[parameter, "lower"]), float(ci.loc[parameter, "upper"])
+            # a direction only when the interval excludes 0
+            effect = "unclear" if not lower * upper > 0 else ("raises" if sign * estimate > 0 else "lowers")
+        entry = {"parameter": parameter, "term": _readable(design_name), "target": target, "on": on,
+                 "estimate": estimate, "se": None if parameter in fit.fixed else float(fit.bse[parameter]),
+                 "ci": None if lower is None else [lower, upper], "effect": effect}
+        if on != "dropout probability":  # a rate: the multiplier exp(γ) of the mean rate
+            entry["rate_ratio"] = float(np.exp(estimate))
+            entry["rate_ratio_ci"] = None if lower is None else [float(np.exp(lower)), float(np.exp(upper))]
+        effects.append(entry)
+    result = {
+        "model": name, "model_name": MODEL_NAMES[name], "recommended": recommended,
+        "substituted": name != recommended, "columns": list(settings.covariates.columns),
+        "processes": ["purchase"] if no_dropout else ["purchase", "dropout"], "dropout_at_boundary": no_dropout,
+        "source": "table" if settings.covariates.path is not None else "transaction log",
+        "pooling": pooling, "effects": effects, "fit": fit.to_dict(),
+        "lr_test": {"statistic": lr.statistic, "df": lr.df, "p_value": lr.p_value, "level": LR_TEST_LEVEL,
+                    "rejects": bool(lr.p_value < LR_TEST_LEVEL)},
+        "loglik_without": restricted.llf, "converged": fit.converged,
+    }
+    return result, fit
+
+
+def effects_table(covariates: dict) -> pd.DataFrame:
+    """The covariate effects as a table for the report."""
+    rows = []
+    for effect in covariates["effects"]:
+        low, high = effect["ci"] or (np.nan, np.nan)
+        rows.append({"parameter": effect["parameter"], "term": effect["term"], "acts on": effect["on"],
+                     "estimate": effect["estimate"], "std err": effect["se"], "[0.025": low, "0.975]": high,
+                     "effect": effect["effect"]})
+    return pd.DataFrame(rows)
+
+
+def illustrative_customers(customers: pd.DataFrame) -> dict[str, str]:
+    """Customers whose P(alive) history the report draws, chosen by a data rule: ``frequent``, the
+    customer with the most repeat purchases, and ``typical``, among the repeat buyers with the median
+    number of repeat purchases (rounded down) the one with the median recency; ties by (pseudonymised)
+    id. Empty without repeat buyers."""
+    repeat = customers.loc[customers["frequency"] > 0, ["customer_id", "frequency", "recency"]]
+    if repeat.empty:
+        return {}
+    by_frequency = repeat.sort_values(["frequency", "customer_id"], ascending=[False, True], kind="stable")
+    frequent = str(by_frequency["customer_id"].iloc[0])
+    median = np.floor(np.median(repeat["frequency"].to_numpy()))
+    level = repeat[repeat["frequency"] == repeat["frequency"][repeat["frequency"] <= median].max()]
+    level = level.sort_values(["recency", "customer_id"], kind="stable")
+    typical = str(level["customer_id"].iloc[(len(level) - 1) // 2])
+    chosen = {"frequent": frequent}
+    if typical != frequent:
+        chosen["typical"] = typical
+    return chosen
+
+
+def alive_paths(model, transactions: TransactionLog | pd.DataFrame, customers: pd.DataFrame, chosen: dict[str, str],
+                *, period: str, points: int = 400) -> dict[str, pd.DataFrame]:
+    """The P(alive) history (``alive_path``) of each chosen customer, in periods since their first
+    purchase, up to the end of observation."""
+    log = as_log(transactions)
+    days = PERIOD_DAYS[period]
+    paths = {}
+    for role, customer in chosen.items():
+        dates = log.con.execute("SELECT DISTINCT date FROM log WHERE customer_id = $id ORDER BY date",
+                                {"id": customer}).df()["date"]
+        times = ((dates - dates.iloc[0]).dt.days / days).to_numpy(dtype=float)
+        age = float(customers.loc[customers["customer_id"] == customer, "T"].iloc[0])
+        grid = np.linspace(0.0, age, points)
+        if hasattr(model, "alive_path"):
+            paths[role] = model.alive_path(times, grid)
+        else:  # MBG/NBD: the same path from its P(alive), which takes no covariates
+            paths[role] = TransactionResults.alive_path(_NoCovariates(model), times, grid)
+    return paths
+
+
+class _NoCovariates:
+    """A model's ``probability_alive`` as ``TransactionResults.alive_path`` calls it."""
+
+    def __init__(self, results):
+        self.results = results
+
+    def probability_alive(self, frequency, recency, T, covariates=None):
+        return self.results.probability_alive(frequency, recency, T)
 
 
 def total_clv_delta_interval(model, spend, x, t_x, T, m, *, horizon, discount_rate, margin,

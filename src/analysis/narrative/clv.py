@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
+from ..render.escape import escape_markdown
 from .common import (
     attachments,
     get,
@@ -13,6 +14,7 @@ from .common import (
     pct,
     period_name,
     pvalue,
+    see_figure,
     with_figure,
 )
 
@@ -121,6 +123,9 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"{money(summary['median_clv'])}：前 20% 的客户占预测价值的 {pct(summary['top20_share_of_clv'])}，"
             f"客户仍然活跃的平均概率为 {pct(summary['mean_p_alive'])}。",
         ), "clv-distribution")]
+        lines += _interval_sentences(summary)
+        lines += _alive_path_sentences(summary, period)
+    lines += _covariate_sentences(clv.get("covariates"))
     lines += attachments(figures, tables)
     return "\n".join(lines)
 
@@ -171,3 +176,193 @@ def _diagnostic_sentences(clv: dict) -> list[str]:
             f"在 {num(spend['n'])} 位重复购买者中，购买频次与平均金额的秩相关为 {num(spend['spearman'], 2)}"
             f"（95% 区间 {num(lower, 2)} 至 {num(upper, 2)}；Pearson {num(spend['pearson'], 2)}）：{meaning[1]}。"))
     return out
+
+
+def _interval_sentences(summary: dict) -> list[str]:
+    """Which per-customer interval is which, with their median widths."""
+    intervals = summary.get("intervals")
+    if not intervals:
+        return []
+    level = pct(intervals["level"], 0)
+    horizon = num(summary["horizon_periods"])
+    unit = summary["period"]
+    parameter, prediction = intervals["median_parameter_width"], intervals["median_prediction_width"]
+    model = NAMES.get(summary["model"], summary["model"])
+    if not intervals.get("parameter_interval", True):
+        return ["", tr(
+            f"The fit of {model} has no usable sampling distribution (its information matrix is singular), so the "
+            "predictions table leaves each customer's parameter interval empty"
+            + ("." if not intervals.get("prediction_interval", True) else
+               f"; the {level} prediction interval of the purchases in the next {horizon} {unit}s "
+               "(`purchases_prediction_lower` to `purchases_prediction_upper`), from "
+               f"{num(intervals['prediction_simulations'])} simulated futures at the estimates, has a median width of "
+               f"{num(prediction, 1)} purchases."),
+            f"{model} 的拟合没有可用的抽样分布（信息矩阵奇异），因此预测表中每位客户的参数区间留空"
+            + ("。" if not intervals.get("prediction_interval", True) else
+               f"；未来 {horizon} {period_name(unit)}购买次数的 {level} 预测区间（`purchases_prediction_lower` 至 "
+               f"`purchases_prediction_upper`，在参数估计值下模拟 {num(intervals['prediction_simulations'])} 次）"
+               f"中位宽度为 {num(prediction, 1)} 次。"))]
+    if not intervals.get("prediction_interval", True):
+        return ["", tr(
+            f"Each customer's expected purchases in the next {horizon} {unit}s carry a {level} parameter interval in "
+            f"the predictions table (`expected_purchases_parameter_lower` to `expected_purchases_parameter_upper`): "
+            f"the spread of the expectation over {num(intervals['parameter_draws'])} draws of the model's parameters "
+            f"from their sampling distribution{_held(intervals)}, median width {num(parameter, 3)} purchases. "
+            "It says how precisely "
+            f"the model is estimated, not how many purchases a customer will make; "
+            + (f"{model} has no simulator here" if intervals.get("prediction_failure") == "no simulator"
+               else f"simulating {model} at these estimates failed")
+            + ", so the prediction interval of the count is left empty.",
+            f"每位客户未来 {horizon} {period_name(unit)}的预期购买次数在预测表中带有 {level} 参数区间"
+            f"（`expected_purchases_parameter_lower` 至 `expected_purchases_parameter_upper`）：模型参数按其抽样分布抽取 "
+            f"{num(intervals['parameter_draws'])} 次{_held(intervals)}后预期值的分布范围，中位宽度 {num(parameter, 3)} 次。它反映模型估计的精度，"
+            f"而非客户实际的购买次数；"
+            + (f"{model} 在此没有模拟器" if intervals.get("prediction_failure") == "no simulator"
+               else f"在这些估计值下模拟 {model} 失败")
+            + "，因此计数的预测区间留空。")]
+    return ["", tr(
+        f"Each customer's forecast of purchases in the next {horizon} {unit}s carries two {level} intervals in "
+        f"the predictions table. The parameter interval (`expected_purchases_parameter_lower` to "
+        f"`expected_purchases_parameter_upper`) is the spread of the *expected* purchases over "
+        f"{num(intervals['parameter_draws'])} draws of the model's parameters from their sampling distribution"
+        f"{_held(intervals)}: it says how precisely the model is estimated, and its median width is {num(parameter, 3)} purchases. "
+        f"The prediction interval (`purchases_prediction_lower` to `purchases_prediction_upper`) is the range "
+        f"of purchases the customer may actually make, from {num(intervals['prediction_simulations'])} "
+        f"simulated futures of the purchasing process at the estimates; its median width is "
+        f"{num(prediction, 1)} purchases. Use the second to say what one customer will do; the first only "
+        "bounds the average.",
+        f"每位客户未来 {horizon} {period_name(unit)}购买次数的预测在预测表中带有两个 {level} 区间。参数区间"
+        f"（`expected_purchases_parameter_lower` 至 `expected_purchases_parameter_upper`）是模型参数按其抽样分布"
+        f"抽取 {num(intervals['parameter_draws'])} 次{_held(intervals)}后*预期*购买次数的分布范围，反映模型估计的精度，其中位宽度为 "
+        f"{num(parameter, 3)} 次。预测区间（`purchases_prediction_lower` 至 `purchases_prediction_upper`）是在参数"
+        f"估计值下模拟 {num(intervals['prediction_simulations'])} 次购买过程得到的客户实际购买次数范围，其中位宽度为 "
+        f"{num(prediction, 1)} 次。判断单个客户的行为应使用后者；前者只限定平均值。")]
+
+
+def _held(intervals: dict) -> str:
+    held = intervals.get("held_at_estimate") or []
+    if not held:
+        return ""
+    return tr(f" ({', '.join(held)} held at the estimate: the data do not pin "
+              + ("them" if len(held) > 1 else "it") + " down — at the edge of the range or with a standard error "
+              "spanning orders of magnitude)",
+              f"（{'、'.join(held)} 固定为估计值：数据无法确定它，处于取值边界或标准误跨越数个数量级）")
+
+
+# a path whose lowest P(alive) is at least this shows no dropout worth the name
+ALWAYS_ALIVE = 0.999
+
+
+def _alive_path_sentences(summary: dict, period: str) -> list[str]:
+    """The P(alive) histories of the illustrative customers, each citing its figure."""
+    chosen = summary.get("alive_path") or {}
+    if not chosen:
+        return []
+    described = {
+        "frequent": tr("the customer with the most repeat purchases", "重复购买次数最多的客户"),
+        "typical": tr("a typical repeat buyer (the median number of repeat purchases, then the median recency)",
+                      "一位典型的重复购买者（重复购买次数取中位数，再取最近购买时间的中位数）"),
+    }
+    parts_en, parts_zh = [], []
+    for role, item in chosen.items():
+        figure = see_figure(f"clv-alive-path-{role}")
+        customer = escape_markdown(item["customer_id"])
+        if item["p_alive_lowest"] >= ALWAYS_ALIVE:
+            path_en = f"P(alive) never falls below {pct(item['p_alive_lowest'])}"
+            path_zh = f"存活概率始终不低于 {pct(item['p_alive_lowest'])}"
+        elif item["p_alive_lowest"] < item["p_alive_end"]:
+            path_en = (f"P(alive) fell as low as {pct(item['p_alive_lowest'])} between purchases and ends at "
+                       f"{pct(item['p_alive_end'])}")
+            path_zh = f"两次购买之间存活概率最低降至 {pct(item['p_alive_lowest'])}，观察期末为 {pct(item['p_alive_end'])}"
+        else:  # silent since the last purchase long enough to be at the lowest now
+            path_en = f"P(alive) is at its lowest, {pct(item['p_alive_end'])}, at the end of observation"
+            path_zh = f"存活概率在观察期末降至最低点 {pct(item['p_alive_end'])}"
+        parts_en.append(f"{described[role]}, customer {customer}, made {num(item['frequency'])} repeat purchases; "
+                        f"{path_en}{figure}")
+        parts_zh.append(f"{described[role]}（客户 {customer}）重复购买 {num(item['frequency'])} 次；{path_zh}{figure}")
+    if all(item["p_alive_lowest"] >= ALWAYS_ALIVE for item in chosen.values()):
+        lead_en = "The model sees practically no dropout, so P(alive) stays near 1 whatever the silence: "
+        lead_zh = "模型几乎看不到流失，因此无论沉默多久存活概率都接近 1："
+    else:
+        lead_en = ("P(alive) drops while a customer is silent, and more steeply the more often they used to buy, and "
+                   "jumps back up with each purchase: ")
+        lead_zh = "客户沉默期间存活概率下降（过去购买越频繁，下降越快），每次购买后回升："
+    return ["", tr(lead_en + "; ".join(parts_en) + ".", lead_zh + "；".join(parts_zh) + "。")]
+
+
+def _covariate_sentences(covariates: dict | None) -> list[str]:
+    """The covariate effects whose 95% interval excludes 0, and the likelihood-ratio verdict."""
+    if not covariates:
+        return []
+    model = covariates["model_name"]
+    lr = covariates["lr_test"]
+    lines = ["", tr("## What the customers' attributes change", "## 客户属性的影响"), ""]
+    pooled = [(column, info) for column, info in covariates["pooling"].items()
+              if info["kind"] == "categorical" and info["pooled_levels"]]
+    pooled_en = "".join(
+        f" {escape_markdown(column)} has {num(info['levels'])} levels: the {num(info['top_levels'])} most frequent are "
+        f"kept and the other {num(info['pooled_levels'])} ({num(info['pooled_customers'])} customers) pooled as "
+        f"\"{escape_markdown(info['other_label'])}\"." for column, info in pooled)
+    pooled_zh = "".join(
+        f"{escape_markdown(column)} 共有 {num(info['levels'])} 个水平：保留最常见的 {num(info['top_levels'])} 个，其余 "
+        f"{num(info['pooled_levels'])} 个（{num(info['pooled_customers'])} 位客户）合并为“{escape_markdown(info['other_label'])}”。"
+        for column, info in pooled)
+    references = [f"{escape_markdown(column)} = {escape_markdown(info['reference'])}"
+                  for column, info in covariates["pooling"].items() if info["kind"] == "categorical"]
+    substituted_en = (f" The recommended {NAMES[covariates['recommended']]} has no covariate form, so {model} is used."
+                      if covariates["substituted"] else "")
+    substituted_zh = (f"推荐的 {NAMES[covariates['recommended']]} 没有协变量形式，因此使用 {model}。"
+                      if covariates["substituted"] else "")
+    columns = ", ".join(escape_markdown(c) for c in covariates["columns"])
+    verdict_en = ("the covariates improve the fit significantly at the 5% level" if lr["rejects"]
+                  else "the covariates do not improve the fit significantly at the 5% level")
+    verdict_zh = "在 5% 水平上协变量显著改善了拟合" if lr["rejects"] else "在 5% 水平上协变量未显著改善拟合"
+    boundary = ", ".join(covariates.get("dropout_at_boundary") or [])
+    if boundary:
+        verb = "are" if len(covariates["dropout_at_boundary"]) > 1 else "is"
+        processes_en = (f"the purchase process only (without them, {model}'s {boundary} {verb} not pinned down by the "
+                        "data — at the edge of its range or with a standard error spanning orders of magnitude — so "
+                        "effects on dropout cannot be estimated)")
+        processes_zh = (f"购买过程（不含协变量时 {model} 的 {boundary} 无法由数据确定——处于取值边界或标准误跨越数个数量级——"
+                        "因此无法估计对流失的影响）")
+    else:
+        processes_en, processes_zh = "the purchase and the dropout process", "购买与流失过程"
+    lines.append(with_figure(tr(
+        f"{model} was refitted on the whole window with the customers' {columns} acting on {processes_en} "
+        f"(Fader & Hardie 2007).{substituted_en}{pooled_en}"
+        + (f" Effects are relative to {', '.join(references)}." if references else "")
+        + f" Against the same model without them, the likelihood-ratio test gives χ² = {num(lr['statistic'], 2)} "
+        f"on {num(lr['df'])} df (p {pvalue(lr['p_value'])}): {verdict_en}.",
+        f"在整个观察期上以客户的 {columns} 作用于{processes_zh}重新拟合 {model}（Fader 和 Hardie，2007）。{substituted_zh}"
+        f"{pooled_zh}" + (f"影响相对于 {'、'.join(references)}。" if references else "")
+        + f"与不含协变量的同一模型相比，似然比检验 χ² = {num(lr['statistic'], 2)}，自由度 {num(lr['df'])}"
+        f"（p {pvalue(lr['p_value'])}）：{verdict_zh}。"), "clv-covariate-effects"))
+    clear = [e for e in covariates["effects"] if e["effect"] in ("raises", "lowers")]
+    unclear = [e for e in covariates["effects"] if e["effect"] == "unclear"]
+    on_zh = {"purchase rate": "购买率", "dropout rate": "流失率", "dropout probability": "流失概率"}
+    if clear:
+        items_en, items_zh = [], []
+        for effect in clear:
+            term = escape_markdown(effect["term"])
+            ratio = ""
+            if "rate_ratio" in effect:
+                low, high = effect["rate_ratio_ci"]
+                ratio = f" (× {num(effect['rate_ratio'], 2)}, 95% interval {num(low, 2)} to {num(high, 2)})"
+            else:
+                low, high = effect["ci"]
+                ratio = f" (γ = {num(effect['estimate'], 3)}, 95% interval {num(low, 3)} to {num(high, 3)})"
+            items_en.append(f"{term} {effect['effect']} the {effect['on']}{ratio}")
+            items_zh.append(f"{term} {'提高' if effect['effect'] == 'raises' else '降低'}{on_zh[effect['on']]}{ratio}")
+        lines.append(tr(
+            "Effects whose 95% interval excludes 0: " + "; ".join(items_en)
+            + (f". The other {num(len(unclear))} intervals include 0: no direction can be told." if unclear else "."),
+            "95% 区间不含 0 的影响：" + "；".join(items_zh)
+            + (f"。其余 {num(len(unclear))} 个区间包含 0，无法判断方向。" if unclear else "。")))
+    else:
+        lines.append(tr(f"Every one of the {num(len(unclear))} effects' 95% intervals includes 0: no attribute has a "
+                        "direction the data can tell.",
+                        f"全部 {num(len(unclear))} 个影响的 95% 区间都包含 0：数据无法判断任何属性的影响方向。"))
+    if not covariates.get("converged", True):
+        lines.append(tr("The covariate fit did not converge: treat these effects with caution.",
+                        "协变量模型未收敛：请谨慎看待这些影响。"))
+    return lines

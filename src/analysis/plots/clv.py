@@ -8,7 +8,7 @@ import pandas as pd
 import seaborn as sns
 
 from ..i18n import tr
-from . import apply_style
+from . import apply_style, plain_text
 
 MODEL_LABELS = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
 
@@ -137,4 +137,24 @@ def alive_path(path: pd.DataFrame, *, period: str, observation_end: float | None
         ax.axvline(observation_end, color="black", lw=0.8)
     ax.set(xlabel=tr(f"{period}s", "时间"), ylabel=tr("P(alive)", "存活概率 P(alive)"), ylim=(0, 1.06))
     ax.legend(loc="lower left")
+    return fig
+
+
+def covariate_effects(effects: list[dict]) -> plt.Figure:
+    """Covariate coefficients with their 95% intervals, one row each, grouped by the parameter they
+    act on (``ClvStudy.covariates["effects"]``); the line at 0 is no effect."""
+    apply_style()
+    shown = [e for e in effects if e["ci"] is not None]
+    fig, ax = plt.subplots(figsize=(7.5, 0.8 + 0.32 * max(len(shown), 1)))
+    labels = [plain_text(f"{e['target']}: {e['term']}") for e in shown]
+    positions = np.arange(len(shown))[::-1]
+    estimates = np.array([e["estimate"] for e in shown])
+    lower = np.array([e["ci"][0] for e in shown])
+    upper = np.array([e["ci"][1] for e in shown])
+    colours = ["C3" if e["effect"] != "unclear" else "grey" for e in shown]
+    ax.errorbar(estimates, positions, xerr=[estimates - lower, upper - estimates], fmt="none", ecolor=colours, lw=1.2)
+    ax.scatter(estimates, positions, c=colours, s=14, zorder=3)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(positions, labels)
+    ax.set(xlabel=tr("coefficient γ (95% interval)", "系数 γ（95% 区间）"))
     return fig
