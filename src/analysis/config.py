@@ -37,12 +37,20 @@ class Strict(BaseModel):
 
 TRANSACTION_ROLES = ("customer", "date", "amount", "price", "quantity", "invoice", "product", "segment")
 CONTRACT_ROLES = ("customer", "tenure", "churned")
+# discrete-time (opportunity) data, already summarised: one row per customer or per pattern
+OPPORTUNITY_ROLES = ("frequency", "recency", "periods", "weight", "customer")
+ROLES = {"transactions": TRANSACTION_ROLES, "contractual": CONTRACT_ROLES, "opportunity": OPPORTUNITY_ROLES}
 
 
 class DataSettings(Strict):
     """Where the data is and how its columns map to the roles the analyses need."""
 
-    kind: Literal["transactions", "contractual"] = "transactions"
+    kind: Literal["transactions", "contractual", "opportunity"] = Field(
+        default="transactions",
+        description="transactions: a purchase log; contractual: one row per contract; opportunity: "
+        "discrete-time data already summarised per customer (or per pattern, with a weight column): "
+        "repeat transactions, opportunity of the last one and number of opportunities (BG/BB)",
+    )
     path: Path
     format: Literal["auto", "csv", "tsv", "whitespace", "parquet", "xlsx"] = "auto"
     header: bool = True
@@ -58,10 +66,13 @@ class DataSettings(Strict):
     )
     source: Localised | None = Field(default=None, description="provenance note shown in the report; "
                                      "text, or {en: …, zh: …}")
+    opportunities_per_year: float = Field(
+        default=1.0, gt=0, description="opportunity data: opportunities per year (converts the annual discount rate)"
+    )
 
     @model_validator(mode="after")
     def _check_roles(self) -> DataSettings:
-        allowed = TRANSACTION_ROLES if self.kind == "transactions" else CONTRACT_ROLES
+        allowed = ROLES[self.kind]
         unknown = sorted(set(self.columns) - set(allowed))
         if unknown:
             raise ValueError(
@@ -71,6 +82,8 @@ class DataSettings(Strict):
             missing = [r for r in ("customer", "date") if r not in self.columns]
             if "amount" not in self.columns and not {"price", "quantity"} <= set(self.columns):
                 missing.append("amount (or price and quantity)")
+        elif self.kind == "opportunity":
+            missing = [r for r in ("frequency", "recency", "periods") if r not in self.columns]
         else:
             missing = [r for r in CONTRACT_ROLES if r not in self.columns]
         if missing:
