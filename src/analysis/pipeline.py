@@ -24,6 +24,7 @@ from .errors import ConfigError
 from .execution import check_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
 from .manifest import build_manifest, sha256_file
+from .opportunity import describe_opportunities, load_opportunities
 from .overview import describe_contracts
 from .privacy import pseudonym_key, pseudonym_sql, pseudonymise, pseudonymise_in
 from .project import NOTEBOOKS_DIR, REPORTS_DIR
@@ -36,6 +37,8 @@ T = TypeVar("T")
 NOTEBOOKS = {
     "transactions": ("01_data", "02_pareto", "03_clv", "04_retention", "05_segments", "06_case_study"),
     "contractual": ("04_retention", "06_case_study"),
+    # summarised discrete-time data: no purchase log, no spend, no tenure — only the BG/BB chapter applies
+    "opportunity": ("03_clv_opportunity",),
 }
 
 
@@ -186,6 +189,17 @@ def run_study(
             cleaning.con.close()
             del cleaning
             gc.collect()
+        elif config.data.kind == "opportunity":
+            table = progress.stage("load", lambda: load_opportunities(config.data))
+            progress.stage("clean", lambda: None)
+            progress.stage("customer summary", lambda: None)
+            if not config.report.show_customer_ids and "customer" in config.data.columns:
+                table = table.assign(customer_id=pseudonymise(table["customer_id"], key))
+            run.save_data(table.drop(columns="_row"), "opportunities")
+            run.save_section("cleaning", {"input_rows": len(table), "kept_rows": len(table),
+                                          "quarantined_rows": 0, "dropped": {}, "changed": {}})
+            run.save_section("data", describe_opportunities(table))
+            study["period"] = "opportunity"
         else:
             contracts = progress.stage("load", lambda: load_contracts(config.data))
             progress.stage("clean", lambda: None)

@@ -10,7 +10,7 @@ import seaborn as sns
 from ..i18n import tr
 from . import apply_style
 
-MODEL_LABELS = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
+MODEL_LABELS = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD", "bgbb": "BG/BB"}
 
 
 def tracking(frame: pd.DataFrame, calibration_periods: float | None, period: str) -> plt.Figure:
