@@ -23,6 +23,10 @@ from .diagnostics import period_transactions
 from .settings import ClvSettings
 
 MODEL_NAME = "BG/BB"
+REFERENCE = ("Fader, Hardie & Shang (2010): likelihood eq. 5, P(X(n) = x) eq. 7, E[X(n)] eq. 8, P(alive) eq. 11, "
+             "conditional expectation eq. 13, DERT eq. 15")
+# the period-transactions χ²: cells with fewer expected customers are pooled; the test's level
+MIN_EXPECTED, TEST_LEVEL = 5.0, 0.05
 
 
 @dataclass
@@ -34,7 +38,7 @@ class DiscreteClvStudy:
 
     def to_dict(self) -> dict[str, Any]:
         return {"setting": "discrete", "bgbb": self.fit.to_dict(), "recommended_model": "bgbb",
-                "model_name": MODEL_NAME, "diagnostics": self.diagnostics, "summary": self.summary}
+                "model_name": MODEL_NAME, "reference": REFERENCE, "diagnostics": self.diagnostics, "summary": self.summary}
 
 
 def opportunity_discount_rate(annual_rate: float, opportunities_per_year: float) -> float:
@@ -49,8 +53,9 @@ def run_bgbb(table: pd.DataFrame, settings: ClvSettings, *, opportunities_per_ye
     rate = opportunity_discount_rate(settings.discount_rate, opportunities_per_year)
     # the longest observed history is the natural "all opportunities" row of the χ² table
     max_count = int(min(settings.max_frequency_shown, n.max()))
+    check = period_transactions(fit, x, n, max_count=max_count, weights=weight, min_expected=MIN_EXPECTED)
     diagnostics = {"period_transactions": {
-        "bgbb": period_transactions(fit, x, n, max_count=max_count, weights=weight).to_dict()}}
+        "bgbb": {**check.to_dict(), "min_expected": MIN_EXPECTED, "level": TEST_LEVEL}}}
     predictions = pd.DataFrame({
         "customer_id": table["customer_id"].to_numpy(),
         "frequency": x, "recency": t_x, "periods": n, "weight": weight,
@@ -86,6 +91,7 @@ def run_bgbb(table: pd.DataFrame, settings: ClvSettings, *, opportunities_per_ye
 
 def pattern_table(predictions: pd.DataFrame) -> pd.DataFrame:
     """Customers and predictions per (frequency, recency, periods) pattern (FHS 2010, Table 3 style)."""
-    grouped = predictions.groupby(["periods", "frequency", "recency"], sort=True)
+    keys = predictions[["periods", "frequency", "recency"]].astype(int)
+    grouped = predictions.assign(**keys).groupby(list(keys), sort=True)
     return grouped.agg(customers=("weight", "sum"), p_alive=("p_alive", "first"),
                        expected_transactions=("expected_transactions", "first"), dert=("dert", "first"))

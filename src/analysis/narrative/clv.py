@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..i18n import tr
+from . import clv_discrete
 from .common import attachments, get, money, num, pct, period_name, pvalue, with_figure
 
 NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
@@ -38,6 +39,8 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     lines = [tr("# Customer lifetime value", "# 客户终身价值"), ""]
     if not clv:
         return ""  # the analysis does not apply to this study (or did not run)
+    if clv.get("setting") == "discrete":  # opportunity data: BG/BB
+        return clv_discrete.chapter(clv, figures, tables)
     period = get(results, "study.period", "week")
     unit = period_name(period)
     lines.append(tr(

@@ -61,6 +61,10 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
                             f"- {code_span(column)} 有 {num(count)} 位客户为空（在使用该变量的模型中剔除）。"))
         lines += attachments(figures, tables)
         return "\n".join(lines)
+    if data.get("kind") == "opportunity":
+        lines += [_opportunity_text(data), ""]
+        lines += attachments(figures, tables)
+        return "\n".join(lines)
     if data:
         lines.append(tr(
             f"After cleaning it holds {num(data.get('transactions'))} purchase days of "
@@ -108,3 +112,26 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
                             f"- {rule_text(reason)}：{num(count)} 行（保留）"))
     lines += attachments(figures, tables)
     return "\n".join(lines)
+
+
+def _opportunity_text(data: dict) -> str:
+    """Discrete-time data (``analysis.opportunity.describe_opportunities``): what a row is, and the
+    chapters that cannot apply to a summary without dates, amounts or tenure."""
+    if data["periods_min"] == data["periods_max"]:
+        span_en, span_zh = f"{num(data['periods_max'])} opportunities", f"{num(data['periods_max'])} 次机会"
+    else:
+        span_en = f"{num(data['periods_min'])} to {num(data['periods_max'])} opportunities"
+        span_zh = f"{num(data['periods_min'])} 至 {num(data['periods_max'])} 次机会"
+    return tr(
+        f"The data are discrete-time: after their first transaction, each customer either transacted or not at each "
+        f"of {span_en}. Its {num(data['rows'])} rows summarise {num(data['customers'])} customers by `frequency` (the "
+        "opportunities with a repeat transaction), `recency` (the opportunity of the last one) and `periods` (the "
+        f"opportunities observed). They made {num(data['repeat_transactions'])} repeat transactions; "
+        f"{pct(data['share_no_repeat'])} made none, and {pct(data['share_active_last'])} transacted at the last "
+        "opportunity. A summary holds no dates, amounts or tenure, so the chapters on the 80/20 rule, retention "
+        "and churn, and segments do not apply to it and are not run.",
+        f"数据为离散时间数据：首次交易之后，每位客户在 {span_zh}中每次要么交易、要么不交易。数据的 {num(data['rows'])} 行"
+        f"汇总了 {num(data['customers'])} 位客户：`frequency`（有重复交易的机会数）、`recency`（最后一次交易所在的机会）"
+        f"和 `periods`（观察到的机会数）。他们共重复交易 {num(data['repeat_transactions'])} 次；"
+        f"{pct(data['share_no_repeat'])} 的客户没有重复交易，{pct(data['share_active_last'])} 在最后一次机会交易。"
+        "汇总数据不含日期、金额或在网时长，因此二八定律、客户保留与流失以及客户细分各章不适用，未运行。")
