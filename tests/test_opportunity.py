@@ -1,0 +1,146 @@
+"""Discrete-time (opportunity) data: the config kind, the loader's row-level checks, the BG/BB
+study's summaries against computations on expanded rows, and the chapter's traceability."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.clv.discrete import pattern_table, run_bgbb
+from analysis.clv.settings import ClvSettings
+from analysis.config import DataSettings, load_config
+from analysis.errors import ConfigError, InputError
+from analysis.narrative import clv as clv_chapter
+from analysis.narrative import data as data_chapter
+from analysis.narrative import summary as summary_chapter
+from analysis.narrative.traceability import untraceable_numbers
+from analysis.opportunity import describe_opportunities, load_opportunities
+from analysis.pipeline import NOTEBOOKS
+from analysis.project import PROJECT_ROOT
+
+DONATIONS = PROJECT_ROOT / "data" / "raw" / "donations" / "donations_1995_cohort.csv"
+COLUMNS = {"frequency": "frequency", "recency": "recency", "periods": "periods", "weight": "weights"}
+
+
+def _settings(path, columns=COLUMNS) -> DataSettings:
+    return DataSettings(kind="opportunity", path=path, columns=columns)
+
+
+@pytest.fixture(scope="module")
+def donations():
+    return load_opportunities(_settings(DONATIONS))
+
+
+@pytest.fixture(scope="module")
+def study(donations):
+    return run_bgbb(donations, ClvSettings())
+
+
+def test_config_roles(tmp_path):
+    with pytest.raises(ValueError, match=r"data.columns must map \['periods'\]"):
+        DataSettings(kind="opportunity", path=DONATIONS, columns={"frequency": "f", "recency": "r"})
+    with pytest.raises(ValueError, match="unknown column role"):
+        DataSettings(kind="opportunity", path=DONATIONS, columns={**COLUMNS, "date": "d"})
+    config = tmp_path / "study.yml"
+    config.write_text(f"name: x\ndata: {{kind: opportunity, path: {DONATIONS}, columns: {{frequency: frequency, "
+                      "recency: recency, periods: periods}, opportunities_per_year: 0}\n")
+    with pytest.raises(ConfigError, match="opportunities_per_year"):
+        load_config(config)
+    assert NOTEBOOKS["opportunity"] == ("03_clv_opportunity",)
+
+
+def test_loader_reads_the_published_table(donations):
+    # 22 patterns, 11,104 donors, 6 opportunities (FHS 2010; the datasets README)
+    assert len(donations) == 22 and donations["weight"].sum() == 11104
+    assert set(donations["periods"]) == {6}
+    facts = describe_opportunities(donations)
+    assert facts["customers"] == 11104 and facts["share_no_repeat"] == pytest.approx(3464 / 11104)
+    # transacted in 2001 (t_x = 6): the (x, 6, 6) rows 129 + 234 + 357 + 512 + 728 + 1203
+    assert facts["share_active_last"] == pytest.approx(3163 / 11104)
+
+
+def test_loader_is_independent_of_row_order(tmp_path, donations):
+    shuffled = pd.read_csv(DONATIONS).sample(frac=1, random_state=3)
+    path = tmp_path / "shuffled.csv"
+    shuffled.to_csv(path, index=False)
+    again = load_opportunities(_settings(path))
+    pd.testing.assert_frame_equal(again.drop(columns=["_row", "customer_id"]),
+                                  donations.drop(columns=["_row", "customer_id"]))
+
+
+@pytest.mark.parametrize("row, message, column, value", [
+    ("2,1,6,5", "frequency exceeds recency", "frequency", "2.0"),
+    ("1,7,6,5", "recency exceeds periods", "recency", "7.0"),
+    ("0,3,6,5", "recency is above 0 with no repeat", "recency", "3.0"),
+    ("1.5,2,6,5", "whole number", "frequency", "1.5"),
+    ("1,2,6,-1", "weight must be", "weights", "-1.0"),
+    ("1,2,x,4", "not a number", "periods", "x"),
+])
+def test_bad_rows_name_file_column_row_value(tmp_path, row, message, column, value):
+    path = tmp_path / "bad.csv"
+    path.write_text("frequency,recency,periods,weights\n0,0,6,10\n1,1,6,4\n" + row + "\n")
+    with pytest.raises(InputError, match=message) as raised:
+        load_opportunities(_settings(path))
+    text = str(raised.value)
+    assert "bad.csv" in text and column in text and "row 3" in text and value in text
+
+
+def test_customer_ids_and_unit_weights(tmp_path):
+    path = tmp_path / "donors.csv"
+    path.write_text("id,x,tx,n\nb,1,2,4\na,0,0,4\nc,2,2,3\n")
+    table = load_opportunities(_settings(path, {"customer": "id", "frequency": "x", "recency": "tx", "periods": "n"}))
+    assert table["customer_id"].tolist() == ["a", "b", "c"] and table["weight"].tolist() == [1.0, 1.0, 1.0]
+    path.write_text("id,x,tx,n\nb,1,2,4\nb,0,0,4\n")
+    with pytest.raises(InputError, match="more than one row"):
+        load_opportunities(_settings(path, {"customer": "id", "frequency": "x", "recency": "tx", "periods": "n"}))
+
+
+def test_study_reproduces_fader_hardie_shang_2010(study):
+    # published_values.md: α 1.204, β 0.750, γ 0.657, δ 2.783, LL −33,225.6
+    fit = study.to_dict()["bgbb"]
+    assert [round(fit["params"][k], 3) for k in ("alpha", "beta", "gamma", "delta")] == [1.204, 0.750, 0.657, 2.783]
+    assert round(fit["loglik"], 1) == -33225.6 and fit["n"] == 11104
+
+
+def test_summary_equals_sums_over_expanded_customers(donations, study):
+    """Weighted totals against the same quantities on one row per donor (an independent route; the
+    weighted fit equals the expanded one, tests/clv/test_bgbb.py)."""
+    rows = donations.loc[donations.index.repeat(donations["weight"].astype(int))]
+    x, t_x, n = (rows[c].to_numpy(float) for c in ("frequency", "recency", "periods"))
+    fit, summary = study.fit, study.summary
+    expected = fit.conditional_expected_purchases(5, x, t_x, n)
+    assert summary["expected_transactions_total"] == pytest.approx(expected.sum(), rel=1e-5)
+    assert summary["mean_p_alive"] == pytest.approx(fit.probability_alive(x, t_x, n).mean(), rel=1e-5)
+    dert = np.sort(fit.discounted_expected_residual_transactions(0.10, x, t_x, n))[::-1]
+    assert summary["total_dert"] == pytest.approx(dert.sum(), rel=1e-5)
+    top = int(np.floor(0.2 * dert.size))  # 11,104 × 0.2 = 2,220.8: the pattern split takes 0.8 of a donor
+    assert summary["top20_share_of_dert"] == pytest.approx((dert[:top].sum() + 0.8 * dert[top]) / dert.sum(), rel=1e-5)
+    # mean probabilities of the mixing distributions: α/(α+β), γ/(γ+δ)
+    assert summary["mean_transaction_probability"] == pytest.approx(1.2035 / (1.2035 + 0.7497), abs=1e-4)
+    assert summary["mean_churn_probability"] == pytest.approx(0.6567 / (0.6567 + 2.7834), abs=1e-4)
+
+
+def test_discount_rate_per_opportunity(donations):
+    # quarterly opportunities: 10% a year is 1.1^(1/4) − 1 = 2.411% per opportunity
+    quarterly = run_bgbb(donations, ClvSettings(), opportunities_per_year=4)
+    assert quarterly.summary["discount_rate_opportunity"] == pytest.approx(0.024114, abs=1e-6)
+    assert quarterly.summary["total_dert"] > run_bgbb(donations, ClvSettings()).summary["total_dert"]
+
+
+def test_pattern_table(study):
+    table = pattern_table(study.predictions)
+    assert len(table) == 22 and table["customers"].sum() == 11104
+    # the (6, 6, 6) donors: P(alive) is the same for every t_x = n pattern (FHS 2010, eq. 11)
+    assert table.loc[(6, 6, 6), "p_alive"] == pytest.approx(table.loc[(6, 1, 6), "p_alive"])
+
+
+def test_chapters_are_traceable_and_name_the_model(donations, study):
+    results = {"study": {"period": "opportunity", "source": "donations", "input_file": "d.csv",
+                         "input_sha256": "0" * 64},
+               "data": describe_opportunities(donations), "clv": study.to_dict()}
+    text = "\n".join(module.chapter(results, [], []) for module in (summary_chapter, data_chapter, clv_chapter))
+    assert "discrete-time beta-geometric/beta-Bernoulli model (BG/BB; Fader, Hardie & Shang 2010)" in text
+    assert "α = 1.204 (SE 0.069)" in text and "log-likelihood -33,225.6" in text
+    assert "do not apply" in text and "Time is measured in" not in text
+    assert untraceable_numbers(text, results) == []
