@@ -3,6 +3,8 @@ study's summaries against computations on expanded rows, and the chapter's trace
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -144,3 +146,10 @@ def test_chapters_are_traceable_and_name_the_model(donations, study):
     assert "α = 1.204 (SE 0.069)" in text and "log-likelihood -33,225.6" in text
     assert "do not apply" in text and "Time is measured in" not in text
     assert untraceable_numbers(text, results) == []
+
+
+def test_shipped_donations_match_their_checksum():
+    # data/raw/donations/SHA256SUMS, equal to ../shared/datasets/SHA256SUMS (82c25f26…)
+    digest, name = (DONATIONS.parent / "SHA256SUMS").read_text().split()
+    assert name == DONATIONS.name and digest.startswith("82c25f26")
+    assert hashlib.sha256(DONATIONS.read_bytes()).hexdigest() == digest
