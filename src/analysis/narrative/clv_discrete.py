@@ -80,11 +80,13 @@ def _fit_sentence(clv: dict) -> list[str]:
             f"重复交易 0、1、2……次的客户人数与 BG/BB 预期的比较：{verdict[1]}。"), "clv-period-transactions")]
     level = pct(check["level"], 0)
     rejected = check["p_value"] < check["level"]
-    meaning = ((f"the counts reject the model at the {level} level; with this many customers small misfits are "
-                "significant, so compare the counts themselves in the figure",
-                f"在 {level} 水平上拒绝该模型；客户数量很多时，很小的偏差也会显著，请对照图中的人数本身")
-               if rejected else (f"the expected counts are consistent with the actual ones at the {level} level",
-                                 f"预期人数在 {level} 水平上与实际相符"))
+    if rejected:
+        meaning = ((f"the counts reject the model at the {level} level; with this many customers small misfits "
+                    "are significant, so compare the counts themselves in the figure"),
+                   f"在 {level} 水平上拒绝该模型；客户数量很多时，很小的偏差也会显著，请对照图中的人数本身")
+    else:
+        meaning = (f"the expected counts are consistent with the actual ones at the {level} level",
+                   f"预期人数在 {level} 水平上与实际相符")
     return ["", with_figure(tr(
         f"How many customers made 0, 1, 2, … repeat transactions ({num(cells)} cells, those with fewer than "
         f"{num(check['min_expected'])} expected pooled), against the BG/BB expectation (eq. 7): χ² = {num(check['chisq'], 2)} on "
