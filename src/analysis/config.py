@@ -38,7 +38,8 @@ class Strict(BaseModel):
 TRANSACTION_ROLES = ("customer", "date", "amount", "price", "quantity", "invoice", "product", "segment")
 CONTRACT_ROLES = ("customer", "tenure", "churned")
 # discrete-time (opportunity) data, already summarised: one row per customer or per pattern
-OPPORTUNITY_ROLES = ("frequency", "recency", "periods", "weight", "customer")
+# or a dated log whose calendar periods are the opportunities (customer and date)
+OPPORTUNITY_ROLES = ("frequency", "recency", "periods", "weight", "customer", "date")
 ROLES = {"transactions": TRANSACTION_ROLES, "contractual": CONTRACT_ROLES, "opportunity": OPPORTUNITY_ROLES}
 
 
@@ -67,7 +68,8 @@ class DataSettings(Strict):
     source: Localised | None = Field(default=None, description="provenance note shown in the report; "
                                      "text, or {en: …, zh: …}")
     opportunities_per_year: float = Field(
-        default=1.0, gt=0, description="opportunity data: opportunities per year (converts the annual discount rate)"
+        default=1.0, gt=0, description="opportunity data: opportunities per year (converts the annual discount "
+        "rate); for a dated log one of 1, 2, 4, 12: calendar years, half-years, quarters or months"
     )
 
     @model_validator(mode="after")
@@ -83,7 +85,12 @@ class DataSettings(Strict):
             if "amount" not in self.columns and not {"price", "quantity"} <= set(self.columns):
                 missing.append("amount (or price and quantity)")
         elif self.kind == "opportunity":
-            missing = [r for r in ("frequency", "recency", "periods") if r not in self.columns]
+            summarised = [r for r in ("frequency", "recency", "periods") if r not in self.columns]
+            dated = [r for r in ("customer", "date") if r not in self.columns]
+            if not summarised and "date" in self.columns:
+                raise ValueError("opportunity data are either summarised (frequency, recency, periods) or a "
+                                 "dated log (customer, date), not both")
+            missing = [] if not summarised or not dated else [f"{summarised} (or customer and date)"]
         else:
             missing = [r for r in CONTRACT_ROLES if r not in self.columns]
         if missing:

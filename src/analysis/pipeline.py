@@ -24,7 +24,7 @@ from .errors import ConfigError
 from .execution import check_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
 from .manifest import build_manifest, sha256_file
-from .opportunity import describe_opportunities, load_opportunities
+from .opportunity import describe_opportunities, load_opportunity_data
 from .overview import describe_contracts
 from .privacy import pseudonym_key, pseudonym_sql, pseudonymise, pseudonymise_in
 from .project import NOTEBOOKS_DIR, REPORTS_DIR
@@ -190,15 +190,14 @@ def run_study(
             del cleaning
             gc.collect()
         elif config.data.kind == "opportunity":
-            table = progress.stage("load", lambda: load_opportunities(config.data))
+            table, counts = progress.stage("load", lambda: load_opportunity_data(config.data, config.analysis))
             progress.stage("clean", lambda: None)
             progress.stage("customer summary", lambda: None)
             if not config.report.show_customer_ids and "customer" in config.data.columns:
                 table = table.assign(customer_id=pseudonymise(table["customer_id"], key))
             run.save_data(table.drop(columns="_row"), "opportunities")
-            run.save_section("cleaning", {"input_rows": len(table), "kept_rows": len(table),
-                                          "quarantined_rows": 0, "dropped": {}, "changed": {}})
-            run.save_section("data", describe_opportunities(table))
+            run.save_section("cleaning", counts)
+            run.save_section("data", describe_opportunities(table, config.data))
             study["period"] = "opportunity"
         else:
             contracts = progress.stage("load", lambda: load_contracts(config.data))

@@ -24,6 +24,8 @@ def rule_text(reason: str) -> str:
         "nonpositive_amount": tr("zero or negative amount", "金额为零或负数"),
         "outside_window": tr("outside the observation window", "在观察窗口之外"),
         "reduced_by_cancellation": tr("purchase reduced by a partial cancellation", "因部分取消而减少金额的购买"),
+        "first_in_last_opportunity": tr("customer's first transaction in the last opportunity (none after it to model)",
+                                        "客户的首次交易在最后一次机会中（其后没有可建模的机会）"),
         "merged_same_day": tr("merged into another purchase by the same customer on the same day",
                               "与同一客户同一天的其他购买合并"),
     }
@@ -63,6 +65,20 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
         return "\n".join(lines)
     if data.get("kind") == "opportunity":
         lines += [_opportunity_text(data), ""]
+        months = data.get("months_per_opportunity")
+        if months:
+            unit = {12: tr("calendar year", "日历年"), 6: tr("calendar half-year", "日历半年"),
+                    3: tr("calendar quarter", "日历季度"), 1: tr("calendar month", "日历月")}[months]
+            lines += [tr(
+                f"The summary was built from a dated log of {num(cleaning.get('input_rows'))} rows: each {unit} is an "
+                f"opportunity, and a customer's several transactions in one count once. {num(cleaning.get('kept_rows'))} "
+                "rows were used" + ("; the others were dropped:" if cleaning.get("dropped") else "."),
+                f"汇总由 {num(cleaning.get('input_rows'))} 行带日期的记录生成：每个{unit}是一次机会，客户在同一机会内的多次交易"
+                f"计为一次。使用了 {num(cleaning.get('kept_rows'))} 行" + ("；其余剔除：" if cleaning.get("dropped") else "。")), ""]
+            for reason, count in (cleaning.get("dropped") or {}).items():
+                lines.append(tr(f"- {rule_text(reason)}: {num(count)} rows dropped",
+                                f"- {rule_text(reason)}：剔除 {num(count)} 行"))
+            lines.append("")
         lines += attachments(figures, tables)
         return "\n".join(lines)
     if data:
