@@ -140,14 +140,14 @@ def _opportunity_text(data: dict) -> str:
         span_zh = f"{num(data['periods_min'])} 至 {num(data['periods_max'])} 次机会"
     return tr(
         f"The data are discrete-time: after their first transaction, each customer either transacted or not at each "
-        f"of {span_en}. Its {num(data['rows'])} rows summarise {num(data['customers'])} customers by `frequency` (the "
+        f"of {span_en}. The summary's {num(data['rows'])} rows cover {num(data['customers'])} customers by `frequency` (the "
         "opportunities with a repeat transaction), `recency` (the opportunity of the last one) and `periods` (the "
         f"opportunities observed). They made {num(data['repeat_transactions'])} repeat transactions; "
         f"{pct(data['share_no_repeat'])} made none, and {pct(data['share_active_last'])} transacted at the last "
-        "opportunity. A summary holds no dates, amounts or tenure, so the chapters on the 80/20 rule, retention "
-        "and churn, and segments do not apply to it and are not run.",
-        f"数据为离散时间数据：首次交易之后，每位客户在 {span_zh}中每次要么交易、要么不交易。数据的 {num(data['rows'])} 行"
-        f"汇总了 {num(data['customers'])} 位客户：`frequency`（有重复交易的机会数）、`recency`（最后一次交易所在的机会）"
+        "opportunity. Opportunity data carry no amounts and no contract tenure, so the chapters on the 80/20 "
+        "rule, retention and churn, and segments do not apply to them and are not run.",
+        f"数据为离散时间数据：首次交易之后，每位客户在 {span_zh}中每次要么交易、要么不交易。汇总的 {num(data['rows'])} 行"
+        f"涵盖 {num(data['customers'])} 位客户：`frequency`（有重复交易的机会数）、`recency`（最后一次交易所在的机会）"
         f"和 `periods`（观察到的机会数）。他们共重复交易 {num(data['repeat_transactions'])} 次；"
         f"{pct(data['share_no_repeat'])} 的客户没有重复交易，{pct(data['share_active_last'])} 在最后一次机会交易。"
-        "汇总数据不含日期、金额或在网时长，因此二八定律、客户保留与流失以及客户细分各章不适用，未运行。")
+        "机会数据不含金额或合约在网时长，因此二八定律、客户保留与流失以及客户细分各章不适用，未运行。")
