@@ -51,6 +51,10 @@ def test_config_roles(tmp_path):
                       "recency: recency, periods: periods}, opportunities_per_year: 0}\n")
     with pytest.raises(ConfigError, match="opportunities_per_year"):
         load_config(config)
+    config.write_text(f"name: x\ndata: {{kind: opportunity, path: {DONATIONS}, columns: {{frequency: frequency, "
+                      "recency: recency, periods: periods}}\nanalysis: {calibration_end: 1999-12-31}\n")
+    with pytest.raises(ConfigError, match="no holdout"):
+        load_config(config)
     assert NOTEBOOKS["opportunity"] == ("03_clv_opportunity",)
 
 

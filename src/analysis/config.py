@@ -185,6 +185,18 @@ class StudyConfig(Strict):
             raise ValueError("name must be a plain folder name (no slashes, not starting with '.')")
         return value
 
+    @model_validator(mode="after")
+    def _opportunity_window(self) -> StudyConfig:
+        if self.data.kind != "opportunity":
+            return self
+        if self.analysis.calibration_end is not None:
+            raise ValueError("analysis.calibration_end: opportunity data are fitted on the whole window (no holdout)")
+        dated = "date" in self.data.columns
+        if not dated and (self.analysis.observation_start or self.analysis.observation_end):
+            raise ValueError("analysis.observation_start/observation_end need dates: a summarised opportunity "
+                             "table has its window built in")
+        return self
+
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
