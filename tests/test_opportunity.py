@@ -213,3 +213,18 @@ def test_log_of_the_donations_reproduces_the_published_fit(tmp_path, donations):
     pd.testing.assert_series_equal(patterns, expected, check_names=False)
     fit = run_bgbb(table, ClvSettings()).fit
     assert fit.params.round(3).tolist() == [1.204, 0.750, 0.657, 2.783]
+
+
+def test_bad_opportunity_file_exits_2_before_any_output(tmp_path, capsys):
+    from analysis.cli import main
+
+    path = tmp_path / "bad.csv"
+    path.write_text("frequency,recency,periods,weights\n0,0,6,10\n3,2,6,4\n")
+    config = tmp_path / "study.yml"
+    config.write_text(f"name: bad\ndata: {{kind: opportunity, path: {path}, columns: {{frequency: frequency, "
+                      "recency: recency, periods: periods, weight: weights}}\n")
+    out = tmp_path / "run"
+    assert main(["run", str(config), "--out", str(out), "--quiet"]) == 2
+    message = capsys.readouterr().err
+    assert "bad.csv" in message and "frequency" in message and "row 2" in message and "3.0" in message
+    assert not out.exists()
