@@ -43,12 +43,21 @@ MAX_NAME_LENGTH = 100  # a study name names its run folder and the staging folde
 
 TRANSACTION_ROLES = ("customer", "date", "amount", "price", "quantity", "invoice", "product", "segment")
 CONTRACT_ROLES = ("customer", "tenure", "churned")
+# discrete-time (opportunity) data, already summarised: one row per customer or per pattern
+# or a dated log whose calendar periods are the opportunities (customer and date)
+OPPORTUNITY_ROLES = ("frequency", "recency", "periods", "weight", "customer", "date")
+ROLES = {"transactions": TRANSACTION_ROLES, "contractual": CONTRACT_ROLES, "opportunity": OPPORTUNITY_ROLES}
 
 
 class DataSettings(Strict):
     """Where the data is and how its columns map to the roles the analyses need."""
 
-    kind: Literal["transactions", "contractual"] = "transactions"
+    kind: Literal["transactions", "contractual", "opportunity"] = Field(
+        default="transactions",
+        description="transactions: a purchase log; contractual: one row per contract; opportunity: "
+        "discrete-time data already summarised per customer (or per pattern, with a weight column): "
+        "repeat transactions, opportunity of the last one and number of opportunities (BG/BB)",
+    )
     path: Path
     format: Literal["auto", "csv", "tsv", "whitespace", "parquet", "xlsx"] = "auto"
     header: bool = True
@@ -64,10 +73,14 @@ class DataSettings(Strict):
     )
     source: Localised | None = Field(default=None, description="provenance note shown in the report; "
                                      "text, or {en: …, zh: …}")
+    opportunities_per_year: float = Field(
+        default=1.0, gt=0, description="opportunity data: opportunities per year (converts the annual discount "
+        "rate); for a dated log one of 1, 2, 4, 12: calendar years, half-years, quarters or months"
+    )
 
     @model_validator(mode="after")
     def _check_roles(self) -> DataSettings:
-        allowed = TRANSACTION_ROLES if self.kind == "transactions" else CONTRACT_ROLES
+        allowed = ROLES[self.kind]
         unknown = sorted(set(self.columns) - set(allowed))
         if unknown:
             raise ValueError(
@@ -77,6 +90,13 @@ class DataSettings(Strict):
             missing = [r for r in ("customer", "date") if r not in self.columns]
             if "amount" not in self.columns and not {"price", "quantity"} <= set(self.columns):
                 missing.append("amount (or price and quantity)")
+        elif self.kind == "opportunity":
+            summarised = [r for r in ("frequency", "recency", "periods") if r not in self.columns]
+            dated = [r for r in ("customer", "date") if r not in self.columns]
+            if not summarised and "date" in self.columns:
+                raise ValueError("opportunity data are either summarised (frequency, recency, periods) or a "
+                                 "dated log (customer, date), not both")
+            missing = [] if not summarised or not dated else [f"{summarised} (or customer and date)"]
         else:
             missing = [r for r in CONTRACT_ROLES if r not in self.columns]
         if missing:
@@ -184,6 +204,18 @@ class StudyConfig(Strict):
         if any(not c.isprintable() for c in value):
             raise ValueError("name must not contain control characters (tabs, line breaks…)")
         return value
+
+    @model_validator(mode="after")
+    def _opportunity_window(self) -> StudyConfig:
+        if self.data.kind != "opportunity":
+            return self
+        if self.analysis.calibration_end is not None:
+            raise ValueError("analysis.calibration_end: opportunity data are fitted on the whole window (no holdout)")
+        dated = "date" in self.data.columns
+        if not dated and (self.analysis.observation_start or self.analysis.observation_end):
+            raise ValueError("analysis.observation_start/observation_end need dates: a summarised opportunity "
+                             "table has its window built in")
+        return self
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

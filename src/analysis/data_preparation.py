@@ -18,6 +18,8 @@ NOTEBOOKS = {
     "transactions": ("01_data", "02_pareto", "03_clv", "04_retention", "05_segments", "07_satisfaction",
                      "06_case_study"),
     "contractual": ("04_retention", "06_case_study"),
+    # summarised discrete-time data: no purchase log, no spend, no tenure — only the BG/BB chapter applies
+    "opportunity": ("03_clv_opportunity",),
 }
 
 

@@ -24,6 +24,7 @@ from .errors import ConfigError, NotEstimable, not_estimable
 from .execution import check_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
 from .manifest import build_manifest, sha256_file
+from .opportunity import describe_opportunities, load_opportunity_data
 from .overview import describe_contracts
 from .privacy import data_order, pseudonym_key, pseudonym_sql, pseudonymise, pseudonymise_in
 from .project import NOTEBOOKS_DIR, REPORTS_DIR
@@ -190,6 +191,16 @@ def run_study(
             cleaning.con.close()
             del cleaning
             gc.collect()
+        elif config.data.kind == "opportunity":
+            table, counts = progress.stage("load", lambda: load_opportunity_data(config.data, config.analysis))
+            progress.stage("clean", lambda: None)
+            progress.stage("customer summary", lambda: None)
+            if not config.report.show_customer_ids and "customer" in config.data.columns:
+                table = table.assign(customer_id=pseudonymise(table["customer_id"], key))
+            run.save_data(table.drop(columns="_row"), "opportunities")
+            run.save_section("cleaning", counts)
+            run.save_section("data", describe_opportunities(table, config.data))
+            study["period"] = "opportunity"
         else:
             contracts = progress.stage("load", lambda: load_contracts(config.data))
             progress.stage("clean", lambda: None)

@@ -109,6 +109,10 @@ class Run:
         """Contractual data: customer_id, tenure, churned and covariates."""
         return pd.read_parquet(self.root / "tables" / "contracts.parquet")
 
+    def opportunities(self) -> pd.DataFrame:
+        """Discrete-time data: customer_id, frequency, recency, periods, weight (``analysis.opportunity``)."""
+        return pd.read_parquet(self.root / "tables" / "opportunities.parquet")
+
     def save_data(self, frame: pd.DataFrame, name: str) -> Path:
         path = self.root / "tables" / f"{name}.parquet"
         frame.to_parquet(path, index=False)

@@ -42,6 +42,8 @@ class ClvSettings(BaseModel):
         description="transaction models to fit and compare",
     )
     horizon_periods: int = Field(default=52, gt=0, description="CLV horizon, in analysis periods")
+    horizon_opportunities: int = Field(default=5, gt=0, description="opportunity data: forecast horizon, "
+                                       "in transaction opportunities")
     discount_rate: float = Field(default=0.10, ge=0, description="annual discount rate")
     margin: float = Field(default=0.30, gt=0, le=1, description="gross margin on spend")
     n_draws: int = Field(default=200, ge=20, description="parameter draws for the total-CLV interval")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..i18n import tr
 from ..render.escape import escape_markdown
+from . import clv_discrete
 from .common import (
     attachments,
     get,
@@ -53,6 +54,8 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
         return ""  # the analysis does not apply to this study (or did not run)
     if is_not_estimable(clv):
         return "\n".join(lines + [not_estimable_sentence(clv)]) + "\n"
+    if clv.get("setting") == "discrete":  # opportunity data: BG/BB
+        return clv_discrete.chapter(clv, figures, tables)
     period = get(results, "study.period", "week")
     unit = period_name(period)
     lines.append(tr(

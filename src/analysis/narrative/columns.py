@@ -51,6 +51,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "budget": ("Budget{money}", "预算{money}"),
     "uplift_factor": ("Uplift factor", "提升系数"),
     "return_per_dollar": ("Return per unit spent", "每单位花费的回报"),
+    "p_alive": ("P(alive)", "存活概率"),
+    "expected_transactions": ("Expected transactions, forecast horizon", "预测期预期交易次数"),
+    "dert": ("DERT", "DERT"),
 }
 
 

@@ -192,7 +192,8 @@ def period_name(period: str) -> str:
     (``week`` → ``week`` / ``周``, ``month`` → ``month`` / ``个月``: "52 周", "12 个月", "30 天")."""
     from ..i18n import tr
 
-    return {"day": tr("day", "天"), "week": tr("week", "周"), "month": tr("month", "个月")}.get(period, period)
+    return {"day": tr("day", "天"), "week": tr("week", "周"), "month": tr("month", "个月"),
+            "opportunity": tr("opportunity", "次机会")}.get(period, period)
 
 
 # The Chinese text of each reason the analyses give for a chapter or model the data cannot support

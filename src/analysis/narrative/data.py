@@ -24,6 +24,8 @@ def rule_text(reason: str) -> str:
         "nonpositive_amount": tr("zero or negative amount", "金额为零或负数"),
         "outside_window": tr("outside the observation window", "在观察窗口之外"),
         "reduced_by_cancellation": tr("purchase reduced by a partial cancellation", "因部分取消而减少金额的购买"),
+        "first_in_last_opportunity": tr("customer's first transaction in the last opportunity (none after it to model)",
+                                        "客户的首次交易在最后一次机会中（其后没有可建模的机会）"),
         "merged_same_day": tr("merged into another purchase by the same customer on the same day",
                               "与同一客户同一天的其他购买合并"),
     }
@@ -59,6 +61,24 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
         for column, count in blanks.items():
             lines.append(tr(f"- {code_span(column)} is blank for {num(count)} customers (left out of the models that use it).",
                             f"- {code_span(column)} 有 {num(count)} 位客户为空（在使用该变量的模型中剔除）。"))
+        lines += attachments(figures, tables)
+        return "\n".join(lines)
+    if data.get("kind") == "opportunity":
+        lines += [_opportunity_text(data), ""]
+        months = data.get("months_per_opportunity")
+        if months:
+            unit = {12: tr("calendar year", "日历年"), 6: tr("calendar half-year", "日历半年"),
+                    3: tr("calendar quarter", "日历季度"), 1: tr("calendar month", "日历月")}[months]
+            lines += [tr(
+                f"The summary was built from a dated log of {num(cleaning.get('input_rows'))} rows: each {unit} is an "
+                f"opportunity, and a customer's several transactions in one count once. {num(cleaning.get('kept_rows'))} "
+                "rows were used" + ("; the others were dropped:" if cleaning.get("dropped") else "."),
+                f"汇总由 {num(cleaning.get('input_rows'))} 行带日期的记录生成：每个{unit}是一次机会，客户在同一机会内的多次交易"
+                f"计为一次。使用了 {num(cleaning.get('kept_rows'))} 行" + ("；其余剔除：" if cleaning.get("dropped") else "。")), ""]
+            for reason, count in (cleaning.get("dropped") or {}).items():
+                lines.append(tr(f"- {rule_text(reason)}: {num(count)} rows dropped",
+                                f"- {rule_text(reason)}：剔除 {num(count)} 行"))
+            lines.append("")
         lines += attachments(figures, tables)
         return "\n".join(lines)
     if data:
@@ -110,3 +130,26 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
                             f"- {rule_text(reason)}：{num(count)} 行（保留）"))
     lines += attachments(figures, tables)
     return "\n".join(lines)
+
+
+def _opportunity_text(data: dict) -> str:
+    """Discrete-time data (``analysis.opportunity.describe_opportunities``): what a row is, and the
+    chapters that cannot apply to a summary without dates, amounts or tenure."""
+    if data["periods_min"] == data["periods_max"]:
+        span_en, span_zh = f"{num(data['periods_max'])} opportunities", f"{num(data['periods_max'])} 次机会"
+    else:
+        span_en = f"{num(data['periods_min'])} to {num(data['periods_max'])} opportunities"
+        span_zh = f"{num(data['periods_min'])} 至 {num(data['periods_max'])} 次机会"
+    return tr(
+        f"The data are discrete-time: after their first transaction, each customer either transacted or not at each "
+        f"of {span_en}. The summary's {num(data['rows'])} rows cover {num(data['customers'])} customers by `frequency` (the "
+        "opportunities with a repeat transaction), `recency` (the opportunity of the last one) and `periods` (the "
+        f"opportunities observed). They made {num(data['repeat_transactions'])} repeat transactions; "
+        f"{pct(data['share_no_repeat'])} made none, and {pct(data['share_active_last'])} transacted at the last "
+        "opportunity. Opportunity data carry no amounts and no contract tenure, so the chapters on the 80/20 "
+        "rule, retention and churn, and segments do not apply to them and are not run.",
+        f"数据为离散时间数据：首次交易之后，每位客户在 {span_zh}中每次要么交易、要么不交易。汇总的 {num(data['rows'])} 行"
+        f"涵盖 {num(data['customers'])} 位客户：`frequency`（有重复交易的机会数）、`recency`（最后一次交易所在的机会）"
+        f"和 `periods`（观察到的机会数）。他们共重复交易 {num(data['repeat_transactions'])} 次；"
+        f"{pct(data['share_no_repeat'])} 的客户没有重复交易，{pct(data['share_active_last'])} 在最后一次机会交易。"
+        "机会数据不含金额或合约在网时长，因此二八定律、客户保留与流失以及客户细分各章不适用，未运行。")

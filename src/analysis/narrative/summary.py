@@ -40,6 +40,12 @@ def findings(results: dict) -> list[str]:
             "censored at their current tenure.",
             f"数据是 {num(data['customers'])} 份合约的快照：{num(data['churned'])} 位客户（{pct(data['share_churned'])}）"
             "已解约，其余仍是客户，其寿命在当前在网时长处删失。"))
+    elif data.get("kind") == "opportunity":
+        found.append(tr(
+            f"The data summarise {num(data['customers'])} customers over up to {num(data['periods_max'])} discrete "
+            f"transaction opportunities; {pct(data['share_no_repeat'])} made no repeat transaction.",
+            f"数据汇总了 {num(data['customers'])} 位客户在至多 {num(data['periods_max'])} 次离散交易机会中的交易；"
+            f"{pct(data['share_no_repeat'])} 的客户没有重复交易。"))
     elif data:
         found.append(tr(
             f"The cleaned log holds {num(data.get('transactions'))} purchase days of {num(data.get('customers'))} "
@@ -57,6 +63,14 @@ def findings(results: dict) -> list[str]:
             f"{pct(summary['top20_share_of_clv'])} of it.",
             f"验证期预测最好的模型 {model} 估计现有客户未来 {num(summary['horizon_periods'])} {unit}的毛利为 "
             f"{money(summary['total_clv'], 0)}，其中前 20% 的客户占 {pct(summary['top20_share_of_clv'])}。"))
+    discrete = get(results, "clv.summary") if get(results, "clv.setting") == "discrete" else None
+    if discrete:
+        found.append(tr(
+            f"BG/BB (Fader, Hardie & Shang 2010) expects {num(discrete['expected_transactions_total'])} transactions from "
+            f"these customers over the next {num(discrete['horizon_opportunities'])} opportunities; the average customer "
+            f"is still active with probability {pct(discrete['mean_p_alive'])}.",
+            f"BG/BB（Fader、Hardie 和 Shang，2010）预计这些客户在未来 {num(discrete['horizon_opportunities'])} 次机会中"
+            f"交易 {num(discrete['expected_transactions_total'])} 次；客户仍活跃的平均概率为 {pct(discrete['mean_p_alive'])}。"))
     km = get(results, "retention.km")
     if km:
         if km.get("median") is None and km.get("events") is not None:

@@ -10,7 +10,7 @@ import seaborn as sns
 from ..i18n import tr
 from . import apply_style, plain_text
 
-MODEL_LABELS = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
+MODEL_LABELS = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD", "bgbb": "BG/BB"}
 
 
 def tracking(frame: pd.DataFrame, calibration_periods: float | None, period: str) -> plt.Figure:
@@ -105,7 +105,7 @@ def incremental_tracking(frame: pd.DataFrame, calibration_periods: float | None,
     return fig
 
 
-def period_transactions(tables: dict[str, list[dict]]) -> plt.Figure:
+def period_transactions(tables: dict[str, list[dict]], xlabel: str | None = None) -> plt.Figure:
     """Customers by number of repeat purchases in calibration: actual and each model's expectation
     (FHL 2005a, Figure 2); ``tables`` as in results.json ``clv.diagnostics.period_transactions``."""
     apply_style()
@@ -117,7 +117,7 @@ def period_transactions(tables: dict[str, list[dict]]) -> plt.Figure:
     long = frame.melt(id_vars="purchases", var_name="source", value_name="customers")
     fig, ax = plt.subplots(figsize=(7.5, 4))
     sns.barplot(data=long, x="purchases", y="customers", hue="source", ax=ax)
-    ax.set(xlabel=tr("repeat purchases in calibration", "校准期重复购买次数"),
+    ax.set(xlabel=xlabel or tr("repeat purchases in calibration", "校准期重复购买次数"),
            ylabel=tr("customers", "客户数"))
     ax.legend(title="")
     return fig
