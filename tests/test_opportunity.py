@@ -228,3 +228,13 @@ def test_bad_opportunity_file_exits_2_before_any_output(tmp_path, capsys):
     message = capsys.readouterr().err
     assert "bad.csv" in message and "frequency" in message and "row 2" in message and "3.0" in message
     assert not out.exists()
+
+
+def test_validate_on_opportunity_data(capsys):
+    """validate reads opportunity data with its own loader (it used to send it to the transaction
+    loader and crash with a KeyError)."""
+    from analysis.cli import main
+
+    assert main(["validate", "configs/donations.yml"]) == 0
+    out = capsys.readouterr().out
+    assert "11,104 customers over 6 opportunities" in out and "chapter clv: will run" in out

@@ -122,6 +122,7 @@ def _validate(args) -> int:
     from .config import load_config
     from .data_preparation import prepare_transactions
     from .loading import load_contracts
+    from .readiness import MIN_CUSTOMERS
 
     # Everything run checks before its first chapter is checked here too (the window against the
     # data, in cleaning); then each chapter's readiness says which will run and which be skipped.
@@ -137,6 +138,17 @@ def _validate(args) -> int:
             if blanks:
                 print(f"  covariate {column}: {blanks} blank values")
         _print_readiness(config, contracts)
+        return 0
+    if config.data.kind == "opportunity":
+        from .opportunity import describe_opportunities, load_opportunity_data
+
+        table, _ = load_opportunity_data(config.data, config.analysis)
+        facts = describe_opportunities(table, config.data)
+        print(f"  {facts['customers']:,.0f} customers over {facts['periods_max']:g} opportunities, "
+              f"{facts['repeat_transactions']:,.0f} repeat transactions")
+        print("chapter clv: will run" if facts["customers"] >= MIN_CUSTOMERS else
+              f"chapter clv: will be skipped (not estimable): {facts['customers']:g} customers; "
+              f"at least {MIN_CUSTOMERS} are needed")
         return 0
     prepared = prepare_transactions(config)
     counts = prepared.cleaning.counts()
