@@ -260,3 +260,39 @@ def test_the_0_100_rescaled_data_give_the_same_model(ecsi, ecsi_fit):
     assert np.max(np.abs(fit.path_coefficients - ecsi_fit.path_coefficients)) < 1e-9
     assert np.max(np.abs(fit.outer_loadings - ecsi_fit.outer_loadings)) < 1e-9
     assert np.max(np.abs(fit.index_means - ecsi_fit.index_means)) < 1e-9
+
+
+# -- SmartPLS on the full ECSI model ---------------------------------------------------------------
+# SmartPLS 2.0.M3 on the mobi data (path weighting scheme, Mode A, standardized data, initial weights
+# 1, stop at 1e-7), as stored by the semPLS package for its regression tests
+# (cran/semPLS, tests/SmartPLS/results/ecsi/pathWeighting/pathCoefficients.txt and outerWeights.txt;
+# Monecke & Leisch 2012, "semPLS: Structural equation modeling using partial least squares", Journal
+# of Statistical Software 48(3)). The model is the ECSI mobile-phone model of Tenenhaus, Esposito
+# Vinzi, Chatelin & Lauro (2005).
+SMARTPLS_PATHS = {
+    ("Image", "Expectation"): 0.50491393, ("Image", "Satisfaction"): 0.17873950, ("Image", "Loyalty"): 0.19575534,
+    ("Expectation", "Quality"): 0.55674896, ("Expectation", "Value"): 0.04998839,
+    ("Expectation", "Satisfaction"): 0.06252287, ("Quality", "Value"): 0.55830438,
+    ("Quality", "Satisfaction"): 0.51202394, ("Value", "Satisfaction"): 0.19476510,
+    ("Satisfaction", "Complaints"): 0.52806625, ("Satisfaction", "Loyalty"): 0.48547762,
+    ("Complaints", "Loyalty"): 0.06692607,
+}
+SMARTPLS_WEIGHTS = {
+    ("Expectation", "CUEX1"): 0.52118068, ("Expectation", "CUEX2"): 0.47367966, ("Expectation", "CUEX3"): 0.44563424,
+    ("Satisfaction", "CUSA1"): 0.36486486, ("Satisfaction", "CUSA2"): 0.38315604, ("Satisfaction", "CUSA3"): 0.45096120,
+    ("Complaints", "CUSCO"): 1.0, ("Loyalty", "CUSL1"): 0.46066473, ("Loyalty", "CUSL2"): 0.11426953,
+    ("Loyalty", "CUSL3"): 0.65431059, ("Image", "IMAG1"): 0.30131215, ("Image", "IMAG2"): 0.25969115,
+    ("Image", "IMAG3"): 0.21792305, ("Image", "IMAG4"): 0.32850357, ("Image", "IMAG5"): 0.32468141,
+    ("Quality", "PERQ1"): 0.21317504, ("Quality", "PERQ2"): 0.14472169, ("Quality", "PERQ3"): 0.20001771,
+    ("Quality", "PERQ4"): 0.17939947, ("Quality", "PERQ5"): 0.17863569, ("Quality", "PERQ6"): 0.17912074,
+    ("Quality", "PERQ7"): 0.21548153, ("Value", "PERV1"): 0.47928245, ("Value", "PERV2"): 0.60405602,
+}
+
+
+def test_ecsi_equals_smartpls(ecsi_fit):
+    """Path coefficients to 1e-6 and outer weights to 1e-5 (SmartPLS stops when the weights change
+    by less than 1e-7, printed to 8 decimals)."""
+    for pair, expected in SMARTPLS_PATHS.items():
+        assert ecsi_fit.path_coefficients[pair] == pytest.approx(expected, abs=1e-6), pair
+    for pair, expected in SMARTPLS_WEIGHTS.items():
+        assert ecsi_fit.outer_weights[pair] == pytest.approx(expected, abs=1e-5), pair
