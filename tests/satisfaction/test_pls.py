@@ -290,9 +290,9 @@ SMARTPLS_WEIGHTS = {
 
 
 def test_ecsi_equals_smartpls(ecsi_fit):
-    """Path coefficients to 1e-6 and outer weights to 1e-5 (SmartPLS stops when the weights change
-    by less than 1e-7, printed to 8 decimals)."""
+    """Path coefficients and outer weights to 1e-7 (SmartPLS prints 8 decimals and stops when the
+    weights change by less than 1e-7; the largest difference is 7e-9)."""
     for pair, expected in SMARTPLS_PATHS.items():
-        assert ecsi_fit.path_coefficients[pair] == pytest.approx(expected, abs=1e-6), pair
+        assert ecsi_fit.path_coefficients[pair] == pytest.approx(expected, abs=1e-7), pair
     for pair, expected in SMARTPLS_WEIGHTS.items():
-        assert ecsi_fit.outer_weights[pair] == pytest.approx(expected, abs=1e-5), pair
+        assert ecsi_fit.outer_weights[pair] == pytest.approx(expected, abs=1e-7), pair
