@@ -449,3 +449,16 @@ def test_contractual_snapshot_is_stated_as_a_limitation():
     assert limitations[0]["id"] == "snapshot"
     assert "early churn is understated" in case_text._text(limitations[0])
     assert "snapshot" not in claim_ids({"data": {"kind": "transactions", "customers": 10}})
+
+
+@pytest.mark.parametrize("rule, said", [("lowest_mae", "the model that best predicts the holdout"),
+                                        ("indistinguishable", "the holdout cannot tell it from the other models"),
+                                        (None, "there is no holdout")])
+def test_summary_says_how_the_clv_model_was_chosen(rule, said):
+    summary = {"horizon_periods": 52, "total_clv": 1000.0, "top20_share_of_clv": 0.8}
+    clv = {"recommended_model_name": "MBG/NBD", "summary": summary}
+    if rule:
+        clv["holdout"] = {"model_choice": {"rule": rule}}
+    text = next(t for t in findings({"clv": clv, "study": {"period": "week"}}) if "MBG/NBD" in t)
+    assert said in text
+    assert ("best predicts" in text) == (rule == "lowest_mae")

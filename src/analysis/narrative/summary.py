@@ -56,12 +56,21 @@ def findings(results: dict) -> list[str]:
     if sentence:
         found.append(sentence)
     model, summary = get(results, "clv.recommended_model_name"), get(results, "clv.summary")
-    if model and summary:
+    if model and summary and get(results, "clv.setting") != "discrete":
+        # how the model was chosen, as the CLV chapter decided it (clv.study.choose_by_holdout)
+        rule = get(results, "clv.holdout.model_choice.rule")
+        chosen = {
+            "lowest_mae": (f"{model}, the model that best predicts the holdout,",
+                           f"验证期预测最好的模型 {model}"),
+            "indistinguishable": (f"{model} (the holdout cannot tell it from the other models; chosen by BIC)",
+                                  f"{model}（验证期无法区分各模型，按 BIC 选择）"),
+        }.get(rule, (f"{model} (chosen by BIC: there is no holdout to judge the models on)",
+                     f"{model}（无验证期，按 BIC 选择）"))
         found.append(tr(
-            f"{model}, the model that best predicts the holdout, puts the margin from existing customers over the next "
+            f"{chosen[0]} puts the margin from existing customers over the next "
             f"{num(summary['horizon_periods'])} {unit}s at {money(summary['total_clv'], 0)}, and the top 20% of them hold "
             f"{pct(summary['top20_share_of_clv'])} of it.",
-            f"验证期预测最好的模型 {model} 估计现有客户未来 {num(summary['horizon_periods'])} {unit}的毛利为 "
+            f"{chosen[1]}估计现有客户未来 {num(summary['horizon_periods'])} {unit}的毛利为 "
             f"{money(summary['total_clv'], 0)}，其中前 20% 的客户占 {pct(summary['top20_share_of_clv'])}。"))
     discrete = get(results, "clv.summary") if get(results, "clv.setting") == "discrete" else None
     if discrete:
