@@ -76,3 +76,16 @@ def test_results_are_byte_identical_across_runs(full_run, tmp_path):
     # the PDF's CreationDate was the run's finish time, so two runs' PDFs differed
     for name in ("results.json", "report.html", "report.pdf"):
         assert (again / name).read_bytes() == (full_run / name).read_bytes(), name
+
+
+@pytest.mark.slow
+def test_executed_notebooks_show_figures_and_point_at_their_run_folder(full_run):
+    """Issue 13: a student opening an executed notebook sees its figures inline, and its run_dir is
+    its own run folder (relative: ".."), not the staging folder it ran in."""
+    import json
+
+    notebook = json.loads((full_run / "notebooks" / "02_pareto.ipynb").read_text())
+    outputs = [o for cell in notebook["cells"] if cell["cell_type"] == "code" for o in cell.get("outputs", [])]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 3
+    source = "".join("".join(cell["source"]) for cell in notebook["cells"])
+    assert 'run_dir = ".."' in source and ".partial-" not in source
