@@ -46,15 +46,15 @@ def _text(claim: dict) -> str:
                   f"集中度测量精确：前 20% 客户占比 {pct(v['share'])}，报告采用的区间为 [{pct(v['low'])}, {pct(v['high'])}]。")
     if i == "targeting_beats_even":
         return tr(f"Targeting pays: spending {money(v['spent'], 0)} class by class in order of return yields "
-                  f"{money(v['gain'], 0)} of expected CLV gain ({money(v['per_dollar'])} per dollar), {num(v['ratio'], 2)} "
+                  f"{money(v['gain'], 0)} of expected CLV gain ({money(v['per_dollar'])} per unit spent), {num(v['ratio'], 2)} "
                   f"times an even spread ({money(v['even'], 0)}).",
                   f"精准投入有回报：按回报顺序逐类投入 {money(v['spent'], 0)}，预期价值增量 {money(v['gain'], 0)}"
-                  f"（每美元 {money(v['per_dollar'])}），是平均分配（{money(v['even'], 0)}）的 {num(v['ratio'], 2)} 倍。")
+                  f"（每单位花费带来 {money(v['per_dollar'])}），是平均分配（{money(v['even'], 0)}）的 {num(v['ratio'], 2)} 倍。")
     if i == "targeting_still_loses":
         return tr(f"Targeting beats an even spread ({num(v['ratio'], 2)} times the gain) but still returns only "
-                  f"{money(v['per_dollar'])} per dollar at the assumed response rates: better targeting of a campaign that "
+                  f"{money(v['per_dollar'])} per unit spent at the assumed response rates: better targeting of a campaign that "
                   "does not pay back is not a reason to run it.",
-                  f"精准投入优于平均分配（收益为其 {num(v['ratio'], 2)} 倍），但在假设的响应率下每美元仍只回收 "
+                  f"精准投入优于平均分配（收益为其 {num(v['ratio'], 2)} 倍），但在假设的响应率下每单位花费仍只回收 "
                   f"{money(v['per_dollar'])}：对一个无法收回成本的活动，精准投入并不构成实施它的理由。")
     if i == "p_alive_worse_than_chance":
         return tr(f"P(alive) ranks the holdout's churners worse than chance (AUC {num(v['auc'], 3)}, below 0.5): customers "
@@ -191,25 +191,28 @@ def _text(claim: dict) -> str:
                   f"留存率每提高一个百分点，每位客户价值增加 {money(v['gain'])}（{pct(v['share'])}）" + extra)
     if i == "budget_plan":
         if v["per_dollar"] >= 1:
-            spend = (tr(f"Spend {money(v['spent'], 0)} of the {money(v['budget'], 0)} contact budget — all that reaching "
-                        "every reachable customer costs — ", f"在 {money(v['budget'], 0)} 的联系预算中使用 "
-                        f"{money(v['spent'], 0)}（联系所有可联系客户的全部费用），")
-                     if v["spent"] < v["budget"] * (1 - 1e-9) else
-                     tr(f"Spend the {money(v['budget'], 0)} contact budget ", f"使用 {money(v['budget'], 0)} 的联系预算，"))
-            how = (tr("contacting every reachable customer (targeting changes nothing here)", "联系所有可联系的客户（此处精准投入没有区别）")
-                   if v.get("same_as_even") else tr("as in the plan above", "按上文方案"))
-            return (spend + how + tr(f": expected CLV gain {money(v['gain'], 0)}, {money(v['per_dollar'])} per dollar.",
-                                     f"：预期客户价值增量 {money(v['gain'], 0)}，每美元 {money(v['per_dollar'])}。"))
+            result = tr(f"expected CLV gain {money(v['gain'], 0)}, {money(v['per_dollar'])} per unit spent.",
+                        f"预期客户价值增量 {money(v['gain'], 0)}，每单位花费带来 {money(v['per_dollar'])}。")
+            if v["spent"] < v["budget"] * (1 - 1e-9):
+                return tr(f"Contacting every reachable customer costs only {money(v['spent'], 0)} of the "
+                          f"{money(v['budget'], 0)} contact budget: spend that (targeting changes nothing when everyone "
+                          f"reachable is contacted); " + result,
+                          f"联系所有可联系的客户只需 {money(v['budget'], 0)} 联系预算中的 {money(v['spent'], 0)}："
+                          "就花这部分（所有可联系的客户都被联系时，精准投入没有区别）；" + result)
+            how = (tr("contacting every reachable customer", "联系所有可联系的客户") if v.get("same_as_even")
+                   else tr("as in the plan above", "按上文方案"))
+            return tr(f"Spend the {money(v['budget'], 0)} contact budget {how}: " + result,
+                      f"{how}使用 {money(v['budget'], 0)} 的联系预算：" + result)
         if v["spent"] >= v["budget"] * (1 - 1e-9):
             return tr(f"At the assumed response rates a {money(v['budget'], 0)} campaign returns {money(v['per_dollar'])} "
-                      "per dollar: test the uplift on a small random sample before spending the budget.",
-                      f"在假设的响应率下，{money(v['budget'], 0)} 的活动每美元只回收 {money(v['per_dollar'])}："
+                      "per unit spent: test the uplift on a small random sample before spending the budget.",
+                      f"在假设的响应率下，{money(v['budget'], 0)} 的活动每单位花费只回收 {money(v['per_dollar'])}："
                       "投入预算前应先在小规模随机样本上检验提升效果。")
         return tr(f"At the assumed response rates, contacting every reachable customer costs {money(v['spent'], 0)} of the "
-                  f"{money(v['budget'], 0)} budget and returns {money(v['per_dollar'])} per dollar: test the uplift on a "
+                  f"{money(v['budget'], 0)} budget and returns {money(v['per_dollar'])} per unit spent: test the uplift on a "
                   "small random sample before spending it.",
                   f"在假设的响应率下，联系所有可联系的客户需花费 {money(v['budget'], 0)} 预算中的 {money(v['spent'], 0)}，"
-                  f"每美元只回收 {money(v['per_dollar'])}：投入前应先在小规模随机样本上检验提升效果。")
+                  f"每单位花费只回收 {money(v['per_dollar'])}：投入前应先在小规模随机样本上检验提升效果。")
     return i
 
 

@@ -33,19 +33,19 @@ def budget_sentence(plan: dict) -> str:
                    f"{money(plan['expected_gain'], 0)}.",
                    f"所有可联系的客户都被联系，因此方案与平均分配相同：预期收益 {money(plan['expected_gain'], 0)}。")
     elif plan.get("gain_ratio") is not None:
-        text += tr(f"Filling the classes with the highest gain per dollar first yields an expected gain of "
+        text += tr(f"Filling the classes with the highest gain per unit spent first yields an expected gain of "
                    f"{money(plan['expected_gain'], 0)}, {num(plan['gain_ratio'], 2)} times what spreading the same "
                    f"spend evenly would ({money(plan['even_gain'], 0)}).",
                    f"优先投入单位成本收益最高的类别，预期收益 {money(plan['expected_gain'], 0)}，是同样花费平均分配"
                    f"（{money(plan['even_gain'], 0)}）的 {num(plan['gain_ratio'], 2)} 倍。")
     per_dollar = plan.get("return_per_dollar")
     if per_dollar is not None and per_dollar < 1:
-        text += tr(f" Each dollar returns only {money(per_dollar)} of CLV at these assumptions: the campaign does not "
+        text += tr(f" Each unit spent returns only {money(per_dollar)} of CLV at these assumptions: the campaign does not "
                    "pay back unless the uplifts are larger than assumed.",
-                   f"在这些假设下每投入一美元只带来 {money(per_dollar)} 的客户价值：除非提升幅度高于假设，否则活动无法收回成本。")
+                   f"在这些假设下每投入一单位只带来 {money(per_dollar)} 的客户价值：除非提升幅度高于假设，否则活动无法收回成本。")
     elif per_dollar is not None:
-        text += tr(f" Each dollar returns {money(per_dollar)} of CLV at these assumptions.",
-                   f"在这些假设下每投入一美元带来 {money(per_dollar)} 的客户价值。")
+        text += tr(f" Each unit spent returns {money(per_dollar)} of CLV at these assumptions.",
+                   f"在这些假设下每投入一单位带来 {money(per_dollar)} 的客户价值。")
     return text
 
 
