@@ -32,7 +32,7 @@ def _chapter_module(name: str):
 
 
 # in the PDF these chapters start on a new page (the ones with figures, and the case study's close)
-NEW_PAGE_CHAPTERS = ("data", "pareto", "clv", "retention", "segments", "satisfaction", "case_study")
+NEW_PAGE_CHAPTERS = ("pareto", "clv", "retention", "segments", "satisfaction", "case_study")
 
 
 def build_document(run_dir: Path, *, title: str, lang: str = "en") -> Path:
