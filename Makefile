@@ -68,8 +68,11 @@ run: $(STAMP)
 validate: $(STAMP)
 	$(PY) -m analysis validate $(CONFIG)
 
+# test files are spread over the machine's cores (pytest-xdist); a file's tests stay on one worker,
+# so the whole studies its fixtures run are run once
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)

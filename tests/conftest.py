@@ -64,3 +64,15 @@ def cdnow_sample_summary(cdnow_sample_clean, cdnow_sample_config):
         cdnow_sample_clean.transactions, period=analysis.period,
         calibration_end=analysis.calibration_end, observation_end=analysis.observation_end,
     )
+
+
+@pytest.fixture(autouse=True)
+def english_report_without_currency():
+    """Each test starts from the defaults a run starts from: the report language and currency are
+    process-wide settings that an earlier test (or a Chinese run) may have changed."""
+    from analysis.i18n import set_language
+    from analysis.narrative.common import set_currency
+
+    set_language("en")
+    set_currency(None)
+    yield

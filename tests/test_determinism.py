@@ -96,7 +96,17 @@ def _canonical(results: dict) -> dict:
     kept = json.loads(json.dumps(results))
     for section, field in NAMED_FIELDS:
         kept.get(section, {}).pop(field, None)
-    return kept
+    return _without_pseudonyms(kept)
+
+
+def _without_pseudonyms(node):
+    """Every ``customer_id`` value removed: a pseudonym changes with the key by design (the customer
+    it names, chosen by the data, does not)."""
+    if isinstance(node, dict):
+        return {k: _without_pseudonyms(v) for k, v in node.items() if k != "customer_id"}
+    if isinstance(node, list):
+        return [_without_pseudonyms(v) for v in node]
+    return node
 
 
 def _run(config: dict, folder: Path, *, key: str, hash_seed: str) -> Path:

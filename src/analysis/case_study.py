@@ -66,6 +66,7 @@ def lessons(r: dict) -> list[dict]:
             out.append(_claim("dependence_risk", share=p["top10_customers_share"]))
         pers = p.get("persistence") or {}
         if (pers.get("still_top") is not None and pers["still_top"] < STILL_TOP_MAJORITY
+                and pers.get("first_half_share") is not None and pers.get("second_half_share_of_first_top") is not None
                 and round(pers["second_half_share_of_first_top"], 3) < round(pers["first_half_share"], 3)):
             out.append(_claim("top_does_not_stay_top", still_top=pers["still_top"],
                               later_share=pers["second_half_share_of_first_top"], earlier_share=pers["first_half_share"]))

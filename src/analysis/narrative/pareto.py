@@ -95,7 +95,9 @@ def persistence_sentence(pers: dict) -> str:
             tr(f"Most top customers stay on top: of the top 20% before {pers['split']}, {pct(still)} are still in the top "
                "20% after it",
                f"多数头部客户保持头部：{pers['split']} 之前的前 20% 客户中，有 {pct(still)} 在之后仍属于前 20%"))
-    if round(after, 3) < round(before, 3):
+    if before is None or after is None:  # nobody's value in one half: no share to compare
+        share = tr(".", "。")
+    elif round(after, 3) < round(before, 3):
         share = tr(f"; together they bring {pct(after)} of the later value, down from {pct(before)} before: regression "
                    "to the mean, so a list of last period's best customers overstates their future weight.",
                    f"；他们贡献之后 {pct(after)} 的价值，低于之前的 {pct(before)}：均值回归，"
