@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .clv.settings import MODEL_NAMES
 from .narrative.common import get, is_not_estimable, not_estimable_parts
 
-MODEL_NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
 # a holdout total within 10% counts as a forecast that works; beyond, the bias is a lesson
 HOLDOUT_TOLERANCE = 0.10
 # a standard error above 40% of the estimate marks a weakly identified parameter

@@ -7,6 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+# the transaction models by their config key, as the report names them (the one map of the kit)
+MODEL_NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
+
 
 class CovariateSettings(BaseModel):
     """Time-invariant customer covariates (``clv.covariates``): columns of a customer table

@@ -25,11 +25,10 @@ from .diagnostics import period_transactions, spend_independence
 from .gammagamma import GammaGamma
 from .mbgnbd import ModifiedBetaGeo
 from .paretonbd import ParetoNBD
-from .settings import ClvSettings
+from .settings import MODEL_NAMES, ClvSettings
 from .value import customer_lifetime_value, period_discount_rate
 
 MODELS = {"bgnbd": BetaGeo, "paretonbd": ParetoNBD, "mbgnbd": ModifiedBetaGeo}
-MODEL_NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..clv.settings import MODEL_NAMES as NAMES
 from ..i18n import tr
 from ..render.escape import escape_markdown
 from . import clv_discrete
@@ -19,7 +20,6 @@ from .common import (
     with_figure,
 )
 
-NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
 # the papers' order (results.json sorts keys)
 ORDER = {"bgnbd": ("r", "alpha", "a", "b"), "paretonbd": ("r", "alpha", "s", "beta"),
          "mbgnbd": ("r", "alpha", "a", "b"), "gammagamma": ("p", "q", "gamma")}

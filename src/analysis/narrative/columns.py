@@ -7,6 +7,7 @@ takes the study's period; a column not listed is shown with spaces for underscor
 
 from __future__ import annotations
 
+from ..clv.settings import MODEL_NAMES
 from ..i18n import tr
 from .common import currency_symbol, period_name
 
@@ -18,9 +19,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "calibration_frequency": ("Repeat purchases in calibration", "校准期重复购买次数"),
     "customers": ("Customers", "客户数"),
     "actual": ("Actual", "实际"),
-    "bgnbd": ("BG/NBD", "BG/NBD"),
-    "paretonbd": ("Pareto/NBD", "Pareto/NBD"),
-    "mbgnbd": ("MBG/NBD", "MBG/NBD"),
+    **{key: (name, name) for key, name in MODEL_NAMES.items()},
     "model": ("Model", "模型"),
     "loglik": ("Log-likelihood", "对数似然"),
     "aic": ("AIC", "AIC"),

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..clv.settings import MODEL_NAMES
 from ..render.escape import escape_markdown, restore_formulas
 
 
@@ -224,10 +225,10 @@ NOT_ESTIMABLE_ZH = {
     "all churns happen at the same time, so proportional hazards cannot be checked": "所有流失发生在同一时间，无法检验比例风险假设",
     "too few customers of each outcome to fit and test a churn model": "流失与未流失的客户太少，无法拟合和检验流失模型",
 }
-for _en, _zh in (("BG/NBD", "BG/NBD"), ("Pareto/NBD", "Pareto/NBD"), ("MBG/NBD", "MBG/NBD")):
-    NOT_ESTIMABLE_ZH[f"the {_en} fit hit a singular matrix"] = f"{_zh} 拟合遇到奇异矩阵"
-    NOT_ESTIMABLE_ZH[f"the {_en} fit gave no finite estimates"] = f"{_zh} 拟合没有给出有限的估计值"
-    NOT_ESTIMABLE_ZH[f"the {_en} fit gave no finite estimates on the whole window"] = f"{_zh} 在整个窗口上的拟合没有给出有限的估计值"
+for _name in MODEL_NAMES.values():
+    NOT_ESTIMABLE_ZH[f"the {_name} fit hit a singular matrix"] = f"{_name} 拟合遇到奇异矩阵"
+    NOT_ESTIMABLE_ZH[f"the {_name} fit gave no finite estimates"] = f"{_name} 拟合没有给出有限的估计值"
+    NOT_ESTIMABLE_ZH[f"the {_name} fit gave no finite estimates on the whole window"] = f"{_name} 在整个窗口上的拟合没有给出有限的估计值"
 CHAPTER_NAMES = {
     "data": ("Data", "数据"), "pareto": ("80/20", "二八定律"), "clv": ("Customer lifetime value", "客户终身价值"),
     "retention": ("Retention", "客户保留"), "segments": ("Segments", "客户细分"), "case_study": ("Case study", "案例研究"),
@@ -236,7 +237,7 @@ PART_NAMES = {
     "tail": ("power-law tail", "幂律尾部"), "persistence": ("persistence of top customers", "头部客户的持续性"), "profit": ("whale curve", "鲸鱼曲线"),
     "holdout": ("holdout check", "验证期检验"), "cox": ("Cox model", "Cox 模型"),
     "ph_check": ("proportional-hazards check", "比例风险检验"), "cohorts": ("cohort retention", "获客批次留存"), "churn_model": ("churn model", "流失模型"),
-    "bgnbd": ("BG/NBD", "BG/NBD"), "paretonbd": ("Pareto/NBD", "Pareto/NBD"), "mbgnbd": ("MBG/NBD", "MBG/NBD"),
+    **{key: (name, name) for key, name in MODEL_NAMES.items()},
 }
 
 

@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from ..clv.settings import MODEL_NAMES
 from ..i18n import tr
 from . import apply_style, plain_text
 
-MODEL_LABELS = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD", "bgbb": "BG/BB"}
+MODEL_LABELS = {**MODEL_NAMES, "bgbb": "BG/BB"}
 
 
 def tracking(frame: pd.DataFrame, calibration_periods: float | None, period: str) -> plt.Figure:
