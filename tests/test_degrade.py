@@ -348,3 +348,18 @@ def test_cox_that_converges_under_no_method_says_so():
     set_language("en")
     text = " ".join(_hr_sentence(_cox_summary({**cox, "sample": None})))
     assert "which did not converge: read the hazard ratios with caution" in text
+
+
+def test_every_notebook_writes_its_chapter_section():
+    """The opportunity-data CLV notebook writes (and is marked in) the ``clv`` section, not a
+    ``clv_opportunity`` one; every shipped notebook has its section."""
+    from pathlib import Path
+
+    from analysis.data_preparation import NOTEBOOKS
+    from analysis.pipeline import chapter_of
+
+    assert chapter_of(Path("notebooks/03_clv_opportunity.ipynb")) == "clv"
+    assert chapter_of(Path("notebooks/02_pareto.ipynb")) == "pareto"
+    stems = {stem for kind in NOTEBOOKS.values() for stem in kind}
+    assert {chapter_of(Path(f"{stem}.ipynb")) for stem in stems} == {
+        "data", "pareto", "clv", "retention", "segments", "satisfaction", "case_study"}

@@ -21,6 +21,12 @@ NOTEBOOKS = {
     # summarised discrete-time data: no purchase log, no spend, no tenure — only the BG/BB chapter applies
     "opportunity": ("03_clv_opportunity",),
 }
+# the results section each notebook writes (two notebooks write the CLV chapter, by kind of data)
+SECTION_OF_NOTEBOOK = {
+    "01_data": "data", "02_pareto": "pareto", "03_clv": "clv", "03_clv_opportunity": "clv",
+    "04_retention": "retention", "05_segments": "segments", "06_case_study": "case_study",
+    "07_satisfaction": "satisfaction",
+}
 
 
 @dataclass

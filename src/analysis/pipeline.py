@@ -19,7 +19,7 @@ from . import render
 from .cleaning import clean_transactions
 from .clv.customer_covariates import attach_covariates, read_covariate_table
 from .config import StudyConfig, load_config, localised
-from .data_preparation import NOTEBOOKS, check_not_empty, summarize
+from .data_preparation import NOTEBOOKS, SECTION_OF_NOTEBOOK, check_not_empty, summarize
 from .errors import ConfigError, NotEstimable, not_estimable
 from .execution import check_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
@@ -71,8 +71,9 @@ CHAPTER_REQUIRES = {
 
 
 def chapter_of(notebook: Path) -> str:
-    """The results section a notebook writes: ``02_pareto`` → ``pareto``."""
-    return notebook.stem.split("_", 1)[1]
+    """The results section a notebook writes: ``02_pareto`` → ``pareto``, ``03_clv_opportunity`` →
+    ``clv``; a notebook not in the kit's list writes the section named after its stem."""
+    return SECTION_OF_NOTEBOOK.get(notebook.stem, notebook.stem.split("_", 1)[1])
 
 
 def run_chapter(run: Run, notebook: Path, execute: Callable[[], None]) -> dict[str, Any]:
