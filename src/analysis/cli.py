@@ -191,14 +191,14 @@ def _churn_threshold(cleaning, config) -> int:
 
 
 def _print_readiness(config, customers, churn_threshold_days: int | None = None) -> None:
-    from .data_preparation import NOTEBOOKS
-    from .readiness import CHAPTER_NOTEBOOKS, chapter_readiness, part_readiness
+    from .data_preparation import NOTEBOOKS, SECTION_OF_NOTEBOOK
+    from .readiness import chapter_readiness, part_readiness
 
-    wanted = config.report.notebooks or NOTEBOOKS[config.data.kind]
+    wanted = {SECTION_OF_NOTEBOOK.get(stem) for stem in config.report.notebooks or NOTEBOOKS[config.data.kind]}
     readiness = chapter_readiness(customers, config)
     parts = part_readiness(customers, config, churn_threshold_days=churn_threshold_days)
     for chapter, reason in readiness.items():
-        if CHAPTER_NOTEBOOKS[chapter] not in wanted:
+        if chapter not in wanted:
             continue
         if reason is None:
             print(f"chapter {chapter}: will run")

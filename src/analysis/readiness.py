@@ -27,13 +27,6 @@ MIN_REPEAT_BUYERS = 1
 # with fewer the retention chapter still runs, its Cox model is reported as not estimable.
 MIN_COX_EVENTS = 5
 
-# The chapters `chapter_readiness` answers for, and the notebook of each.
-CHAPTER_NOTEBOOKS = {
-    "pareto": "02_pareto",
-    "clv": "03_clv",
-    "retention": "04_retention",
-    "segments": "05_segments",
-}
 
 
 def chapter_readiness(customers: pd.DataFrame, config) -> dict[str, str | None]:
