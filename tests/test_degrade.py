@@ -313,7 +313,9 @@ def test_odd_data_publishes_the_study_with_what_is_not_estimable(case, tmp_path,
 def test_a_bug_in_a_chapter_still_fails_the_run(tmp_path, monkeypatch, capsys):
     """The 80/20 notebook with a division by zero injected before its analysis: exit 1, the error
     named, nothing published."""
-    from analysis import pipeline
+    import dataclasses
+
+    from analysis.chapters import CHAPTERS, use_registry
     from analysis.project import NOTEBOOKS_DIR
 
     notebooks = tmp_path / "notebooks"
@@ -322,9 +324,9 @@ def test_a_bug_in_a_chapter_still_fails_the_run(tmp_path, monkeypatch, capsys):
     text = pareto.read_text(encoding="utf-8")
     assert text.count("study = run_pareto(") == 1
     pareto.write_text(text.replace("study = run_pareto(", "study = 1 / 0 or run_pareto("), encoding="utf-8")
-    monkeypatch.setattr(pipeline, "NOTEBOOKS_DIR", notebooks)
     config = write_study(tmp_path / "in", "bug", ordinary_log())
-    code = cli.main(["run", str(config), "--out", str(tmp_path / "run"), "--quiet"])
+    with use_registry(tuple(dataclasses.replace(c, notebook_dir=notebooks) for c in CHAPTERS)):
+        code = cli.main(["run", str(config), "--out", str(tmp_path / "run"), "--quiet"])
     err = capsys.readouterr().err
     assert code == 1
     assert "02_pareto.ipynb failed" in err and "ZeroDivisionError" in err
@@ -355,11 +357,11 @@ def test_every_notebook_writes_its_chapter_section():
     ``clv_opportunity`` one; every shipped notebook has its section."""
     from pathlib import Path
 
-    from analysis.data_preparation import NOTEBOOKS
+    from analysis.chapters import notebooks_by_kind
     from analysis.pipeline import chapter_of
 
     assert chapter_of(Path("notebooks/03_clv_opportunity.ipynb")) == "clv"
     assert chapter_of(Path("notebooks/02_pareto.ipynb")) == "pareto"
-    stems = {stem for kind in NOTEBOOKS.values() for stem in kind}
+    stems = {stem for kind in notebooks_by_kind().values() for stem in kind}
     assert {chapter_of(Path(f"{stem}.ipynb")) for stem in stems} == {
         "data", "pareto", "clv", "retention", "segments", "satisfaction", "case_study"}

@@ -18,7 +18,7 @@ from analysis.narrative import data as data_chapter
 from analysis.narrative import summary as summary_chapter
 from analysis.narrative.traceability import untraceable_numbers
 from analysis.opportunity import describe_opportunities, load_opportunities, opportunities_from_log
-from analysis.pipeline import NOTEBOOKS
+from analysis.chapters import notebooks_by_kind
 from analysis.project import PROJECT_ROOT
 
 DONATIONS = PROJECT_ROOT / "data" / "raw" / "donations" / "donations_1995_cohort.csv"
@@ -55,7 +55,7 @@ def test_config_roles(tmp_path):
                       "recency: recency, periods: periods}}\nanalysis: {calibration_end: 1999-12-31}\n")
     with pytest.raises(ConfigError, match="no holdout"):
         load_config(config)
-    assert NOTEBOOKS["opportunity"] == ("03_clv_opportunity",)
+    assert notebooks_by_kind()["opportunity"] == ("03_clv_opportunity",)
 
 
 def test_loader_reads_the_published_table(donations):

@@ -127,6 +127,9 @@ def _validate(args) -> int:
     # Everything run checks before its first chapter is checked here too (the window against the
     # data, in cleaning); then each chapter's readiness says which will run and which be skipped.
     config = load_config(args.config)
+    from .chapters import plan_notebooks
+
+    plan_notebooks(config.data.kind, config.report.notebooks)  # an unknown chapter stops here, before the data
     print(f"config {args.config}: valid (study '{config.name}', {config.data.kind} data)")
     print(f"data {config.data.path}")
     if config.data.kind == "contractual":
@@ -191,10 +194,13 @@ def _churn_threshold(cleaning, config) -> int:
 
 
 def _print_readiness(config, customers, churn_threshold_days: int | None = None) -> None:
-    from .data_preparation import NOTEBOOKS, SECTION_OF_NOTEBOOK
+    from .chapters import plan_notebooks
     from .readiness import chapter_readiness, part_readiness
 
-    wanted = {SECTION_OF_NOTEBOOK.get(stem) for stem in config.report.notebooks or NOTEBOOKS[config.data.kind]}
+    planned, pulled = plan_notebooks(config.data.kind, config.report.notebooks)
+    wanted = {entry.name for entry in planned}
+    if pulled:
+        print(f"report.notebooks: {', '.join(pulled)} will run too, required by the chapters asked for")
     readiness = chapter_readiness(customers, config)
     parts = part_readiness(customers, config, churn_threshold_days=churn_threshold_days)
     for chapter, reason in readiness.items():

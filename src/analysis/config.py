@@ -12,17 +12,13 @@ from typing import Any, Literal
 
 import duckdb
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
-from .clv.settings import ClvSettings
+from .chapters.registry import CHAPTERS, Chapter, registry
 from .errors import ConfigError
-from .pareto.settings import ParetoSettings
 from .periods import Period
 from .portable_summary import EngineSettings
 from .project import PROJECT_ROOT
-from .retention.settings import RetentionSettings
-from .satisfaction.settings import SurveySettings
-from .segments.settings import SegmentSettings
 
 # text shown in the report: one string, or one per report language ({en: …, zh: …})
 Localised = str | dict[Literal["en", "zh"], str]
@@ -172,8 +168,9 @@ class ReportSettings(Strict):
     )
 
 
-class StudyConfig(Strict):
-    """A whole study: data, cleaning, analyses and report."""
+class _StudyCore(Strict):
+    """The sections every study has: name, data, cleaning and analysis window. The chapters'
+    sections, the report and the engine follow (see :func:`study_config_model`)."""
 
     name: str
     title: Localised | None = Field(default=None, description="report title; text, or {en: …, zh: …}")
@@ -181,17 +178,6 @@ class StudyConfig(Strict):
     data: DataSettings
     cleaning: CleaningSettings = Field(default_factory=CleaningSettings)
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
-    pareto: ParetoSettings = Field(default_factory=ParetoSettings)
-    clv: ClvSettings = Field(default_factory=ClvSettings)
-    retention: RetentionSettings = Field(default_factory=RetentionSettings)
-    segments: SegmentSettings = Field(default_factory=SegmentSettings)
-    survey: SurveySettings | None = None
-    report: ReportSettings = Field(default_factory=ReportSettings)
-    engine: EngineSettings = Field(default_factory=EngineSettings)
-    notebook_parameters: dict[str, dict[str, Any]] = Field(
-        default_factory=dict,
-        description="extra papermill parameters per notebook stem; each must be declared by it",
-    )
 
     @field_validator("name")
     @classmethod
@@ -206,7 +192,7 @@ class StudyConfig(Strict):
         return value
 
     @model_validator(mode="after")
-    def _opportunity_window(self) -> StudyConfig:
+    def _opportunity_window(self):
         if self.data.kind != "opportunity":
             return self
         if self.analysis.calibration_end is not None:
@@ -219,6 +205,44 @@ class StudyConfig(Strict):
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+
+_MODELS: dict[int, tuple[tuple[Chapter, ...], type[_StudyCore]]] = {}
+
+
+def study_config_model(chapter_table: tuple[Chapter, ...] | None = None) -> type[_StudyCore]:
+    """The study config class for a chapter table (default: the registry in force): the core
+    sections, then one section per chapter that has settings, in registry order, then report, engine
+    and notebook parameters. Every section is strict: an unknown key is an error."""
+    chapter_table = registry() if chapter_table is None else chapter_table
+    cached = _MODELS.get(id(chapter_table))
+    if cached is not None and cached[0] is chapter_table:
+        return cached[1]
+    fields: dict[str, Any] = {}
+    for entry in chapter_table:
+        if entry.settings is None:
+            continue
+        if entry.settings_required:
+            fields[entry.settings] = (entry.settings_model, Field(default_factory=entry.settings_model))
+        else:
+            fields[entry.settings] = (entry.settings_model | None, None)
+    model = create_model(
+        "StudyConfig",
+        __base__=_StudyCore,
+        __doc__="A whole study: data, cleaning, analyses and report.",
+        **fields,
+        report=(ReportSettings, Field(default_factory=ReportSettings)),
+        engine=(EngineSettings, Field(default_factory=EngineSettings)),
+        notebook_parameters=(dict[str, dict[str, Any]], Field(
+            default_factory=dict,
+            description="extra papermill parameters per notebook stem; each must be declared by it")),
+    )
+    _MODELS[id(chapter_table)] = (chapter_table, model)
+    return model
+
+
+# the config of the kit's own chapters (type annotations, and code that needs the class itself)
+StudyConfig = study_config_model(CHAPTERS)
 
 
 def _format_validation_error(path: Path, error: ValidationError) -> str:
@@ -279,7 +303,7 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> St
             node = node.setdefault(key, {})
         node[leaf] = value
     try:
-        config = StudyConfig.model_validate(raw)
+        config = study_config_model().model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_format_validation_error(path, exc)) from exc
     data_path = resolve_path(config.data.path, path.resolve().parent)
@@ -303,4 +327,4 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> St
 
 
 def config_from_json(data: dict[str, Any]) -> StudyConfig:
-    return StudyConfig.model_validate(data)
+    return study_config_model().model_validate(data)

@@ -13,21 +13,6 @@ from .errors import ConfigError
 from .loading import load_transactions
 from .summary import customer_summary
 
-# the notebooks a study runs, in order, by kind of data (report.notebooks may choose among them)
-NOTEBOOKS = {
-    "transactions": ("01_data", "02_pareto", "03_clv", "04_retention", "05_segments", "07_satisfaction",
-                     "06_case_study"),
-    "contractual": ("04_retention", "06_case_study"),
-    # summarised discrete-time data: no purchase log, no spend, no tenure — only the BG/BB chapter applies
-    "opportunity": ("03_clv_opportunity",),
-}
-# the results section each notebook writes (two notebooks write the CLV chapter, by kind of data)
-SECTION_OF_NOTEBOOK = {
-    "01_data": "data", "02_pareto": "pareto", "03_clv": "clv", "03_clv_opportunity": "clv",
-    "04_retention": "retention", "05_segments": "segments", "06_case_study": "case_study",
-    "07_satisfaction": "satisfaction",
-}
-
 
 @dataclass
 class PreparedData:

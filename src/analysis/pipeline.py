@@ -19,8 +19,9 @@ from . import render
 from .cleaning import clean_transactions
 from .clv.customer_covariates import attach_covariates, read_covariate_table
 from .config import StudyConfig, load_config, localised
-from .data_preparation import NOTEBOOKS, SECTION_OF_NOTEBOOK, check_not_empty, summarize
-from .errors import ConfigError, NotEstimable, not_estimable
+from .chapters import Chapter, chapter_of_notebook, plan_notebooks
+from .data_preparation import check_not_empty, summarize
+from .errors import ConfigError, NotEstimable, StudyError, not_estimable
 from .execution import check_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
 from .manifest import build_manifest, sha256_file
@@ -63,17 +64,10 @@ def default_quiet() -> bool:
     return bool(os.environ.get("CI")) or not sys.stderr.isatty()
 
 
-# chapters that cannot run without another one: they are not estimable when it is not
-CHAPTER_REQUIRES = {
-    "pareto": ("data",), "clv": ("data",), "retention": ("data",), "segments": ("data",),
-    "case_study": ("data",),
-}
-
-
 def chapter_of(notebook: Path) -> str:
     """The results section a notebook writes: ``02_pareto`` → ``pareto``, ``03_clv_opportunity`` →
-    ``clv``; a notebook not in the kit's list writes the section named after its stem."""
-    return SECTION_OF_NOTEBOOK.get(notebook.stem, notebook.stem.split("_", 1)[1])
+    ``clv`` (see :mod:`analysis.chapters`)."""
+    return chapter_of_notebook(notebook.stem).name
 
 
 def run_chapter(run: Run, notebook: Path, execute: Callable[[], None]) -> dict[str, Any]:
@@ -82,39 +76,59 @@ def run_chapter(run: Run, notebook: Path, execute: Callable[[], None]) -> dict[s
     A chapter that finishes is ``{"status": "ok"}``; one whose notebook raises
     :class:`~analysis.errors.NotEstimable` (the data cannot support it) is recorded as
     ``{"status": "not_estimable", "reason": ...}`` and the study goes on; so is a chapter whose
-    prerequisite was not estimable. Any other failure propagates: it is a bug.
+    required chapter was not estimable. Any other failure propagates: it is a bug. A chapter writes
+    its own section and no other (checked here: a chapter that changed another's section is a bug).
     """
-    chapter = chapter_of(notebook)
+    entry = chapter_of_notebook(notebook.stem)
+    chapter = entry.name
     sections = run.results
-    for needed in CHAPTER_REQUIRES.get(chapter, ()):
+    for needed in entry.requires:
         if sections.get(needed, {}).get("status") == "not_estimable":
             record = not_estimable(f"requires {needed}")
             run.save_section(chapter, record)
             return record
+    before = _section_fingerprints(run, exclude=chapter)
     try:
         execute()
     except NotEstimable as exc:
         record = not_estimable(exc.reason)
         run.save_section(chapter, record)  # replaces whatever the chapter saved before it stopped
         return record
+    finally:
+        changed = sorted(name for name, print_ in _section_fingerprints(run, exclude=chapter).items()
+                         if before.get(name) != print_)
+        if changed:
+            raise StudyError(f"notebook {notebook.name} (chapter {chapter}) wrote the section(s) {changed} of "
+                             "other chapters; a chapter writes only its own section")
     if chapter in run.results:
         run.update_section(chapter, {"status": "ok"})
     return {"status": "ok"}
 
 
-def notebooks_for(config: StudyConfig) -> list[Path]:
-    wanted = config.report.notebooks or NOTEBOOKS[config.data.kind]
-    paths = []
-    for stem in wanted:
-        path = NOTEBOOKS_DIR / f"{stem}.ipynb"
-        if path.exists():
-            paths.append(path)
-        elif config.report.notebooks:
-            raise ConfigError(f"report.notebooks names '{stem}', which is not in {NOTEBOOKS_DIR}")
-    unknown = sorted(set(config.notebook_parameters) - {p.stem for p in paths})
+def _section_fingerprints(run: Run, *, exclude: str) -> dict[str, bytes]:
+    return {p.stem: p.read_bytes() for p in sorted((run.root / "sections").glob("*.json")) if p.stem != exclude}
+
+
+def plan_chapters(config: StudyConfig, *, quiet: bool = True) -> list[tuple[Chapter, Path]]:
+    """The chapters this study runs, in order, each with its notebook. A chapter asked for in
+    ``report.notebooks`` brings the chapters it requires (said on stderr unless quiet)."""
+    kind = config.data.kind
+    planned, pulled = plan_notebooks(kind, config.report.notebooks)
+    if pulled and not quiet:
+        print(f"report.notebooks: also running {', '.join(pulled)}, required by the chapters asked for",
+              file=sys.stderr, flush=True)
+    paths = [(entry, entry.notebook(kind)) for entry in planned]
+    for entry, path in paths:
+        if not path.exists():
+            raise ConfigError(f"chapter {entry.name}: its notebook {path} does not exist", file=path)
+    unknown = sorted(set(config.notebook_parameters) - {path.stem for _, path in paths})
     if unknown:
         raise ConfigError(f"notebook_parameters names notebook(s) {unknown} that this run does not execute")
     return paths
+
+
+def notebooks_for(config: StudyConfig) -> list[Path]:
+    return [path for _, path in plan_chapters(config)]
 
 
 def run_study(
@@ -133,7 +147,7 @@ def run_study(
     # refuse a target the run must not replace before any work starts
     folder = RunFolder.prepare(target, protected={"the data file": config.data.path,
                                                   "the config file": config_path})
-    notebooks = notebooks_for(config)
+    notebooks = [path for _, path in plan_chapters(config, quiet=quiet)]
     covariate_table = read_covariate_table(config, config_path)  # bad covariates stop the run here
     for notebook in notebooks:  # a mistyped parameter stops the run before anything is written
         check_parameters(notebook, {"run_dir": "", **config.notebook_parameters.get(notebook.stem, {})})

@@ -152,7 +152,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
         lines += ["", not_estimable_sentence(pers, ("persistence of top customers", "头部客户的持续性"))]
     if pers.get("still_top") is not None:
         lines += ["", with_figure(persistence_sentence(pers), "pareto-persistence")]
-    model = p.get("model_share")
+    model = (results.get("clv") or {}).get("pareto_model_share")  # written by the CLV chapter when it ran
     if model:
         lines += ["", tr(
             f"The fitted BG/NBD model (r = {num(model['r'], 3)}) implies that the top 20% of underlying purchase "

@@ -14,25 +14,18 @@ from typing import Any
 
 import yaml
 
+from ..chapters import Chapter, registry
 from ..i18n import set_language, tr
 from ..narrative import common as narrative_text  # a module: narrative.common imports render.escape
 from ..results import read_json
 from .escape import escape_markdown
 
-CHAPTERS = ("summary", "data", "pareto", "clv", "retention", "segments", "satisfaction", "case_study", "reproducibility")
 
 
-def _chapter_module(name: str):
-    try:
-        return importlib.import_module(f"analysis.narrative.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"analysis.narrative.{name}":
-            return None
-        raise
-
-
-# in the PDF these chapters start on a new page (the ones with figures, and the case study's close)
-NEW_PAGE_CHAPTERS = ("pareto", "clv", "retention", "segments", "satisfaction", "case_study")
+def _narrative_module(entry: Chapter):
+    """The chapter's narrative module; one that fails to import stops the report (no chapter is
+    dropped silently)."""
+    return None if entry.narrative is None else importlib.import_module(entry.narrative)
 
 
 def build_document(run_dir: Path, *, title: str, lang: str = "en") -> Path:
@@ -69,15 +62,16 @@ def build_document(run_dir: Path, *, title: str, lang: str = "en") -> Path:
         front["mainfont"] = cjk_font_name()
         front["format"]["typst"]["mainfont"] = cjk_font_name()
     parts = ["---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True) + "---\n"]
-    for name in CHAPTERS:
-        module = _chapter_module(name)
+    for entry in registry():
+        module = _narrative_module(entry)
         if module is None:
             continue
+        name = entry.name
         chapter_figures = [r for r in figures if r["chapter"] == name]
         chapter_tables = [r for r in tables if r["chapter"] == name]
         text = module.chapter(results, chapter_figures, chapter_tables)
         if text and text.strip():
-            if name in NEW_PAGE_CHAPTERS:  # so that no floating figure drifts into the next chapter
+            if entry.new_page:  # so that no floating figure drifts into the next chapter
                 parts.append("```{=typst}\n#pagebreak(weak: true)\n```\n")
             parts.append(text.rstrip() + "\n")
     path = run_dir / "report.qmd"
