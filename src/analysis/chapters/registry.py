@@ -24,6 +24,8 @@ from ..satisfaction.settings import SurveySettings
 from ..segments.settings import SegmentSettings
 
 KINDS = ("transactions", "contractual", "opportunity")
+# a chapter added to the kit lives in its own folder here (notebook, settings, narrative)
+CHAPTERS_DIR = Path(__file__).resolve().parent
 
 
 @dataclass(frozen=True)

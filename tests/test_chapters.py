@@ -1,0 +1,214 @@
+"""The chapter registry: one table decides the config sections, the run order, the requirements and
+the report; adding a chapter takes a folder and one line in it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from analysis.chapters import CHAPTERS, Chapter, chapter, notebooks_by_kind, plan_notebooks, use_registry
+from analysis.chapters.registry import check_registry
+from analysis.config import load_config, study_config_model
+from analysis.errors import ConfigError, StudyError
+from analysis.pipeline import run_chapter
+from analysis.project import PROJECT_ROOT
+
+LOG = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "c", "c"],
+                    "date": ["2020-01-01", "2020-02-01", "2020-01-05", "2020-01-02", "2020-03-01", "2020-04-01"],
+                    "amount": [10.0, 12.0, 5.0, 7.0, 8.0, 9.0]})
+
+
+def write_config(folder: Path, extra: dict | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    LOG.to_csv(folder / "log.csv", index=False)
+    config = {"name": "toy", "data": {"path": "log.csv", "columns": {"customer": "customer_id", "date": "date",
+                                                                       "amount": "amount"}},
+              "report": {"formats": ["html"], "renderer": "pandoc"}, **(extra or {})}
+    path = folder / "study.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_every_chapter_runs_after_what_it_requires_or_reads():
+    order = [entry.name for entry in CHAPTERS]
+    for entry in CHAPTERS:
+        for needed in entry.requires + entry.reads:
+            assert order.index(needed) < order.index(entry.name), (entry.name, needed)
+    assert notebooks_by_kind() == {
+        "transactions": ("01_data", "02_pareto", "03_clv", "04_retention", "05_segments", "07_satisfaction",
+                         "06_case_study"),
+        "contractual": ("04_retention", "06_case_study"),
+        "opportunity": ("03_clv_opportunity",),
+    }
+
+
+def test_a_registry_that_names_an_unknown_or_later_chapter_is_refused():
+    with pytest.raises(ValueError, match="not registered before it"):
+        check_registry((Chapter("a", requires=("b",)), Chapter("b")))
+    with pytest.raises(ValueError, match="registered twice"):
+        check_registry((Chapter("a"), Chapter("a")))
+    with pytest.raises(ValueError, match="shares notebook"):
+        check_registry((Chapter("a", notebooks={"transactions": "x"}), Chapter("b", notebooks={"contractual": "x"})))
+
+
+def test_a_chapter_asked_for_alone_brings_what_it_requires():
+    planned, pulled = plan_notebooks("transactions", ["05_segments"])
+    assert [c.name for c in planned] == ["data", "segments"]
+    assert pulled == ["data"]
+    # by chapter name too; what a chapter only reads (segments reads clv) is not pulled in
+    planned, pulled = plan_notebooks("transactions", ["segments", "02_pareto"])
+    assert [c.name for c in planned] == ["data", "pareto", "segments"] and pulled == ["data"]
+    planned, pulled = plan_notebooks("contractual", ["06_case_study"])
+    assert [c.name for c in planned] == ["case_study"] and pulled == []  # contractual data has no data notebook
+    with pytest.raises(ConfigError, match="neither a notebook nor a chapter"):
+        plan_notebooks("transactions", ["08_nothing"])
+    with pytest.raises(ConfigError, match="does not apply to contractual data"):
+        plan_notebooks("contractual", ["02_pareto"])
+
+
+def test_validate_names_an_unknown_chapter_before_reading_the_data(tmp_path, capsys):
+    from analysis import cli
+
+    config = write_config(tmp_path, {"report": {"notebooks": ["05_segmets"]}})
+    assert cli.main(["validate", str(config)]) == 2
+    assert "05_segmets" in capsys.readouterr().err
+
+
+class ToySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    threshold: int = 2
+
+
+def test_the_config_has_a_strict_section_per_registered_settings_model(tmp_path):
+    toy = Chapter("toy", notebooks={"transactions": "toy"}, requires=("data",), settings="toy",
+                  settings_model=ToySettings)
+    table = CHAPTERS[:-1] + (toy, CHAPTERS[-1])
+    with use_registry(table):
+        model = study_config_model()
+        assert list(model.model_fields)[-4:] == ["toy", "report", "engine", "notebook_parameters"]
+        assert load_config(write_config(tmp_path / "a", {"toy": {"threshold": 3}})).toy.threshold == 3
+        assert load_config(write_config(tmp_path / "b")).toy.threshold == 2  # defaults when absent
+        with pytest.raises(ConfigError, match="unknown key 'toy.treshold'"):
+            load_config(write_config(tmp_path / "c", {"toy": {"treshold": 3}}))
+    # outside the swapped registry the section does not exist
+    with pytest.raises(ConfigError, match="unknown key 'toy'"):
+        load_config(write_config(tmp_path / "d", {"toy": {"threshold": 3}}))
+
+
+class _FakeRun:
+    def __init__(self, root: Path):
+        self.root = root
+        (root / "sections").mkdir(parents=True)
+
+    @property
+    def results(self):
+        return {p.stem: json.loads(p.read_text()) for p in sorted((self.root / "sections").glob("*.json"))}
+
+    def save_section(self, name, data):
+        (self.root / "sections" / f"{name}.json").write_text(json.dumps(data))
+
+    def update_section(self, name, data):
+        self.save_section(name, {**self.results.get(name, {}), **data})
+
+
+def test_a_chapter_that_writes_another_chapters_section_fails_the_run(tmp_path):
+    run = _FakeRun(tmp_path)
+    run.save_section("data", {"status": "ok"})
+    run.save_section("pareto", {"status": "ok", "top20_share": 0.5})
+
+    def writes_its_own():
+        run.save_section("clv", {"x": 1})
+
+    assert run_chapter(run, Path("03_clv.ipynb"), writes_its_own) == {"status": "ok"}
+    assert run.results["clv"] == {"x": 1, "status": "ok"}
+
+    def meddles():
+        run.save_section("clv", {"x": 2})
+        run.update_section("pareto", {"model_share": 0.9})
+
+    with pytest.raises(StudyError, match=r"wrote the section\(s\) \['pareto'\]"):
+        run_chapter(run, Path("03_clv.ipynb"), meddles)
+
+
+def test_a_chapter_whose_requirement_is_not_estimable_is_not_estimable_without_running(tmp_path):
+    run = _FakeRun(tmp_path)
+    run.save_section("data", {"status": "not_estimable", "reason": "too few customers"})
+    ran = []
+    record = run_chapter(run, Path("05_segments.ipynb"), lambda: ran.append(1))
+    assert record == {"status": "not_estimable", "reason": "requires data"} and not ran
+    assert chapter("segments").reads == ("clv",)
+
+
+TOY_NARRATIVE = '''\
+def chapter(results, figures, tables):
+    toy = results.get("toy")
+    if not toy:
+        return ""
+    return f"# Toy chapter\\n\\n{toy['repeat_buyers']} of {toy['customers']} customers bought on two days or more.\\n"
+'''
+
+
+def _toy_notebook(path: Path) -> None:
+    parameters = nbformat.v4.new_code_cell('run_dir = ""  # set by papermill')
+    parameters.metadata["tags"] = ["parameters"]
+    body = nbformat.v4.new_code_cell(
+        "from analysis.run import Run\n"
+        "run = Run.open(run_dir)\n"
+        "customers = run.customers(['customer_id', 'n_transactions'])\n"
+        "run.save_section('toy', {'customers': len(customers), "
+        "'repeat_buyers': int((customers['n_transactions'] > 1).sum())})\n")
+    notebook = nbformat.v4.new_notebook(cells=[parameters, body])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, path)
+
+
+@pytest.mark.slow
+def test_adding_a_toy_chapter_takes_one_folder_and_one_registry_line(tmp_path):
+    """A copy of the kit, one new folder under ``analysis/chapters/`` (notebook and narrative) and one
+    new line in the registry: ``run`` executes the toy notebook (and the data chapter it requires),
+    ``results.json`` has its section and the report its chapter. Nothing else is edited."""
+    kit = tmp_path / "kit"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(PROJECT_ROOT / "src" / "analysis", kit / "src" / "analysis", ignore=ignore)
+    shutil.copytree(PROJECT_ROOT / "notebooks", kit / "notebooks", ignore=ignore)
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", kit / "pyproject.toml")
+
+    folder = kit / "src" / "analysis" / "chapters" / "toy"  # the one folder
+    folder.mkdir()
+    (folder / "__init__.py").write_text("")
+    (folder / "narrative.py").write_text(TOY_NARRATIVE)
+    _toy_notebook(folder / "toy.ipynb")
+
+    registry = kit / "src" / "analysis" / "chapters" / "registry.py"
+    text = registry.read_text()
+    anchor = '    Chapter("reproducibility"'
+    assert text.count(anchor) == 1
+    line = ('    Chapter("toy", notebooks={"transactions": "toy"}, requires=("data",), '
+            'narrative="analysis.chapters.toy.narrative", notebook_dir=CHAPTERS_DIR / "toy"),\n')
+    registry.write_text(text.replace(anchor, line + anchor))  # the one line
+
+    config = write_config(tmp_path / "study", {"report": {"formats": ["html"], "renderer": "pandoc",
+                                                          "notebooks": ["toy"]}})
+    env = {**os.environ, "PYTHONPATH": str(kit / "src"), "ANALYSIS_PSEUDONYM_KEY": "11" * 32}
+    done = subprocess.run([sys.executable, "-m", "analysis", "run", str(config), "--out", str(tmp_path / "run"),
+                           "--verbose"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "also running data" in done.stderr
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    # a and c bought on two days or more, b once
+    assert results["toy"] == {"customers": 3, "repeat_buyers": 2, "status": "ok"}
+    assert results["data"]["status"] == "ok" and "pareto" not in results
+    assert sorted(p.name for p in (tmp_path / "run" / "notebooks").glob("*.ipynb")) == ["01_data.ipynb", "toy.ipynb"]
+    html = (tmp_path / "run" / "report.html").read_text()
+    assert "Toy chapter" in html and "2 of 3 customers bought on two days or more." in html
