@@ -49,7 +49,6 @@ class ClvSettings(BaseModel):
                                        "in transaction opportunities")
     discount_rate: float = Field(default=0.10, ge=0, description="annual discount rate")
     margin: float = Field(default=0.30, gt=0, le=1, description="gross margin on spend")
-    n_draws: int = Field(default=200, ge=20, description="parameter draws for the total-CLV interval")
     max_frequency_shown: int = Field(default=7, ge=1, description="holdout table: frequencies 0..n, n+")
     covariates: CovariateSettings | None = Field(default=None, description="customer covariates of the "
                                                  "recommended model (BG/NBD or Pareto/NBD)")
