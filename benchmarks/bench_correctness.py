@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.clv import BetaGeo, GammaGamma
-from analysis.config import StudyConfig
-from analysis.data_preparation import prepare_transactions
-from analysis.simulate import (
+from analysis.core.config import StudyConfig
+from analysis.data.prepare import prepare_transactions
+from analysis.data.simulate import (
     DENSE_OBSERVATION_DAYS,
     DENSE_PURCHASING,
     TrueSpend,

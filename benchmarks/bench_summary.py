@@ -28,7 +28,7 @@ KIT_CLI = "import sys; from analysis.cli import main; sys.exit(main(sys.argv[1:]
 KIT_IN_PROCESS = """
 import json, sys, time
 import pandas as pd
-from analysis.summary import customer_summary
+from analysis.data.summary import customer_summary
 path = sys.argv[1]
 log = pd.read_parquet(path) if path.endswith(".parquet") else pd.read_csv(path, parse_dates=["date"])
 began = time.perf_counter()
@@ -74,7 +74,7 @@ print(json.dumps({"inner_s": time.perf_counter() - began}))
 
 
 def _write_log(folder: Path, size: int) -> tuple[int, dict[str, Path]]:
-    from analysis.simulate import simulate_transactions
+    from analysis.data.simulate import simulate_transactions
 
     log = simulate_transactions(max(1, round(size / TRANSACTIONS_PER_CUSTOMER)), seed=size % 9973)
     paths = {"parquet": folder / "log.parquet", "csv": folder / "log.csv"}

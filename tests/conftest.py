@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from analysis.cleaning import clean_transactions
-from analysis.config import load_config
-from analysis.loading import load_transactions
-from analysis.privacy import KEY_ENV, KEY_FILE_ENV
-from analysis.project import PROJECT_ROOT
-from analysis.summary import customer_summary
+from analysis.core.config import load_config
+from analysis.core.paths import PROJECT_ROOT
+from analysis.core.privacy import KEY_ENV, KEY_FILE_ENV
+from analysis.data.cleaning import clean_transactions
+from analysis.data.loading import load_transactions
+from analysis.data.summary import customer_summary
 
 SHARED_DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
 CONFIGS = PROJECT_ROOT / "configs"
@@ -70,7 +70,7 @@ def cdnow_sample_summary(cdnow_sample_clean, cdnow_sample_config):
 def english_report_without_currency():
     """Each test starts from the defaults a run starts from: the report language and currency are
     process-wide settings that an earlier test (or a Chinese run) may have changed."""
-    from analysis.i18n import set_language
+    from analysis.core.i18n import set_language
     from analysis.narrative.common import set_currency
 
     set_language("en")

@@ -17,12 +17,19 @@ import pytest
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from analysis.chapters import CHAPTERS, Chapter, chapter, notebooks_by_kind, plan_notebooks, use_registry
+from analysis.chapters import (
+    CHAPTERS,
+    Chapter,
+    chapter,
+    notebooks_by_kind,
+    plan_notebooks,
+    use_registry,
+)
 from analysis.chapters.registry import check_registry
-from analysis.config import load_config, study_config_model
-from analysis.errors import ConfigError, StudyError
-from analysis.pipeline import run_chapter
-from analysis.project import PROJECT_ROOT
+from analysis.core.config import load_config, study_config_model
+from analysis.core.errors import ConfigError, StudyError
+from analysis.core.paths import PROJECT_ROOT
+from analysis.run.pipeline import run_chapter
 
 LOG = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "c", "c"],
                     "date": ["2020-01-01", "2020-02-01", "2020-01-05", "2020-01-02", "2020-03-01", "2020-04-01"],

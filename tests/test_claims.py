@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis import case_study
-from analysis.i18n import set_language
+from analysis.core.i18n import set_language
 from analysis.narrative import case_study as case_text
+from analysis.narrative import claims as case_study
 from analysis.narrative.clv import chapter as clv_chapter
 from analysis.narrative.common import cell_text, money, pvalue, set_currency
 from analysis.narrative.pareto import persistence_sentence, tail_sentence, verdict
@@ -183,8 +183,8 @@ def test_telco_derl_is_84_months_at_10_percent_a_year():
 
 
 def test_yearly_retention_needs_two_complete_years():
+    from analysis.data.transaction_log import TransactionLog
     from analysis.retention.study import yearly_activity
-    from analysis.transaction_log import TransactionLog
 
     days = pd.to_datetime(["2020-01-01", "2020-06-01", "2020-12-31", "2021-01-01"])
     frame = pd.DataFrame({"customer_id": ["a", "b", "a", "b"], "date": days, "amount": [10.0, 10, 10, 10]})
@@ -384,7 +384,7 @@ def test_no_sentence_contradicts_its_numbers(results):
 def test_title_and_source_accept_one_text_per_language(tmp_path):
     import yaml
 
-    from analysis.config import load_config, localised
+    from analysis.core.config import load_config, localised
 
     (tmp_path / "log.csv").write_text("customer_id,date,amount\na,2020-01-01,1\n")
     config = {"name": "bilingual", "title": {"en": "Shop study", "zh": "商店研究"},
@@ -399,7 +399,7 @@ def test_title_and_source_accept_one_text_per_language(tmp_path):
 
 
 def test_title_page_front_matter():
-    from analysis.render.document import kit_version, title_page
+    from analysis.report.document import kit_version, title_page
 
     results = {"study": {"title_page": {"author": "A. Researcher", "organisation": "Some University", "subtitle": None}},
                "data": {"first_date": "1997-01-01", "last_date": "1998-06-30"},

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.cleaning import clean_transactions
-from analysis.config import AnalysisSettings, CleaningSettings
-from analysis.loading import LoadedTransactions, load_transactions
-from analysis.project import CONFIGS_DIR
+from analysis.core.config import AnalysisSettings, CleaningSettings
+from analysis.core.paths import CONFIGS_DIR
+from analysis.data.cleaning import clean_transactions
+from analysis.data.loading import LoadedTransactions, load_transactions
 
 
 def loaded(rows: list[dict]) -> LoadedTransactions:
@@ -77,7 +77,7 @@ def test_zero_amounts_kept_when_configured():
 
 @pytest.fixture(scope="module")
 def online_retail_clean(shared_dataset):
-    from analysis.config import load_config
+    from analysis.core.config import load_config
 
     shared_dataset("online_retail/online_retail.csv.gz")
     config = load_config(CONFIGS_DIR / "online_retail.yml")

@@ -40,8 +40,8 @@ def test_exercise_4_dormant():
 def test_course_notebook_executes(tmp_path):
     import papermill
 
-    from analysis.execution import ensure_kernel
-    from analysis.project import NOTEBOOKS_DIR
+    from analysis.core.paths import NOTEBOOKS_DIR
+    from analysis.run.notebooks import ensure_kernel
 
     out = tmp_path / "00.ipynb"
     papermill.execute_notebook(str(NOTEBOOKS_DIR / "00_course_examples.ipynb"), str(out),
@@ -57,8 +57,8 @@ def test_course_notebook_honours_lang_and_hides_answers(tmp_path):
 
     import papermill
 
-    from analysis.execution import ensure_kernel
-    from analysis.project import NOTEBOOKS_DIR
+    from analysis.core.paths import NOTEBOOKS_DIR
+    from analysis.run.notebooks import ensure_kernel
 
     outputs = {}
     for lang in ("en", "zh"):

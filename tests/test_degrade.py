@@ -15,12 +15,12 @@ import pytest
 import yaml
 
 from analysis import cli
-from analysis.config import load_config
-from analysis.errors import NotEstimable, StudyError, not_estimable
-from analysis.execution import not_estimable_reason
-from analysis.i18n import set_language
-from analysis.pipeline import run_chapter
+from analysis.core.config import load_config
+from analysis.core.errors import NotEstimable, StudyError, not_estimable
+from analysis.core.i18n import set_language
 from analysis.run import Run
+from analysis.run.notebooks import not_estimable_reason
+from analysis.run.pipeline import run_chapter
 
 # -- datasets of issue 12 -------------------------------------------------------------------------
 
@@ -171,9 +171,9 @@ def test_cox_is_not_estimable_without_churns_and_ph_check_without_enough_of_them
 
 
 def test_whale_curve_of_unprofitable_customers_is_not_estimable_and_pareto_goes_on():
-    from analysis.config import StudyConfig
+    from analysis.core.config import StudyConfig
+    from analysis.data.summary import customer_summary
     from analysis.pareto import run_pareto
-    from analysis.summary import customer_summary
 
     log = ordinary_log()
     log["amount"] = 10.0  # every order of the same value: 30% margin of $10 < $2 per order + upkeep
@@ -193,7 +193,7 @@ def test_whale_curve_of_unprofitable_customers_is_not_estimable_and_pareto_goes_
 def test_clv_without_repeat_buyers_is_not_estimable():
     from analysis.clv.settings import ClvSettings
     from analysis.clv.study import run_clv
-    from analysis.summary import customer_summary
+    from analysis.data.summary import customer_summary
 
     log = bought_once()
     log["date"] = pd.to_datetime(log["date"])
@@ -219,8 +219,8 @@ NOT_ESTIMABLE_RESULTS = {
 
 
 def test_chapters_and_limitations_say_not_estimable_in_english_and_chinese():
-    from analysis import case_study
     from analysis.narrative import case_study as close
+    from analysis.narrative import claims as case_study
     from analysis.narrative import clv, pareto, segments, summary
 
     results = {**NOT_ESTIMABLE_RESULTS, "case_study": case_study.build(NOT_ESTIMABLE_RESULTS)}
@@ -316,7 +316,7 @@ def test_a_bug_in_a_chapter_still_fails_the_run(tmp_path, monkeypatch, capsys):
     import dataclasses
 
     from analysis.chapters import CHAPTERS, use_registry
-    from analysis.project import NOTEBOOKS_DIR
+    from analysis.core.paths import NOTEBOOKS_DIR
 
     notebooks = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS_DIR, notebooks)
@@ -358,7 +358,7 @@ def test_every_notebook_writes_its_chapter_section():
     from pathlib import Path
 
     from analysis.chapters import notebooks_by_kind
-    from analysis.pipeline import chapter_of
+    from analysis.run.pipeline import chapter_of
 
     assert chapter_of(Path("notebooks/03_clv_opportunity.ipynb")) == "clv"
     assert chapter_of(Path("notebooks/02_pareto.ipynb")) == "pareto"

@@ -20,12 +20,12 @@ import pandas as pd
 import pytest
 import yaml
 
+from analysis.core.paths import CONFIGS_DIR, PROJECT_ROOT
+from analysis.data.transaction_log import TransactionLog
 from analysis.pareto.cost import CostModel
 from analysis.pareto.windows import persistence
-from analysis.project import CONFIGS_DIR, PROJECT_ROOT
 from analysis.segments import run_segments
 from analysis.segments.settings import SegmentSettings
-from analysis.transaction_log import TransactionLog
 
 # results.json fields that legitimately carry the study's name or describe the input file itself
 # (a shuffled copy has another name and checksum); everything else must be identical

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
+from analysis.core.paths import CONFIGS_DIR
 from analysis.narrative.traceability import untraceable_numbers
-from analysis.pipeline import run_study
-from analysis.project import CONFIGS_DIR
+from analysis.run.pipeline import run_study
 
 CONFIG = CONFIGS_DIR / "donations.yml"
 

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from analysis.narrative.common import cell_text, figure_md, table_md
-from analysis.render.escape import (
+from analysis.report.escape import (
     code_span,
     escape_markdown,
     neutralise_formula,
@@ -155,7 +155,7 @@ def _hostile_study(folder: Path, lang: str) -> Path:
 
 @pytest.fixture(scope="module", params=["en", "zh"])
 def hostile_run(request, tmp_path_factory):
-    from analysis.pipeline import run_study
+    from analysis.run.pipeline import run_study
 
     folder = tmp_path_factory.mktemp(f"hostile-{request.param}")
     return run_study(_hostile_study(folder, request.param), out_dir=folder / "run", quiet=True)

@@ -7,9 +7,9 @@ import gzip
 import pandas as pd
 import pytest
 
-from analysis.config import DataSettings
-from analysis.errors import InputError
-from analysis.loading import load_contracts, load_transactions
+from analysis.core.config import DataSettings
+from analysis.core.errors import InputError
+from analysis.data.loading import load_contracts, load_transactions
 
 COLUMNS = {"customer": "id", "date": "day", "amount": "value"}
 

@@ -9,17 +9,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.chapters import notebooks_by_kind
 from analysis.clv.discrete import pattern_table, run_bgbb
 from analysis.clv.settings import ClvSettings
-from analysis.config import AnalysisSettings, DataSettings, load_config
-from analysis.errors import ConfigError, InputError
+from analysis.core.config import AnalysisSettings, DataSettings, load_config
+from analysis.core.errors import ConfigError, InputError
+from analysis.core.paths import PROJECT_ROOT
+from analysis.data.opportunity import (
+    describe_opportunities,
+    load_opportunities,
+    opportunities_from_log,
+)
 from analysis.narrative import clv as clv_chapter
 from analysis.narrative import data as data_chapter
 from analysis.narrative import summary as summary_chapter
 from analysis.narrative.traceability import untraceable_numbers
-from analysis.opportunity import describe_opportunities, load_opportunities, opportunities_from_log
-from analysis.chapters import notebooks_by_kind
-from analysis.project import PROJECT_ROOT
 
 DONATIONS = PROJECT_ROOT / "data" / "raw" / "donations" / "donations_1995_cohort.csv"
 COLUMNS = {"frequency": "frequency", "recency": "recency", "periods": "periods", "weight": "weights"}

@@ -8,8 +8,8 @@ import json
 import pandas as pd
 import pytest
 
-from analysis.pipeline import run_study
-from analysis.project import CONFIGS_DIR
+from analysis.core.paths import CONFIGS_DIR
+from analysis.run.pipeline import run_study
 
 CONFIG = CONFIGS_DIR / "cdnow_sample.yml"
 

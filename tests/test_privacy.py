@@ -14,8 +14,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analysis.errors import ConfigError
-from analysis.privacy import (
+from analysis.core.errors import ConfigError
+from analysis.core.paths import CONFIGS_DIR, PROJECT_ROOT
+from analysis.core.privacy import (
     KEY_ENV,
     KEY_FILE_ENV,
     PSEUDONYM_LENGTH,
@@ -24,7 +25,6 @@ from analysis.privacy import (
     pseudonymise,
     pseudonymise_in,
 )
-from analysis.project import CONFIGS_DIR, PROJECT_ROOT
 
 
 @pytest.fixture()
@@ -89,7 +89,7 @@ def test_empty_key_file_is_a_config_error(clean_env):
 
 @pytest.mark.slow
 def test_run_folder_never_holds_the_key_and_ids_are_keyed(tmp_path, monkeypatch):
-    from analysis.pipeline import run_study
+    from analysis.run.pipeline import run_study
 
     key = "9f" * 32
     monkeypatch.setenv(KEY_ENV, key)
@@ -121,7 +121,7 @@ def test_data_order_depends_on_the_data_only():
     the ids, and rows that still tie are identical in every analysed column."""
     import pandas as pd
 
-    from analysis.privacy import data_order
+    from analysis.core.privacy import data_order
 
     frame = pd.DataFrame({"customer_id": ["1", "2", "3", "4"], "frequency": [2, 0, 2, 0],
                           "T": [10.0, 5.0, 10.0, 7.0]})

@@ -9,7 +9,7 @@ import tomllib
 
 import yaml
 
-from analysis.project import NOTEBOOKS_DIR, PROJECT_ROOT, RAW_DATA_DIR
+from analysis.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT, RAW_DATA_DIR
 
 
 def test_environment_yml_matches_pyproject():

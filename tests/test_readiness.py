@@ -1,4 +1,4 @@
-"""`validate` predicts which chapters run: `analysis.readiness.chapter_readiness` on small logs
+"""`validate` predicts which chapters run: `analysis.chapters.readiness.chapter_readiness` on small logs
 whose verdict can be counted by hand."""
 
 from __future__ import annotations
@@ -7,10 +7,16 @@ import pandas as pd
 import pytest
 import yaml
 
+from analysis.chapters.readiness import (
+    MIN_COX_EVENTS,
+    MIN_CUSTOMERS,
+    MIN_REPEAT_BUYERS,
+    chapter_readiness,
+    part_readiness,
+)
 from analysis.cli import main
-from analysis.config import config_from_json
-from analysis.readiness import MIN_COX_EVENTS, MIN_CUSTOMERS, MIN_REPEAT_BUYERS, chapter_readiness, part_readiness
-from analysis.summary import customer_summary
+from analysis.core.config import config_from_json
+from analysis.data.summary import customer_summary
 
 
 def config(**analysis):

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.pipeline import run_study
-from analysis.project import CONFIGS_DIR
+from analysis.core.paths import CONFIGS_DIR
+from analysis.run.pipeline import run_study
 
 QUICK = {"report.notebooks": ["01_data"]}
 

@@ -9,10 +9,10 @@ import warnings
 import pytest
 import yaml
 
+from analysis.core.paths import CONFIGS_DIR
+from analysis.data.simulate import TruePurchasing, simulate_transactions
 from analysis.narrative.traceability import untraceable_numbers
-from analysis.pipeline import run_study
-from analysis.project import CONFIGS_DIR
-from analysis.simulate import TruePurchasing, simulate_transactions
+from analysis.run.pipeline import run_study
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +114,7 @@ def test_chinese_figure_labels_have_glyphs():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from analysis.fonts import use_cjk_in_matplotlib
+    from analysis.report.fonts import use_cjk_in_matplotlib
 
     use_cjk_in_matplotlib()
     fig, ax = plt.subplots()
@@ -127,8 +127,8 @@ def test_chinese_figure_labels_have_glyphs():
 
 
 def test_missing_cjk_font_is_a_clear_error(monkeypatch):
-    from analysis import fonts
-    from analysis.errors import RenderError
+    from analysis.core.errors import RenderError
+    from analysis.report import fonts
 
     fonts.find_cjk_font.cache_clear()
     monkeypatch.setattr(fonts, "PACKAGED", ("no_such_font_package", "x.otf"))

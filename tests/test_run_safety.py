@@ -21,13 +21,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analysis import pipeline
 from analysis.cli import main
-from analysis.errors import ConfigError
-from analysis.manifest import build_manifest, package_versions
-from analysis.project import CONFIGS_DIR, PROJECT_ROOT, RAW_DATA_DIR
-from analysis.render.engines import document_timestamp, render_document
-from analysis.run_folder_safety import (
+from analysis.core.errors import ConfigError
+from analysis.core.paths import CONFIGS_DIR, PROJECT_ROOT, RAW_DATA_DIR
+from analysis.report.engines import document_timestamp, render_document
+from analysis.run import pipeline
+from analysis.run.manifest import build_manifest, package_versions
+from analysis.run.safety import (
     KIT_SIGNATURE,
     STAGING_MARKER,
     RunFolder,
@@ -339,7 +339,7 @@ def test_same_source_renders_the_same_pdf_twice(tmp_path, monkeypatch):
 def test_notebook_run_prints_no_kernel_log(tmp_path, capfd):
     import nbformat
 
-    from analysis.execution import execute_notebook
+    from analysis.run.notebooks import execute_notebook
 
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}

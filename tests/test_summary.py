@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.summary import customer_summary
+from analysis.data.summary import customer_summary
 
 
 def test_cdnow_sample_published_counts(cdnow_sample_clean, cdnow_sample_summary):

@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 
 import pandas_reference as reference
-from analysis import overview
+from analysis.data import describe as overview
+from analysis.data.simulate import simulate_transactions
+from analysis.data.transaction_log import TransactionLog
 from analysis.pareto.windows import persistence, window_shares
 from analysis.retention.churn import gap_quantile
 from analysis.retention.cohorts import cohort_table
 from analysis.retention.study import yearly_activity
-from analysis.simulate import simulate_transactions
-from analysis.transaction_log import TransactionLog
 
 
 @pytest.fixture(scope="module", params=["cdnow_sample", "simulated_parquet"])

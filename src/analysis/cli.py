@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .errors import StudyError
+from .core.errors import StudyError
 
 EPILOG = """examples:
   python -m analysis run configs/cdnow.yml                 # writes reports/cdnow/
@@ -103,7 +103,7 @@ def _dispatch(args) -> int:
 
 
 def _run(args) -> int:
-    from .pipeline import run_study
+    from .run.pipeline import run_study
 
     overrides = {}
     if args.lang:
@@ -119,10 +119,10 @@ def _run(args) -> int:
 
 
 def _validate(args) -> int:
-    from .config import load_config
-    from .data_preparation import prepare_transactions
-    from .loading import load_contracts
-    from .readiness import MIN_CUSTOMERS
+    from .chapters.readiness import MIN_CUSTOMERS
+    from .core.config import load_config
+    from .data.loading import load_contracts
+    from .data.prepare import prepare_transactions
 
     # Everything run checks before its first chapter is checked here too (the window against the
     # data, in cleaning); then each chapter's readiness says which will run and which be skipped.
@@ -143,7 +143,7 @@ def _validate(args) -> int:
         _print_readiness(config, contracts)
         return 0
     if config.data.kind == "opportunity":
-        from .opportunity import describe_opportunities, load_opportunity_data
+        from .data.opportunity import describe_opportunities, load_opportunity_data
 
         table, _ = load_opportunity_data(config.data, config.analysis)
         facts = describe_opportunities(table, config.data)
@@ -183,8 +183,8 @@ def _validate(args) -> int:
 
 def _churn_threshold(cleaning, config) -> int:
     """The retention chapter's inactivity threshold, computed as the chapter computes it."""
+    from .data.transaction_log import TransactionLog
     from .retention.churn import resolve_threshold
-    from .transaction_log import TransactionLog
 
     cleaning.con.execute(f"CREATE OR REPLACE VIEW log AS SELECT * FROM {cleaning.table}")
     log = TransactionLog(cleaning.con, [r[0] for r in cleaning.con.execute("DESCRIBE log").fetchall()],
@@ -195,7 +195,7 @@ def _churn_threshold(cleaning, config) -> int:
 
 def _print_readiness(config, customers, churn_threshold_days: int | None = None) -> None:
     from .chapters import plan_notebooks
-    from .readiness import chapter_readiness, part_readiness
+    from .chapters.readiness import chapter_readiness, part_readiness
 
     planned, pulled = plan_notebooks(config.data.kind, config.report.notebooks)
     wanted = {entry.name for entry in planned}
@@ -215,12 +215,12 @@ def _print_readiness(config, customers, churn_threshold_days: int | None = None)
 
 
 def _summarize(args) -> int:
-    from .config import load_config
-    from .data_preparation import prepare_transactions
+    from .core.config import load_config
+    from .data.prepare import prepare_transactions
 
     config = load_config(args.config)
     if config.data.kind != "transactions":
-        from .errors import ConfigError
+        from .core.errors import ConfigError
 
         raise ConfigError("summarize needs transaction data (data.kind: transactions)", file=args.config)
     out = Path(args.out)
@@ -242,8 +242,8 @@ def _summarize(args) -> int:
 
 def _check_summary_out(out: Path, config, config_path: Path) -> None:
     """summarize writes one file: refuse a folder, the study's own inputs, and data/raw."""
-    from .errors import ConfigError
-    from .project import RAW_DATA_DIR
+    from .core.errors import ConfigError
+    from .core.paths import RAW_DATA_DIR
 
     if out.is_dir():
         raise ConfigError("--out is a folder; summarize writes one file (.parquet or .csv)", file=out)

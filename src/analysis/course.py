@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .clv.textbook import textbook_clv
-from .i18n import tr
+from .core.i18n import tr
 from .pareto.cost import whale_curve
 from .segments.matrix import value_matrix
 

@@ -21,7 +21,7 @@ import yaml
 from analysis.cli import main
 from analysis.clv.study import illustrative_customers
 from analysis.narrative.traceability import untraceable_numbers
-from analysis.pipeline import run_study
+from analysis.run.pipeline import run_study
 
 TRUE = {"r": 0.8, "alpha": 4.0, "a": 0.8, "b": 3.0}
 WEB_EFFECT = 0.7  # γ on α: α_web = α·exp(−γ)

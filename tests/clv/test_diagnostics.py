@@ -192,7 +192,7 @@ def test_spend_independence_verdicts_can_differ():
 
 
 def test_report_sentences_follow_the_diagnostics():
-    from analysis.i18n import set_language
+    from analysis.core.i18n import set_language
     from analysis.narrative.clv import _diagnostic_sentences
 
     set_language("en")

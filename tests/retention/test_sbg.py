@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy.special import betaln
 
-from analysis.project import RAW_DATA_DIR
+from analysis.core.paths import RAW_DATA_DIR
 from analysis.retention import ShiftedBetaGeometric
 from analysis.retention.sbg import survivors_to_durations
 

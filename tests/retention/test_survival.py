@@ -28,8 +28,8 @@ def test_logrank_hand_example():
 
 
 def test_censoring_is_never_dropped(shared_dataset):
-    from analysis.config import DataSettings
-    from analysis.loading import load_contracts
+    from analysis.core.config import DataSettings
+    from analysis.data.loading import load_contracts
 
     path = shared_dataset("telco_churn/Telco-Customer-Churn.csv")
     contracts = load_contracts(DataSettings(kind="contractual", path=path,
@@ -41,9 +41,9 @@ def test_censoring_is_never_dropped(shared_dataset):
 
 @pytest.fixture(scope="module")
 def telco(shared_dataset):
-    from analysis.config import load_config
-    from analysis.loading import load_contracts
-    from analysis.project import CONFIGS_DIR
+    from analysis.core.config import load_config
+    from analysis.core.paths import CONFIGS_DIR
+    from analysis.data.loading import load_contracts
 
     shared_dataset("telco_churn/Telco-Customer-Churn.csv")
     config = load_config(CONFIGS_DIR / "telco.yml")

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis.config import load_config
-from analysis.errors import ConfigError
-from analysis.i18n import set_language
+from analysis.core.config import load_config
+from analysis.core.errors import ConfigError
+from analysis.core.i18n import set_language
+from analysis.core.paths import CONFIGS_DIR, PROJECT_ROOT
+from analysis.core.privacy import pseudonymise
 from analysis.narrative import satisfaction as narrative
 from analysis.narrative.traceability import untraceable_numbers
-from analysis.privacy import pseudonymise
-from analysis.project import CONFIGS_DIR, PROJECT_ROOT
 from analysis.satisfaction.settings import SurveySettings
 from analysis.satisfaction.simulate import simulate_survey
 from analysis.satisfaction.study import chapter_study

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from analysis.errors import InputError
+from analysis.core.errors import InputError
 from analysis.satisfaction.settings import SurveySettings
 from analysis.satisfaction.survey import validate_survey
 

@@ -10,9 +10,9 @@ import pytest
 
 pytest.importorskip("ibis", reason="ibis not installed: make setup-spark")
 
-from analysis.portable_summary import EngineSettings, normalise, summarize_with_engine
-from analysis.simulate import simulate_transactions
-from analysis.summary import customer_summary
+from analysis.data.engines import EngineSettings, normalise, summarize_with_engine
+from analysis.data.simulate import simulate_transactions
+from analysis.data.summary import customer_summary
 
 OPTIONS = {"period": "week", "calibration_end": "1997-09-30", "observation_end": "1998-06-30"}
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ..clv.settings import ClvSettings
-from ..errors import ConfigError
+from ..core.errors import ConfigError
+from ..core.paths import NOTEBOOKS_DIR
 from ..pareto.settings import ParetoSettings
-from ..project import NOTEBOOKS_DIR
 from ..retention.settings import RetentionSettings
 from ..satisfaction.settings import SurveySettings
 from ..segments.settings import SegmentSettings
@@ -162,7 +162,7 @@ def plan_notebooks(kind: str, wanted: list[str] | None) -> tuple[list[Chapter], 
 
     ``wanted`` names notebooks (``05_segments``) or chapters (``segments``); None means every chapter
     with a notebook for ``kind``. An unknown name, or one that does not apply to this kind of data,
-    is a :class:`~analysis.errors.ConfigError`.
+    is a :class:`~analysis.core.errors.ConfigError`.
     """
     applicable = chapters(kind)
     if wanted is None:

@@ -6,7 +6,7 @@ transaction log, mapped to a role of the data config (``data.columns.segment: Co
 the role or by its column: each customer's value is the one on their first purchase day (the
 smallest, should the cleaned log hold several that day).
 
-The join needs the raw ids, which never reach the run folder (``analysis.privacy``): the pipeline
+The join needs the raw ids, which never reach the run folder (``analysis.core.privacy``): the pipeline
 calls :func:`attach_covariates` on the customer summary before the ids are pseudonymised, and the
 covariates travel in the summary as columns ``cov_<name>``. The table is read and checked by
 :func:`read_covariate_table` before any other work.
@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..config import StudyConfig, resolve_path
-from ..errors import ConfigError, InputError
+from ..core.config import StudyConfig, resolve_path
+from ..core.errors import ConfigError, InputError
 
 PREFIX = "cov_"
 LOG_ROLES = ("segment",)  # per-customer attributes the cleaned transaction log keeps

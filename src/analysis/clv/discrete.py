@@ -46,7 +46,7 @@ def opportunity_discount_rate(annual_rate: float, opportunities_per_year: float)
 
 
 def run_bgbb(table: pd.DataFrame, settings: ClvSettings, *, opportunities_per_year: float = 1.0) -> DiscreteClvStudy:
-    """``table``: columns customer_id, frequency, recency, periods, weight (``analysis.opportunity``)."""
+    """``table``: columns customer_id, frequency, recency, periods, weight (``analysis.data.opportunity``)."""
     x, t_x, n, weight = (table[c].to_numpy(float) for c in ("frequency", "recency", "periods", "weight"))
     fit = BetaGeoBetaBinom(x, t_x, n, weights=weight).fit()
     horizon = settings.horizon_opportunities

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import NotEstimable, not_estimable
-from ..periods import PERIOD_DAYS
-from ..readiness import MIN_CUSTOMERS  # the same limit validate applies
-from ..transaction_log import TransactionLog, as_log
+from ..chapters.readiness import MIN_CUSTOMERS  # the same limit validate applies
+from ..core.errors import NotEstimable, not_estimable
+from ..core.periods import PERIOD_DAYS
+from ..data.transaction_log import TransactionLog, as_log
 from .base import TransactionResults
 from .bgnbd import BetaGeo
 from .customer_covariates import column_name

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..periods import PERIODS_PER_YEAR
+from ..core.periods import PERIODS_PER_YEAR
 from .base import on_distinct_pairs
 
 

@@ -1,13 +1,13 @@
 """What works, failure modes and lessons, limitations, recommendations — the case study's close.
 
 The claims and their numbers come from the ``case_study`` section of results.json (decided by
-``analysis.case_study``); this module only words them, in English or Chinese.
+``analysis.narrative.claims``); this module only words them, in English or Chinese.
 """
 
 from __future__ import annotations
 
-from ..i18n import tr
-from ..render.escape import escape_markdown
+from ..core.i18n import tr
+from ..report.escape import escape_markdown
 from .common import get, money, num, part_text, pct, period_name, pvalue
 
 SECTIONS = (

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..clv.settings import MODEL_NAMES as NAMES
-from ..i18n import tr
-from ..render.escape import escape_markdown
+from ..core.i18n import tr
+from ..report.escape import escape_markdown
 from . import clv_discrete
 from .common import (
     attachments,

@@ -6,7 +6,7 @@ Every sentence reads ``results["clv"]`` as written by :func:`analysis.clv.discre
 
 from __future__ import annotations
 
-from ..i18n import tr
+from ..core.i18n import tr
 from .common import attachments, num, pct, pvalue, with_figure
 
 PARAMETERS = ("alpha", "beta", "gamma", "delta")  # the paper's order

@@ -8,7 +8,7 @@ takes the study's period; a column not listed is shown with spaces for underscor
 from __future__ import annotations
 
 from ..clv.settings import MODEL_NAMES
-from ..i18n import tr
+from ..core.i18n import tr
 from .common import currency_symbol, period_name
 
 # column → (English, Chinese); "{money}" and "{period}" are filled with the study's currency and period

@@ -3,7 +3,7 @@
 Every number in the report is formatted here from a value in ``results.json``, so a test can
 recompute the text from the JSON and compare. Text from data or config (a study's source, a column
 name, a segment value, a table cell, a caption) goes into the markdown through
-:func:`escape_markdown` or :func:`code_span` (``analysis.render.escape``), never as it is.
+:func:`escape_markdown` or :func:`code_span` (``analysis.report.escape``), never as it is.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..clv.settings import MODEL_NAMES
-from ..render.escape import escape_markdown, restore_formulas
+from ..report.escape import escape_markdown, restore_formulas
 
 
 def get(results: dict, dotted: str, default: Any = None) -> Any:
@@ -132,7 +132,7 @@ FIGURE_LABEL = re.compile(r"\{#fig-([\w-]+)[ }]")
 def resolve_figure_citations(markdown: str) -> str:
     """Replace each :func:`see_figure` mark by " (Figure N)", N the figure's number in document order
     (the order in which pandoc's HTML filter, Typst and Quarto all number figures)."""
-    from ..i18n import tr
+    from ..core.i18n import tr
 
     numbers = {label: i for i, label in enumerate(dict.fromkeys(FIGURE_LABEL.findall(markdown)), 1)}
 
@@ -191,14 +191,14 @@ def missing(chapter: str, what: str) -> str:
 def period_name(period: str) -> str:
     """The analysis period as a word in the report's language, in the form it takes after a number
     (``week`` → ``week`` / ``周``, ``month`` → ``month`` / ``个月``: "52 周", "12 个月", "30 天")."""
-    from ..i18n import tr
+    from ..core.i18n import tr
 
     return {"day": tr("day", "天"), "week": tr("week", "周"), "month": tr("month", "个月"),
             "opportunity": tr("opportunity", "次机会")}.get(period, period)
 
 
 # The Chinese text of each reason the analyses give for a chapter or model the data cannot support
-# (analysis.errors.NotEstimable); a reason not listed here is shown in English.
+# (analysis.core.errors.NotEstimable); a reason not listed here is shown in English.
 NOT_ESTIMABLE_ZH = {
     "too few customers to measure how value is concentrated": "客户太少，无法衡量价值的集中程度",
     "no customer has a positive value, so no share of value can be measured": "没有客户的价值为正，无法衡量价值占比",
@@ -248,7 +248,7 @@ def is_not_estimable(record: Any) -> bool:
 
 def reason_text(reason: str) -> str:
     """A not-estimable reason in the report's language."""
-    from ..i18n import tr
+    from ..core.i18n import tr
 
     required = reason.removeprefix("requires ")
     if required != reason:
@@ -259,7 +259,7 @@ def reason_text(reason: str) -> str:
 
 def not_estimable_sentence(record: dict, what: tuple[str, str] | None = None) -> str:
     """``*Not estimable: <reason>.*``, or ``*The <what> is not estimable: <reason>.*``."""
-    from ..i18n import tr
+    from ..core.i18n import tr
 
     reason = reason_text(record.get("reason", ""))
     if what is None:
@@ -288,7 +288,7 @@ def not_estimable_parts(results: dict) -> list[dict[str, str]]:
 
 def part_text(item: dict[str, str]) -> str:
     """``80/20 — whale curve: not estimable: <reason>`` in the report's language."""
-    from ..i18n import tr
+    from ..core.i18n import tr
 
     chapter = CHAPTER_NAMES.get(item["chapter"], (item["chapter"], item["chapter"]))
     part = PART_NAMES.get(item["part"], (item["part"], item["part"])) if item["part"] else None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..i18n import tr
-from ..render.escape import code_span, escape_markdown
+from ..core.i18n import tr
+from ..report.escape import code_span, escape_markdown
 from .common import attachments, get, money, num, pct, period_name
 
 
@@ -133,7 +133,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
 
 
 def _opportunity_text(data: dict) -> str:
-    """Discrete-time data (``analysis.opportunity.describe_opportunities``): what a row is, and the
+    """Discrete-time data (``analysis.data.opportunity.describe_opportunities``): what a row is, and the
     chapters that cannot apply to a summary without dates, amounts or tenure."""
     if data["periods_min"] == data["periods_max"]:
         span_en, span_zh = f"{num(data['periods_max'])} opportunities", f"{num(data['periods_max'])} 次机会"

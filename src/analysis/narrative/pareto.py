@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..i18n import tr
+from ..core.i18n import tr
 from .common import (
     attachments,
     get,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..i18n import tr
-from ..render.escape import code_span
+from ..core.i18n import tr
+from ..report.escape import code_span
 from .common import get
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..i18n import tr
-from ..render.escape import escape_markdown
+from ..core.i18n import tr
+from ..report.escape import escape_markdown
 from .common import (
     attachments,
     get,

@@ -9,7 +9,7 @@ at the top of the survey part.
 
 from __future__ import annotations
 
-from ..i18n import language, tr
+from ..core.i18n import language, tr
 from ..satisfaction.catalogue import LOYALTY_LADDER, QUADRANTS
 from .common import attachments, get, interval, money, num, pct, period_name, pvalue
 

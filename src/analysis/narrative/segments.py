@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..i18n import tr
+from ..core.i18n import tr
 from ..plots.segments import cell_label, class_label
 from .common import (
     attachments,

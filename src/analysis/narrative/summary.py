@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..i18n import tr
-from ..render.escape import code_span, escape_markdown
+from ..core.i18n import tr
+from ..report.escape import code_span, escape_markdown
 from .common import get, interval, money, num, pct, period_name
 from .retention import median_sentence
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import NotEstimable
+from ..core.errors import NotEstimable
 
 
 class CostModel(BaseModel):

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from ..errors import NotEstimable, not_estimable
-from ..readiness import MIN_CUSTOMERS  # the same limit validate applies
-from ..transaction_log import TransactionLog, as_log
+from ..chapters.readiness import MIN_CUSTOMERS  # the same limit validate applies
+from ..core.errors import NotEstimable, not_estimable
+from ..data.transaction_log import TransactionLog, as_log
 from . import inference, measures
 from .cost import whale_curve
 from .settings import ParetoSettings

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..errors import NotEstimable
+from ..core.errors import NotEstimable
 
 # Clauset, Shalizi & Newman (2009, §5.1): the sign of the likelihood ratio is trusted when p < 0.1
 VUONG_LEVEL = 0.1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..transaction_log import MONEY, TransactionLog, as_log
+from ..data.transaction_log import MONEY, TransactionLog, as_log
 
 
 def window_edges(start: pd.Timestamp, end: pd.Timestamp, months: int | None) -> list[pd.Timestamp]:

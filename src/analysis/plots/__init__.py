@@ -10,11 +10,11 @@ PALETTE = "deep"
 def apply_style() -> None:
     """The house style for every figure (called by each figure function); in a Chinese report the
     CJK font is put back after seaborn resets the fonts."""
-    from ..i18n import language
+    from ..core.i18n import language
 
     sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE)
     if language() == "zh":
-        from ..fonts import use_cjk_in_matplotlib
+        from ..report.fonts import use_cjk_in_matplotlib
 
         use_cjk_in_matplotlib()
 

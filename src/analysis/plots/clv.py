@@ -8,7 +8,7 @@ import pandas as pd
 import seaborn as sns
 
 from ..clv.settings import MODEL_NAMES
-from ..i18n import tr
+from ..core.i18n import tr
 from . import apply_style, plain_text
 
 MODEL_LABELS = {**MODEL_NAMES, "bgbb": "BG/BB"}

@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from ..i18n import tr
+from ..core.i18n import tr
 from . import apply_style
 
 
 def spend_distribution(histogram: dict) -> plt.Figure:
-    """``histogram`` as from :func:`analysis.overview.spend_histogram` (computed where the log lies)."""
+    """``histogram`` as from :func:`analysis.data.describe.spend_histogram` (computed where the log lies)."""
     apply_style()
     fig, ax = plt.subplots(figsize=(7, 3.8))
     ax.stairs(histogram["counts"], histogram["edges"], fill=True, color="C0", alpha=0.6)

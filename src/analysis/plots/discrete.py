@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..i18n import tr
+from ..core.i18n import tr
 from . import apply_style
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from ..i18n import tr
+from ..core.i18n import tr
 from ..pareto.measures import lorenz_curve
 from . import apply_style
 

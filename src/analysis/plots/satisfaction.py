@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..i18n import language, tr
+from ..core.i18n import language, tr
 from ..satisfaction.catalogue import LOYALTY_LADDER, QUADRANTS
 from . import apply_style
 

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from ..i18n import tr
+from ..core.i18n import tr
 from ..segments.matrix import PLOT_MAX_CUSTOMERS
 from . import apply_style
 

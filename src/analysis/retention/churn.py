@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..transaction_log import TransactionLog, as_log
+from ..data.transaction_log import TransactionLog, as_log
 
 
 def gap_quantile(transactions: TransactionLog | pd.DataFrame, quantile: float) -> float | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..transaction_log import TransactionLog, as_log
+from ..data.transaction_log import TransactionLog, as_log
 
 
 def cohort_table(transactions: TransactionLog | pd.DataFrame, max_months: int = 24) -> pd.DataFrame:

@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import NotEstimable, not_estimable
-from ..periods import PERIOD_DAYS, PERIODS_PER_YEAR
-from ..project import RAW_DATA_DIR
-from ..readiness import MIN_CUSTOMERS  # the same limit validate applies
-from ..transaction_log import MONEY, TransactionLog, as_log
+from ..chapters.readiness import MIN_CUSTOMERS  # the same limit validate applies
+from ..core.errors import NotEstimable, not_estimable
+from ..core.paths import RAW_DATA_DIR
+from ..core.periods import PERIOD_DAYS, PERIODS_PER_YEAR
+from ..data.transaction_log import MONEY, TransactionLog, as_log
 from .churn import churn_durations, resolve_threshold, threshold_sensitivity
 from .churn_model import fit_churn_model
 from .cohorts import average_retention_curve, cohort_table

@@ -16,8 +16,8 @@ from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
-from ..errors import NotEstimable, not_estimable
-from ..readiness import MIN_COX_EVENTS
+from ..chapters.readiness import MIN_COX_EVENTS
+from ..core.errors import NotEstimable, not_estimable
 from .ph_test import proportional_hazards_test
 from .survival_measures import concordance_index, restricted_mean_survival_time
 

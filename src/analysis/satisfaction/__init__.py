@@ -10,7 +10,7 @@ results for ``results.json``).
 
 from __future__ import annotations
 
-from ..lazy_exports import lazy_exports
+from ..core.lazy_exports import lazy_exports
 
 # what the package exports and the module that defines it, imported on first use (lazy_exports)
 _EXPORTS = {

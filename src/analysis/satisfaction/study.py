@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
-from ..privacy import pseudonymise
+from ..core.privacy import pseudonymise
 from .drivers import importance_performance, net_promoter_score, ordered_logit_drivers
 from .intervals import wilson_interval
 from .link import (
@@ -239,8 +239,8 @@ def chapter_study(customers: pd.DataFrame, settings: SurveySettings | None, *, p
     settings : the ``survey:`` section, or None
     period : the summary's time unit (the ladder's activity window is half a year in that unit)
     folder : where a simulated survey's answers are written (the run's ``tables/``)
-    key : the run's pseudonym key when it hides customer ids (:func:`analysis.privacy.pseudonym_key`):
-        the survey's ids are hashed the same way (:func:`analysis.privacy.pseudonymise`) so that
+    key : the run's pseudonym key when it hides customer ids (:func:`analysis.core.privacy.pseudonym_key`):
+        the survey's ids are hashed the same way (:func:`analysis.core.privacy.pseudonymise`) so that
         they join the summary
     cleaning : the run's ``cleaning`` section (cancellation counts for the return rate)
     """

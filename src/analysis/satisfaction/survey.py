@@ -1,7 +1,7 @@
 """Read a satisfaction survey and check it as strictly as the transaction log.
 
 Every answer must be a number on its item's scale, a declared missing code or missing label (read
-as missing), or blank (missing). Anything else stops the study with an :class:`~analysis.errors.InputError` naming
+as missing), or blank (missing). Anything else stops the study with an :class:`~analysis.core.errors.InputError` naming
 the file, the column, the row (1-based, counting data rows after the header) and the value.
 Reverse-scored items are recoded as ``scale_min + scale_max - x`` after the check, so that a high
 answer means a favourable opinion in every item.
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..core.errors import InputError
 from .settings import SurveySettings
 
 FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xls": "xlsx", ".parquet": "parquet"}

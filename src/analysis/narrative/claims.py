@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .clv.settings import MODEL_NAMES
-from .narrative.common import get, is_not_estimable, not_estimable_parts
+from ..clv.settings import MODEL_NAMES
+from .common import get, is_not_estimable, not_estimable_parts
 
 # a holdout total within 10% counts as a forecast that works; beyond, the bias is a lesson
 HOLDOUT_TOLERANCE = 0.10

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .periods import PERIOD_DAYS
+from ..core.periods import PERIOD_DAYS
 
 # Fewer customers than this and the 80/20, CLV and retention chapters are not estimable (the
 # chapters import this constant, so validate and run apply the same limit).
@@ -35,9 +35,9 @@ def chapter_readiness(customers: pd.DataFrame, config) -> dict[str, str | None]:
     Parameters
     ----------
     customers : DataFrame
-        Transaction data: the customer summary of `analysis.summary.customer_summary` (with the
+        Transaction data: the customer summary of `analysis.data.summary.customer_summary` (with the
         ``*_cal`` columns when ``analysis.calibration_end`` is set). Contractual data: the contract
-        table of `analysis.loading.load_contracts` (``tenure``, ``churned``).
+        table of `analysis.data.loading.load_contracts` (``tenure``, ``churned``).
     config : StudyConfig
         The study's config (its ``analysis``, ``pareto`` and ``retention`` sections are read).
 

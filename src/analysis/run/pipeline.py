@@ -15,24 +15,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import render
-from .cleaning import clean_transactions
-from .clv.customer_covariates import attach_covariates, read_covariate_table
-from .config import StudyConfig, load_config, localised
-from .chapters import Chapter, chapter_of_notebook, plan_notebooks
-from .data_preparation import check_not_empty, summarize
-from .errors import ConfigError, NotEstimable, StudyError, not_estimable
-from .execution import check_parameters, execute_notebook
-from .loading import load_contracts, load_transactions
+from .. import report as render
+from ..chapters import Chapter, chapter_of_notebook, plan_notebooks
+from ..clv.customer_covariates import attach_covariates, read_covariate_table
+from ..core.config import StudyConfig, load_config, localised
+from ..core.errors import ConfigError, NotEstimable, StudyError, not_estimable
+from ..core.jsonio import write_json
+from ..core.paths import NOTEBOOKS_DIR, REPORTS_DIR
+from ..core.privacy import data_order, pseudonym_key, pseudonym_sql, pseudonymise, pseudonymise_in
+from ..data.cleaning import clean_transactions
+from ..data.describe import describe_contracts
+from ..data.loading import load_contracts, load_transactions
+from ..data.opportunity import describe_opportunities, load_opportunity_data
+from ..data.prepare import check_not_empty, summarize
+from ..report.engines import document_timestamp
+from .folder import Run
 from .manifest import build_manifest, sha256_file
-from .opportunity import describe_opportunities, load_opportunity_data
-from .overview import describe_contracts
-from .privacy import data_order, pseudonym_key, pseudonym_sql, pseudonymise, pseudonymise_in
-from .project import NOTEBOOKS_DIR, REPORTS_DIR
-from .render.engines import document_timestamp
-from .results import write_json
-from .run import Run
-from .run_folder_safety import RunFolder
+from .notebooks import check_parameters, execute_notebook
+from .safety import RunFolder
 
 T = TypeVar("T")
 
@@ -74,7 +74,7 @@ def run_chapter(run: Run, notebook: Path, execute: Callable[[], None]) -> dict[s
     """Run one chapter's notebook under the chapter contract and return its status record.
 
     A chapter that finishes is ``{"status": "ok"}``; one whose notebook raises
-    :class:`~analysis.errors.NotEstimable` (the data cannot support it) is recorded as
+    :class:`~analysis.core.errors.NotEstimable` (the data cannot support it) is recorded as
     ``{"status": "not_estimable", "reason": ...}`` and the study goes on; so is a chapter whose
     required chapter was not estimable. Any other failure propagates: it is a bug. A chapter writes
     its own section and no other (checked here: a chapter that changed another's section is a bug).
@@ -159,7 +159,7 @@ def run_study(
         folder.start()
         run = Run.create(staging, config)
         input_sha = sha256_file(config.data.path)
-        # the secret key never enters the run folder (see analysis.privacy)
+        # the secret key never enters the run folder (see analysis.core.privacy)
         key = None if config.report.show_customer_ids else pseudonym_key()
         study = {
             "name": config.name,
@@ -305,8 +305,8 @@ def _renderer_version(renderer: str) -> str | None:
 def _font_paths(config: StudyConfig) -> list[str]:
     """The CJK font for every report: a Chinese report needs it, and an English one may quote Chinese
     data (a segment or product name), which Typst draws with it as a fallback."""
-    from .errors import StudyError
-    from .fonts import typst_font_paths
+    from ..core.errors import StudyError
+    from ..report.fonts import typst_font_paths
 
     if config.report.lang == "zh":
         return typst_font_paths()  # a missing font stops a Chinese report with its own message

@@ -25,8 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError
-from .project import RAW_DATA_DIR
+from ..core.errors import ConfigError
+from ..core.paths import RAW_DATA_DIR
 
 KIT_SIGNATURE = "customer-analytics-kit"
 RUN_MARKER = "manifest.json"  # written by the pipeline with {"kit": KIT_SIGNATURE}

@@ -3,7 +3,7 @@
 The transaction → customer step is the only one whose input grows with the log; everything after
 it works on one row per customer. Written once in Ibis, it runs wherever the log lives: DuckDB
 (embedded, the default), PySpark (local or a cluster), or any Ibis backend. It reproduces
-:func:`analysis.summary.customer_summary` (same columns and definitions; amounts summed as
+:func:`analysis.data.summary.customer_summary` (same columns and definitions; amounts summed as
 DECIMAL(38, 6) so that every engine adds them exactly).
 """
 
@@ -16,8 +16,8 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import ConfigError
-from .periods import PERIOD_DAYS
+from ..core.errors import ConfigError
+from ..core.periods import PERIOD_DAYS
 
 
 class EngineSettings(BaseModel):

@@ -3,7 +3,7 @@
 The same source renders with Quarto or with plain pandoc: it uses only pandoc markdown that both
 read (a YAML header, figures with `{#fig-…}` labels, pipe tables with captions) and no code cells.
 Pandoc reads YAML header values as markdown too, so the title from the config is escaped like all
-other text from data or config (``analysis.render.escape``).
+other text from data or config (``analysis.report.escape``).
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from typing import Any
 import yaml
 
 from ..chapters import Chapter, registry
-from ..i18n import set_language, tr
+from ..core.i18n import set_language, tr
+from ..core.jsonio import read_json
 from ..narrative import common as narrative_text  # a module: narrative.common imports render.escape
-from ..results import read_json
 from .escape import escape_markdown
-
 
 
 def _narrative_module(entry: Chapter):
@@ -56,7 +55,7 @@ def build_document(run_dir: Path, *, title: str, lang: str = "en") -> Path:
         "header-includes": ["`#set figure(placement: auto)`{=typst}"],
     }
     if lang == "zh":
-        from ..fonts import cjk_font_name
+        from .fonts import cjk_font_name
 
         # Typst and the HTML page both fall back to the CJK font for Chinese text
         front["mainfont"] = cjk_font_name()

@@ -6,7 +6,7 @@ The rules run in this order, each on the rows the earlier ones kept:
 2. ``missing_date`` / ``missing_amount`` – blank date or amount. Values that are there but
    unusable stop the run at loading instead (exit 2, naming file, column, row and value): text
    that is not a number or date, non-finite amounts (``inf``, ``-inf``, ``nan``), amounts beyond
-   ±10^12 (`analysis.loading.MAX_ABS_NUMBER`) and dates outside 1900–2261. They are never
+   ±10^12 (`analysis.data.loading.MAX_ABS_NUMBER`) and dates outside 1900–2261. They are never
    quarantined: a value like ``inf`` or ``1e300`` is an export fault to fix at the source, and
    dropping it silently would change every total.
 3. ``excluded_product`` – product codes listed in ``cleaning.exclude_products`` (postage, fees…).
@@ -49,8 +49,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import AnalysisSettings, CleaningSettings
-from .errors import InputError
+from ..core.config import AnalysisSettings, CleaningSettings
+from ..core.errors import InputError
 from .loading import ROW, LoadedTransactions, literal, quote
 
 DROP_REASONS = (

@@ -15,7 +15,7 @@ import subprocess
 from importlib import resources
 from pathlib import Path
 
-from ..errors import RenderError
+from ..core.errors import RenderError
 
 
 def available_renderer(preference: str = "auto") -> str:
@@ -75,7 +75,7 @@ def _render_pandoc(
     source: Path, formats: list[str], *, timestamp: dt.datetime | None, font_paths: list[str]
 ) -> dict[str, Path]:
     pandoc = _pandoc()
-    here = resources.files("analysis.render")
+    here = resources.files("analysis.report")
     outputs: dict[str, Path] = {}
     common = [pandoc, source.name, "--from", "markdown", "--standalone", "--toc", "--number-sections"]
     if "html" in formats:

@@ -12,13 +12,21 @@ from typing import Any, Literal
 
 import duckdb
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
-from .chapters.registry import CHAPTERS, Chapter, registry
+from ..chapters.registry import CHAPTERS, Chapter, registry
+from ..data.engines import EngineSettings
 from .errors import ConfigError
+from .paths import PROJECT_ROOT
 from .periods import Period
-from .portable_summary import EngineSettings
-from .project import PROJECT_ROOT
 
 # text shown in the report: one string, or one per report language ({en: …, zh: …})
 Localised = str | dict[Literal["en", "zh"], str]
@@ -117,7 +125,7 @@ class DataSettings(Strict):
 
 
 class CleaningSettings(Strict):
-    """Cleaning rules, applied in the order documented in `analysis.cleaning`."""
+    """Cleaning rules, applied in the order documented in `analysis.data.cleaning`."""
 
     cancellation_prefix: str | None = Field(
         default="C", description="invoice numbers starting with this mark a cancellation"

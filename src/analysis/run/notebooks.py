@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, NotEstimable, StudyError
+from ..core.errors import ConfigError, NotEstimable, StudyError
 
 KERNEL_NAME = "analysis-kit"
 

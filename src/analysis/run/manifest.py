@@ -10,8 +10,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from .project import PROJECT_ROOT
-from .run_folder_safety import kit_signature
+from ..core.paths import PROJECT_ROOT
+from .safety import kit_signature
 
 KIT_DISTRIBUTION = "customer-analytics-kit"
 
@@ -89,7 +89,7 @@ def build_manifest(
 ) -> dict[str, Any]:
     """The run's provenance: ``packages`` holds the kit's dependencies, ``environment`` every
     installed distribution, each with its version. Its ``kit`` field marks the folder as a run of this kit, which is
-    what allows a later run to replace it (see :mod:`analysis.run_folder_safety`).
+    what allows a later run to replace it (see :mod:`analysis.run.safety`).
 
     ``private_outputs`` maps a file kept beside the run folder (it holds raw customer ids) to its
     location relative to the run folder; only the location is recorded, never the content.

@@ -11,7 +11,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .errors import RenderError
+from ..core.errors import RenderError
 
 PACKAGED = ("pylopdf_fonts_zh_cn", "NotoSansSC-Regular.otf")
 SYSTEM_HINTS = ("notosanscjk", "notosanssc", "sourcehansans", "wqy", "droidsansfallback", "simhei", "pingfang")

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import AnalysisSettings, DataSettings
-from .errors import ConfigError, InputError
+from ..core.config import AnalysisSettings, DataSettings
+from ..core.errors import ConfigError, InputError
 from .loading import ROW, _require_columns, date_expr, number_expr, read_raw_table, text_expr
 
 COUNT_ROLES = ("frequency", "recency", "periods")

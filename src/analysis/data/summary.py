@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .periods import PERIOD_DAYS
+from ..core.periods import PERIOD_DAYS
 
 SUMMARY_COLUMNS = [
     "customer_id", "frequency", "recency", "T", "monetary_value",

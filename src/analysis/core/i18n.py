@@ -21,7 +21,7 @@ def set_language(lang: str) -> None:
         raise ValueError(f"unknown report language {lang!r}; choose one of {LANGUAGES}")
     _language.set(lang)
     if lang == "zh":
-        from .fonts import use_cjk_in_matplotlib
+        from ..report.fonts import use_cjk_in_matplotlib
 
         use_cjk_in_matplotlib()
 

@@ -1,7 +1,7 @@
 """Package exports imported on first use (PEP 562).
 
 A package such as ``analysis.clv`` exports its models from their modules; importing them all when
-the package is first touched would make ``analysis.config`` (which reads only the light
+the package is first touched would make ``analysis.core.config`` (which reads only the light
 ``settings`` modules) import scipy, statsmodels and every model. Each package lists its exports and
 their modules in one table instead, and this module's ``__getattr__`` imports a module when one of
 its names is first asked for.

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.config import StudyConfig
+from ..core.errors import ConfigError
 from .cleaning import CleaningResult, clean_transactions
-from .config import StudyConfig
-from .errors import ConfigError
 from .loading import load_transactions
 from .summary import customer_summary
 
@@ -41,7 +41,7 @@ def check_not_empty(cleaning: CleaningResult, config: StudyConfig) -> None:
 def summarize(cleaning: CleaningResult, config: StudyConfig):
     analysis = config.analysis
     if config.engine.name != "duckdb":
-        from .portable_summary import summarize_with_engine
+        from .engines import summarize_with_engine
 
         return summarize_with_engine(
             cleaning.transactions, config.engine, period=analysis.period,

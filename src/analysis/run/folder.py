@@ -23,11 +23,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .config import StudyConfig, config_from_json
-from .i18n import set_language
-from .render.escape import neutralise_formulas
-from .results import read_json, to_jsonable, write_json
-from .transaction_log import TransactionLog
+from ..core.config import StudyConfig, config_from_json
+from ..core.i18n import set_language
+from ..core.jsonio import read_json, to_jsonable, write_json
+from ..data.transaction_log import TransactionLog
+from ..report.escape import neutralise_formulas
 
 FIGURE_DPI = 150
 
@@ -110,7 +110,7 @@ class Run:
         return pd.read_parquet(self.root / "tables" / "contracts.parquet")
 
     def opportunities(self) -> pd.DataFrame:
-        """Discrete-time data: customer_id, frequency, recency, periods, weight (``analysis.opportunity``)."""
+        """Discrete-time data: customer_id, frequency, recency, periods, weight (``analysis.data.opportunity``)."""
         return pd.read_parquet(self.root / "tables" / "opportunities.parquet")
 
     def save_data(self, frame: pd.DataFrame, name: str) -> Path:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .i18n import tr
+from ..core.i18n import tr
 from .transaction_log import MONEY, TransactionLog, as_log
 
 

@@ -19,7 +19,7 @@ What the loader accepts, and what stops it (exit 2, naming file, column, row and
   (``2020-01-01T23:30+05:00``, ``...Z``) is converted to UTC; a date without one is taken as UTC
   already; the purchase day is the UTC day. Dates must lie in ``DATE_RANGE`` (1900-01-01 to
   2261-12-31, the span pandas can hold); whether a date is later than the study's window is a
-  cleaning question (`analysis.cleaning`).
+  cleaning question (`analysis.data.cleaning`).
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .config import DataSettings
-from .errors import InputError
+from ..core.config import DataSettings
+from ..core.errors import InputError
 
 ROW = "_row"  # 1-based data-row number in the input file
 LINE = "__line"  # 0-based line number of a whitespace-aligned file
