@@ -9,6 +9,7 @@ Each section says which sample it used.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -310,6 +311,32 @@ def cancellation_rate(cleaning: dict[str, Any] | None, level: float = 0.95) -> d
             "line_upper": upper}
 
 
+# the behaviour columns that order customers for a simulated survey's draws (see below)
+DRAW_ORDER = ("frequency", "recency", "T", "monetary_value", "recency_end", "T_end", "frequency_holdout",
+              "monetary_value_holdout")
+
+
+def _simulate_in_behaviour_order(at_survey: pd.DataFrame, seed: int, effect: float):
+    """:func:`simulate_survey` with customers in the order of their behaviour, then their id.
+
+    A run that hides customer ids publishes keyed pseudonyms (:mod:`analysis.privacy`), and each
+    installation has its own key: drawing in the order of the pseudonyms would give every machine a
+    different survey. In behaviour order the draws go to the same customers everywhere; customers
+    tied on every column are interchangeable in every analysis, so which of them gets which draw
+    changes no result.
+    """
+    columns = [c for c in DRAW_ORDER if c in at_survey]
+    ordered = at_survey.sort_values([*columns, "customer_id"], kind="stable", na_position="last")
+    position = pd.Series([f"{i:012d}" for i in range(len(ordered))], index=ordered.index)
+    frame = ordered.assign(draw_order=position)
+    draw = simulate_survey(frame, seed, id_column="draw_order", satisfaction_effect=effect)
+    ids = dict(zip(frame["draw_order"], frame["customer_id"].astype(str)))
+    survey = draw.survey.assign(draw_order=draw.survey["draw_order"].map(ids)).rename(columns={"draw_order": "customer_id"})
+    outcome = draw.outcome.assign(draw_order=draw.outcome["draw_order"].map(ids)).rename(
+        columns={"draw_order": "customer_id"})
+    return replace(draw, survey=survey, outcome=outcome)
+
+
 def clv_missing_reason(customers: pd.DataFrame, clv: dict[str, Any] | None) -> str | None:
     """Why the customer summary has no per-customer CLV (None when it has one)."""
     if "predicted_clv" in customers and customers["predicted_clv"].notna().any():
@@ -355,7 +382,7 @@ def chapter_study(customers: pd.DataFrame, settings: SurveySettings | None, *, p
     if settings.simulate is not None:
         if folder is None:
             raise ValueError("a simulated survey needs a folder to write its answers to")
-        draw = simulate_survey(at_survey, settings.simulate.seed, satisfaction_effect=settings.simulate.effect)
+        draw = _simulate_in_behaviour_order(at_survey, settings.simulate.seed, settings.simulate.effect)
         path = Path(folder) / SIMULATED_SURVEY_FILE
         draw.survey.to_csv(path, index=False)
         settings = settings.model_copy(update={"path": path})
