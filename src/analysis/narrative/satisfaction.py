@@ -430,9 +430,9 @@ def _churn(churn: dict | None, simulated: dict | None) -> list[str]:
         lines += ["", with_figure(tr(
             f"Churned share: {pct(low['share'])} {interval([low['lower'], low['upper']])} of respondents rating "
             f"{num(low[level_name])}, {pct(high['share'])} {interval([high['lower'], high['upper']])} of those rating "
-            f"{num(high[level_name])} (not adjusted for past purchases).",
+            f"{num(high[level_name])}, not adjusted for past purchases.",
             f"流失比例：评分为 {num(low[level_name])} 的受访者为 {pct(low['share'])} {interval([low['lower'], low['upper']])}，"
-            f"评分为 {num(high[level_name])} 的为 {pct(high['share'])} {interval([high['lower'], high['upper']])}（未控制过去的购买）。"),
+            f"评分为 {num(high[level_name])} 的为 {pct(high['share'])} {interval([high['lower'], high['upper']])}，未控制过去的购买。"),
             "satisfaction-behaviour")]
     return lines + [""]
 
@@ -463,10 +463,10 @@ def _value(value: dict | None, kind: str, simulated: dict | None) -> list[str]:
         sentence = tr(
             f"{mean_en}: {money(low['mean'])} {interval([low['lower'], low['upper']], money)} for respondents "
             f"rating {num(low[level_name])}, {money(high['mean'])} {interval([high['lower'], high['upper']], money)} for those "
-            f"rating {num(high[level_name])} (not adjusted for past purchases).",
+            f"rating {num(high[level_name])}, not adjusted for past purchases.",
             f"{mean_zh}：评分为 {num(low[level_name])} 的受访者为 {money(low['mean'])} "
             f"{interval([low['lower'], low['upper']], money)}，评分为 {num(high[level_name])} 的为 {money(high['mean'])} "
-            f"{interval([high['lower'], high['upper']], money)}（未控制过去的购买）。")
+            f"{interval([high['lower'], high['upper']], money)}，未控制过去的购买。")
         lines.append(with_figure(sentence, "satisfaction-behaviour"))
     regression = value.get("regression", {})
     if "skipped" in regression:
