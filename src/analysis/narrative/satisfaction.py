@@ -492,5 +492,5 @@ def _value(value: dict | None, kind: str, simulated: dict | None) -> list[str]:
                         f"控制过去的购买后，没有证据表明{name_zh}随满意度变化：区间包含零。"))
     if simulated:
         lines.append(_truth_check(term["change_lower"] <= 0 <= term["change_upper"],
-                                  ("a change of zero (no effect)", "变化为零（无影响）")))
+                                  ("a change of zero (no effect)", "零（无影响）")))
     return lines + [""]
