@@ -6,7 +6,7 @@ The survey is a snapshot; behaviour is read from the log *after* it (with a cali
 - :func:`repeat_purchase_logit`: logit of buying again on satisfaction (statsmodels ``Logit``);
 - :func:`satisfaction_loyalty_curve`: repeat-purchase share per satisfaction level (Wilson);
 - :func:`churn_cox`: Cox model of time to churn with satisfaction as a covariate (``PHReg``), on
-  the durations of :func:`churn_after_survey` (time from the survey) or :func:`churn_outcome`;
+  the durations of :func:`churn_after_survey` (time from the survey to churn);
 - :func:`share_by_level`: share with an outcome (churned, bought again) per level (Wilson);
 - :func:`value_by_level`: spend or CLV per satisfaction level (t intervals);
 - :func:`value_regression`: log(1 + value) on satisfaction and controls (OLS, HC1 errors), the
@@ -101,16 +101,6 @@ def share_by_level(joined: pd.DataFrame, outcome: str, level_column: str, level:
         lower, upper = wilson_interval(hits, n, level)
         rows[value] = {"n": n, count_name: hits, "share": hits / n, "lower": lower, "upper": upper}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(level_column)
-
-
-def churn_outcome(summary: pd.DataFrame, threshold: float, recency: str = "recency", age: str = "T") -> pd.DataFrame:
-    """Duration and event of the dormancy rule: a customer is churned when ``T - recency`` (time
-    since the last purchase) exceeds ``threshold`` (same unit as the summary), at ``recency +
-    threshold``; otherwise censored at ``T``."""
-    since_last = summary[age] - summary[recency]
-    churned = since_last > threshold
-    duration = np.where(churned, summary[recency] + threshold, summary[age])
-    return pd.DataFrame({"duration": duration, "churned": churned.astype(int)}, index=summary.index)
 
 
 def churn_after_survey(joined: pd.DataFrame, threshold: float, survey_age: str = "T_cal",
