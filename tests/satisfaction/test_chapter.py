@@ -85,7 +85,7 @@ def test_simulated_chapter_states_the_truth_and_recovers_it(simulated_section):
     term = {row["term"]: row for row in survey["link"]["repeat_logit"]["terms"]}["satisfaction"]
     assert survey["simulated"]["truth"]["satisfaction_effect"] == 0.5
     assert term["lower"] <= 0.5 <= term["upper"]                    # the simulated truth (config: effect 0.5)
-    assert "spend_by_level" not in survey["link"]                    # a simulated purchase has no spend
+    assert "skipped" in survey["link"]["values"]["spend_after"]      # a simulated purchase has no spend
     # the drivers of overall satisfaction leave out the overall item's and the recommend item's dimensions
     assert {row["driver"] for row in survey["ordered_logit"]["drivers"]} == {"Service", "Product", "Price"}
     text = assert_traceable(simulated_section)
@@ -181,7 +181,7 @@ def test_real_survey_ids_are_hashed_like_the_log(cdnow_sample_summary, tmp_path)
     link = chapter_study(hidden, settings, key=key)["survey"]["link"]
     assert link["respondents_joined"] == len(drawn.survey) and link["respondents_unmatched"] == 0
     # the purchases after the survey are the log's own here (frequency_holdout), so spend by level is shown
-    spend = link["spend_by_level"]
+    spend = link["values"]["spend_after"]["by_level"]
     assert [row["overall"] for row in spend] == [1, 2, 3, 4, 5] and sum(row["n"] for row in spend) == len(drawn.survey)
     section = json.loads(json.dumps(chapter_study(hidden, settings, key=key)))
     assert "Mean spend after the survey" in assert_traceable(section)

@@ -27,5 +27,13 @@ def test_simulated_survey_study_end_to_end(tmp_path):
     assert untraceable_numbers(chapter, results) == []
     assert "**Simulated survey.**" in chapter and "contains the simulated truth, 0.50" in chapter
     figures = {r["name"] for r in json.loads((run / "figures" / "index.json").read_text()) if r["chapter"] == "satisfaction"}
-    assert figures == {"satisfaction-ladder", "satisfaction-ipma", "satisfaction-curve"}
+    assert figures == {"satisfaction-ladder", "satisfaction-ipma", "satisfaction-curve", "satisfaction-behaviour"}
+    # churn and CLV by satisfaction: the CLV is the CLV chapter's (03_clv runs first); the simulated answers
+    # depend on the log only through past frequency, so both intervals contain "no effect" in this draw
+    link = survey["link"]
+    churn = {row["term"]: row for row in link["churn"]["terms"]}["satisfaction"]
+    clv = {row["term"]: row for row in link["values"]["clv"]["regression"]["terms"]}["satisfaction"]
+    assert churn["ratio_lower"] <= 1 <= churn["ratio_upper"] and clv["change_lower"] <= 0 <= clv["change_upper"]
+    assert len(link["values"]["clv"]["by_level"]) == 5 and "skipped" in link["values"]["spend_after"]
+    assert "No evidence that satisfaction changes churn" in chapter and "Mean predicted CLV" in chapter
     assert (run / "tables" / survey["source"]).exists()              # the simulated answers, kept in the run folder

@@ -9,8 +9,8 @@ import statsmodels.api as sm
 from scipy import stats
 
 from analysis.satisfaction.link import (
+    churn_after_survey,
     churn_cox,
-    churn_outcome,
     join_survey,
     repeat_purchase_logit,
     respondent_comparison,
@@ -103,7 +103,8 @@ def test_curve_value_and_cox(joined):
     assert curve["n"].sum() == len(frame)
     values = value_by_level(frame, "overall", ["total_value"])
     assert values.loc[(3, "total_value"), "mean"] == pytest.approx(frame.loc[frame["overall"] == 3, "total_value"].mean())
-    churn = churn_outcome(frame, threshold=26.0, recency="recency_cal", age="T_cal")
+    # survey at the calibration end (T_cal), the whole log's recency and age (recency, T)
+    churn = churn_after_survey(frame, 26.0, survey_age="T_cal", recency="recency", age="T")
     frame = frame.join(churn)
     cox = churn_cox(frame, "duration", "churned", "overall")
     assert cox.table.loc["overall", "ratio"] == pytest.approx(np.exp(cox.table.loc["overall", "coef"]))

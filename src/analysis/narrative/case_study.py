@@ -150,6 +150,41 @@ def _text(claim: dict) -> str:
                   f"{money(v['cost_per_customer_per_period'])} per customer and period), not the firm's accounts.",
                   f"利润使用的是假设成本（毛利率 {pct(v['margin_rate'], 0)}，每单 {money(v['cost_per_order'])}，每位客户每期 "
                   f"{money(v['cost_per_customer_per_period'])}），而非企业账目。")
+    if i == "satisfaction_drives_repurchase":
+        return tr(f"Satisfied customers buy again: each point of `{v['measure']}` multiplies the odds of a repeat purchase "
+                  f"by {num(v['ratio'], 2)} (log-odds {num(v['coef'], 3)} [{num(v['low'], 3)}, {num(v['high'], 3)}], holding "
+                  "past purchases fixed) — an association in survey data, not an experiment.",
+                  f"满意的客户会再次购买：`{v['measure']}` 每提高一分，再次购买的几率乘以 {num(v['ratio'], 2)}"
+                  f"（对数几率 {num(v['coef'], 3)} [{num(v['low'], 3)}, {num(v['high'], 3)}]，控制过去的购买）"
+                  "——这是问卷数据中的关联，而非实验结果。")
+    if i == "second_purchase_first":
+        unit = period_name(v.get("period", "week"))
+        window = num(v["active_within"], 0 if float(v["active_within"]).is_integer() else 1)
+        return tr(f"The loyalty ladder's lowest step is its largest: {pct(v['one_time'])} of customers bought on one day "
+                  f"only, and {pct(v['loyal'])} are loyal (at least {num(v['min_repeat'])} repeat purchase days and a "
+                  f"purchase in the last {window} {unit}s). Winning the second purchase comes before any loyalty programme.",
+                  f"忠诚度阶梯最低一级的客户最多：{pct(v['one_time'])} 的客户只在一天购买过，忠诚客户仅占 {pct(v['loyal'])}"
+                  f"（至少 {num(v['min_repeat'])} 个重复购买日且最近 {window} 个{unit}内有购买）。促成第二次购买应先于任何忠诚度计划。")
+    if i == "survey_simulated":
+        return tr(f"The customer satisfaction survey ({num(v['respondents'])} respondents) is simulated: its link to "
+                  "behaviour checks the method against a known truth and says nothing about these customers.",
+                  f"客户满意度问卷（{num(v['respondents'])} 位受访者）是模拟的：其与购买行为的关联只是用已知真值检验方法，"
+                  "并不说明这些客户的情况。")
+    if i == "survey_bias":
+        names = {"recency": ("recency", "最近购买时间"), "frequency": ("frequency", "购买频次"),
+                 "monetary_value": ("mean spend", "平均消费额")}
+        en = ", ".join(names.get(m, (m, m))[0] for m in v["measures"])
+        zh = "、".join(names.get(m, (m, m))[1] for m in v["measures"])
+        return tr(f"Survey respondents are not typical customers: the {num(v['respondents'])} who answered differ from the "
+                  f"others in {en}, so satisfaction averages describe respondents, not the customer base.",
+                  f"问卷受访者并非典型客户：作答的 {num(v['respondents'])} 位在{zh}上与其他客户不同，"
+                  "因此满意度均值描述的是受访者，而非全部客户。")
+    if i == "satisfaction_effect_unclear":
+        return tr(f"The survey cannot tell whether satisfaction changes repurchase: the interval of its effect, "
+                  f"[{num(v['low'], 3)}, {num(v['high'], 3)}] log-odds per point ({num(v['respondents'])} respondents), "
+                  "contains zero.",
+                  f"问卷无法判断满意度是否影响再次购买：其效应区间 [{num(v['low'], 3)}, {num(v['high'], 3)}]"
+                  f"（每分对数几率，{num(v['respondents'])} 位受访者）包含零。")
     if i == "protect_core":
         clv = (tr(f" and {pct(v['clv_share'])} of predicted CLV", f"、预测价值的 {pct(v['clv_share'])}")
                if v.get("clv_share") is not None else "")

@@ -55,7 +55,19 @@ def what_works(r: dict) -> list[dict]:
         out.append(_claim("targeting_beats_even", ratio=plan["gain_ratio"], gain=plan["expected_gain"],
                           even=plan["even_gain"], spent=plan.get("spent", plan["budget"]),
                           per_dollar=plan["return_per_dollar"]))
+    link = _real_survey_link(r)
+    repeat = {row["term"]: row for row in (link.get("repeat_logit") or {}).get("terms", [])}.get("satisfaction")
+    # "satisfied customers buy again" only from a real survey, and only when the interval lies above zero
+    if repeat and repeat["lower"] is not None and repeat["lower"] > 0:
+        out.append(_claim("satisfaction_drives_repurchase", measure=link["repeat_logit"]["satisfaction"],
+                          ratio=repeat["ratio"], low=repeat["lower"], high=repeat["upper"], coef=repeat["coef"]))
     return out
+
+
+def _real_survey_link(r: dict) -> dict:
+    """The satisfaction chapter's link to behaviour, when the survey is real (not simulated)."""
+    survey = get(r, "satisfaction.survey") or {}
+    return {} if survey.get("simulated") else survey.get("link") or {}
 
 
 def lessons(r: dict) -> list[dict]:
@@ -91,6 +103,15 @@ def lessons(r: dict) -> list[dict]:
     if (plan.get("gain_ratio") and plan["gain_ratio"] > 1.2 and not plan.get("same_as_even")
             and plan.get("return_per_dollar") is not None and plan["return_per_dollar"] < 1):
         out.append(_claim("targeting_still_loses", ratio=plan["gain_ratio"], per_dollar=plan["return_per_dollar"]))
+    loyalty = get(r, "satisfaction.loyalty") or {}
+    ladder = {row["step"]: row for row in loyalty.get("ladder") or []}
+    # the ladder's lowest step holds more customers than each of the others
+    if ladder.get("one_time") and all(ladder["one_time"]["customers"] > row["customers"]
+                                      for step, row in ladder.items() if step != "one_time"):
+        rule = loyalty["ladder_rule"]
+        out.append(_claim("second_purchase_first", one_time=ladder["one_time"]["share"],
+                          loyal=ladder.get("loyal", {}).get("share", 0.0), min_repeat=rule["min_repeat"],
+                          active_within=rule["active_within"], period=rule.get("period", "week")))
     return out
 
 
@@ -141,6 +162,19 @@ def limitations(r: dict) -> list[dict]:
         out.append(_claim("proportional_hazards", violated=len(violated), terms=len(ph)))
     if get(r, "pareto.profit.assumptions"):
         out.append(_claim("assumed_costs", **get(r, "pareto.profit.assumptions")))
+    survey = get(r, "satisfaction.survey") or {}
+    if survey.get("simulated"):
+        out.append(_claim("survey_simulated", respondents=survey["respondents"]))
+    comparison = (survey.get("link") or {}).get("respondent_comparison") or []
+    biased = [row["measure"] for row in comparison
+              if row.get("p_value") is not None and row["p_value"] < 1 - survey.get("level", 0.95)]
+    if biased:
+        out.append(_claim("survey_bias", measures=biased, respondents=survey["link"]["respondents_joined"]))
+    link = _real_survey_link(r)
+    repeat = {row["term"]: row for row in (link.get("repeat_logit") or {}).get("terms", [])}.get("satisfaction")
+    if repeat and repeat["lower"] is not None and repeat["lower"] <= 0 <= repeat["upper"]:
+        out.append(_claim("satisfaction_effect_unclear", low=repeat["lower"], high=repeat["upper"],
+                          respondents=link["repeat_logit"]["n"]))
     return out
 
 

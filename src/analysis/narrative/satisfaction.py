@@ -10,12 +10,17 @@ at the top of the survey part.
 from __future__ import annotations
 
 from ..core.i18n import language, tr
-from ..satisfaction.catalogue import LOYALTY_LADDER, QUADRANTS
-from .common import attachments, get, interval, money, num, pct, period_name, pvalue
+from ..satisfaction.catalogue import LOYALTY_LADDER, QUADRANTS, REASONS_ZH
+from .common import attachments, get, interval, money, num, pct, period_name, pvalue, with_figure
 
 
 def _label(table: dict[str, dict[str, str]], key: str) -> str:
     return table[key]["zh" if language() == "zh" else "en"]
+
+
+def _reason(reason: str) -> str:
+    """A not-estimable reason in the report's language."""
+    return REASONS_ZH.get(reason, reason) if language() == "zh" else reason
 
 
 def _bounds(row: dict, digits: int) -> str:
@@ -59,12 +64,12 @@ def _loyalty(loyalty: dict) -> list[str]:
     window = rule["active_within"]
     window_text = num(window, 0 if float(window).is_integer() else 1)
     unit = period_name(rule.get("period", "week"))
-    lines += ["", tr(
+    lines += ["", with_figure(tr(
         f"The loyalty ladder, by a stated rule: a loyal customer has at least {num(rule['min_repeat'])} repeat purchase "
         f"days and bought within the last {window_text} {unit}s of the log; a repeat buyer is any other customer who "
         "bought again; a one-time buyer never did.",
         f"忠诚度阶梯（规则明确）：忠诚客户至少有 {num(rule['min_repeat'])} 个重复购买日，且在数据最后 {window_text} 个{unit}内有购买；"
-        "重复购买客户为其他再次购买的客户；一次性购买客户从未再次购买。"), ""]
+        "重复购买客户为其他再次购买的客户；一次性购买客户从未再次购买。"), "satisfaction-ladder"), ""]
     for row in loyalty["ladder"]:
         lines.append(tr(f"- {_label(LOYALTY_LADDER, row['step'])}: {num(row['customers'])} ({pct(row['share'])})",
                         f"- {_label(LOYALTY_LADDER, row['step'])}：{num(row['customers'])} 位（{pct(row['share'])}）"))
@@ -186,12 +191,12 @@ def _pls(survey: dict) -> list[str]:
 
 
 def _ipma(ipma: dict, pls: dict | None) -> list[str]:
-    lines = [tr("## Importance–performance analysis", "## 重要性–绩效分析"), "", tr(
+    lines = [tr("## Importance–performance analysis", "## 重要性–绩效分析"), "", with_figure(tr(
         f"Importance is each driver's total effect on {ipma['target']}, performance its index; the quadrants split at "
         f"the mean importance ({num(ipma['importance_cut'], 3)}) and the mean performance "
         f"({num(ipma['performance_cut'], 1)}).",
         f"重要性为各驱动因素对 {ipma['target']} 的总效应，绩效为其指数；象限以平均重要性（{num(ipma['importance_cut'], 3)}）"
-        f"和平均绩效（{num(ipma['performance_cut'], 1)}）划分。"), ""]
+        f"和平均绩效（{num(ipma['performance_cut'], 1)}）划分。"), "satisfaction-ipma"), ""]
     for row in ipma["drivers"]:
         lines.append(tr(
             f"- {row['driver']}: {_label(QUADRANTS, row['quadrant'])} (importance {num(row['importance'], 3)}, "
@@ -279,7 +284,7 @@ def _link(survey: dict) -> list[str]:
     if not link:
         return []
     if "respondent_comparison" not in link:
-        return lines + [tr(f"Not estimable: {link['skipped']}.", f"无法估计：{link['skipped']}。"), ""]
+        return lines + [tr(f"Not estimable: {_reason(link['skipped'])}.", f"无法估计：{_reason(link['skipped'])}。"), ""]
     lines.append(tr(
         f"{num(link['respondents_joined'])} respondents join the transaction log ({num(link['respondents_unmatched'])} "
         "ids not found). Their behaviour is read as of the survey:",
@@ -305,11 +310,21 @@ def _link(survey: dict) -> list[str]:
                      f"问卷在{'、'.join(differ)}上存在偏差：其均值描述的是受访者，而非全部客户。"
                      if differ else "在这些指标上未发现可检测的问卷偏差。"), ""]
 
+    lines += _repeat(link, survey.get("simulated"))
+    lines += _churn(link.get("churn"), survey.get("simulated"))
+    values = link.get("values") or {}
+    lines += _value(values.get("spend_after"), "spend_after", None)
+    lines += _value(values.get("clv"), "clv", survey.get("simulated"))
+    return lines
+
+
+def _repeat(link: dict, simulated: dict | None) -> list[str]:
+    """Buying again: the logit's verdict by its interval, then the satisfaction-loyalty curve."""
     logit = link.get("repeat_logit", {})
     if "skipped" in logit:
-        lines += [tr(f"The effect of satisfaction on buying again is not estimable: {logit['skipped']}.",
-                     f"满意度对再次购买的影响无法估计：{logit['skipped']}。"), ""]
-        return lines
+        return [tr(f"The effect of satisfaction on buying again is not estimable: {_reason(logit['skipped'])}.",
+                   f"满意度对再次购买的影响无法估计：{_reason(logit['skipped'])}。"), ""]
+    lines = []
     term = {row["term"]: row for row in logit["terms"]}["satisfaction"]
     lines.append(tr(
         f"Logit of buying again (`{logit['outcome']}`) on satisfaction (`{logit['satisfaction']}`), holding "
@@ -327,7 +342,6 @@ def _link(survey: dict) -> list[str]:
     else:
         lines.append(tr("No detectable effect of satisfaction on buying again: the interval contains zero.",
                         "未发现满意度对再次购买的可检测影响：区间包含零。"))
-    simulated = survey.get("simulated")
     if simulated:
         truth = simulated["truth"]["satisfaction_effect"]
         if term["lower"] <= truth <= term["upper"]:
@@ -342,22 +356,141 @@ def _link(survey: dict) -> list[str]:
                         "这是观察数据中的关联，满意度并非随机分配。"))
     curve = link.get("loyalty_curve")
     if curve and len(curve) >= 2:
-        level_name = next(k for k in curve[0] if k not in ("n", "repeat", "share", "lower", "upper"))
+        level_name = _level_name(curve[0], ("n", "repeat", "share", "lower", "upper"))
         low, high = curve[0], curve[-1]
-        lines += ["", tr(
+        lines += ["", with_figure(tr(
             f"The satisfaction–loyalty curve: {pct(low['share'])} of respondents rating {num(low[level_name])} bought again, "
             f"against {pct(high['share'])} of those rating {num(high[level_name])}.",
             f"满意度–忠诚度曲线：评分为 {num(low[level_name])} 的受访者中 {pct(low['share'])} 再次购买，"
-            f"评分为 {num(high[level_name])} 的受访者中为 {pct(high['share'])}。")]
-    spend = link.get("spend_by_level")
-    if spend and len(spend) >= 2:
-        level_name = next(k for k in spend[0] if k not in ("measure", "n", "mean", "std_error", "lower", "upper", "median"))
-        low, high = spend[0], spend[-1]
-        lines += ["", tr(
-            f"Mean spend after the survey: {money(low['mean'])} {interval([low['lower'], low['upper']], money)} for respondents "
+            f"评分为 {num(high[level_name])} 的受访者中为 {pct(high['share'])}。"), "satisfaction-curve")]
+    return lines + [""]
+
+
+def _level_name(row: dict, others: tuple[str, ...]) -> str:
+    """The satisfaction level's column in a by-level record (the overall item's name)."""
+    return next(k for k in row if k not in others)
+
+
+def _ratio_bounds(row: dict) -> str:
+    return interval([row["ratio_lower"], row["ratio_upper"]], lambda v: num(v, 2))
+
+
+def _truth_check(contains: bool, effect: tuple[str, str]) -> str:
+    """The simulated survey's second check: its answers depend on the log only through past
+    frequency (analysis.satisfaction.simulate), so holding that fixed the true effect on what the
+    log shows is none; ``effect`` names that null value (English, Chinese)."""
+    if contains:
+        return tr(f"The simulated answers depend on the log only through past frequency, so the true value is "
+                  f"{effect[0]}: the interval contains it.",
+                  f"模拟回答仅通过过去购买频次与交易记录相关，因此真实值为{effect[1]}：区间包含该值。")
+    return tr(f"The simulated answers depend on the log only through past frequency, so the true value is "
+              f"{effect[0]}: the interval misses it, as a 95% interval does in about one draw of twenty.",
+              f"模拟回答仅通过过去购买频次与交易记录相关，因此真实值为{effect[1]}：区间未包含该值"
+              "（95% 区间约每二十次抽样有一次如此）。")
+
+
+def _churn(churn: dict | None, simulated: dict | None) -> list[str]:
+    """Churn after the survey: the rule, the Cox hazard ratio and its verdict by its interval
+    (below 1: satisfied respondents churn later; above 1: sooner; containing 1: cannot tell)."""
+    if not churn:
+        return []
+    if "skipped" in churn:
+        return [tr(f"Churn by satisfaction is not estimable: {_reason(churn['skipped'])}.",
+                   f"按满意度分析的客户流失无法估计：{_reason(churn['skipped'])}。"), ""]
+    rule = churn["rule"]
+    unit = period_name(rule.get("period", "week"))
+    term = {row["term"]: row for row in churn["terms"]}["satisfaction"]
+    lines = [tr(
+        f"Churn after the survey, by the ladder's activity window: a respondent has churned when the log ends more than "
+        f"{num(rule['threshold'])} {unit}s after their last purchase ({num(rule['follow_up'])} {unit}s of log follow "
+        f"the survey); {num(churn['churned'])} of {num(churn['n'])} respondents did. A Cox model of the time from the "
+        f"survey to the last purchase of those who churned, on satisfaction (`{churn['satisfaction']}`) holding "
+        f"log(1 + past frequency) fixed, gives a hazard ratio of {num(term['ratio'], 2)} {_ratio_bounds(term)} per point.",
+        f"调查后的客户流失（按忠诚度阶梯的活跃窗口）：若交易记录结束时距受访者最后一次购买已超过 {num(rule['threshold'])} 个{unit}，"
+        f"即视为流失（调查后共有 {num(rule['follow_up'])} 个{unit}的记录）；{num(churn['n'])} 位受访者中 "
+        f"{num(churn['churned'])} 位流失。以满意度（`{churn['satisfaction']}`）为协变量、控制 log(1 + 过去购买频次) 的 "
+        f"Cox 模型（从调查到流失者最后一次购买的时间）给出每分风险比 {num(term['ratio'], 2)} {_ratio_bounds(term)}。")]
+    if term["ratio_upper"] < 1:
+        lines.append(tr("More satisfied respondents churn later: the interval lies below 1.",
+                        "满意度越高的受访者流失越晚：区间完全小于 1。"))
+    elif term["ratio_lower"] > 1:
+        lines.append(tr("More satisfied respondents churn sooner: the interval lies above 1.",
+                        "满意度越高的受访者反而流失越早：区间完全大于 1。"))
+    else:
+        lines.append(tr("No evidence that satisfaction changes churn: the interval contains 1, so these data cannot "
+                        "tell whether satisfied respondents churn later, sooner or alike.",
+                        "没有证据表明满意度影响客户流失：区间包含 1，这些数据无法判断满意的受访者流失得更晚、更早还是相同。"))
+    if simulated:
+        lines.append(_truth_check(term["ratio_lower"] <= 1 <= term["ratio_upper"],
+                                  ("a hazard ratio of 1 (no effect)", "风险比 1（无影响）")))
+    by_level = churn.get("by_level")
+    if by_level and len(by_level) >= 2:
+        level_name = _level_name(by_level[0], ("n", "churned", "share", "lower", "upper"))
+        low, high = by_level[0], by_level[-1]
+        lines += ["", with_figure(tr(
+            f"Churned share: {pct(low['share'])} {interval([low['lower'], low['upper']])} of respondents rating "
+            f"{num(low[level_name])}, {pct(high['share'])} {interval([high['lower'], high['upper']])} of those rating "
+            f"{num(high[level_name])}, not adjusted for past purchases.",
+            f"流失比例：评分为 {num(low[level_name])} 的受访者为 {pct(low['share'])} {interval([low['lower'], low['upper']])}，"
+            f"评分为 {num(high[level_name])} 的为 {pct(high['share'])} {interval([high['lower'], high['upper']])}，未控制过去的购买。"),
+            "satisfaction-behaviour")]
+    return lines + [""]
+
+
+VALUE_NAMES = {
+    "spend_after": (("spend after the survey", "调查后的消费额"),
+                    ("Mean spend after the survey", "调查后的平均消费额")),
+    "clv": (("predicted CLV", "预测客户终身价值"),
+            ("Mean predicted CLV (the CLV chapter's forecast from the end of the log)",
+             "平均预测客户终身价值（客户终身价值一章自数据末尾起的预测）")),
+}
+
+
+def _value(value: dict | None, kind: str, simulated: dict | None) -> list[str]:
+    """Spend or CLV by satisfaction: means of the lowest and highest level, then the regression of
+    log(1 + value) holding past frequency fixed, its verdict by the interval of the change per point."""
+    if not value:
+        return []
+    (name_en, name_zh), (mean_en, mean_zh) = VALUE_NAMES[kind]
+    if "skipped" in value:
+        return [tr(f"No {name_en} by satisfaction: {_reason(value['skipped'])}.",
+                   f"未给出按满意度划分的{name_zh}：{_reason(value['skipped'])}。"), ""]
+    lines = []
+    by_level = value.get("by_level")
+    if by_level and len(by_level) >= 2:
+        level_name = _level_name(by_level[0], ("n", "mean", "std_error", "lower", "upper", "median"))
+        low, high = by_level[0], by_level[-1]
+        sentence = tr(
+            f"{mean_en}: {money(low['mean'])} {interval([low['lower'], low['upper']], money)} for respondents "
             f"rating {num(low[level_name])}, {money(high['mean'])} {interval([high['lower'], high['upper']], money)} for those "
-            f"rating {num(high[level_name])} (not adjusted for past purchases).",
-            f"调查后的平均消费额：评分为 {num(low[level_name])} 的受访者为 {money(low['mean'])} "
+            f"rating {num(high[level_name])}, not adjusted for past purchases.",
+            f"{mean_zh}：评分为 {num(low[level_name])} 的受访者为 {money(low['mean'])} "
             f"{interval([low['lower'], low['upper']], money)}，评分为 {num(high[level_name])} 的为 {money(high['mean'])} "
-            f"{interval([high['lower'], high['upper']], money)}（未控制过去的购买）。")]
+            f"{interval([high['lower'], high['upper']], money)}，未控制过去的购买。")
+        lines.append(with_figure(sentence, "satisfaction-behaviour"))
+    regression = value.get("regression", {})
+    if "skipped" in regression:
+        lines.append(tr(f"The {name_en} per point of satisfaction is not estimable: {_reason(regression['skipped'])}.",
+                        f"满意度每分对应的{name_zh}差异无法估计：{_reason(regression['skipped'])}。"))
+        return lines + [""]
+    term = {row["term"]: row for row in regression["terms"]}["satisfaction"]
+    bounds = interval([term["change_lower"], term["change_upper"]])
+    lines.append(tr(
+        f"Holding log(1 + past frequency) fixed, each point of satisfaction goes with {pct(term['change'])} {bounds} "
+        f"{name_en} ({num(regression['n'])} respondents; regression of log(1 + value), robust errors).",
+        f"控制 log(1 + 过去购买频次) 后，满意度每提高一分，{name_zh}变化 {pct(term['change'])} {bounds}"
+        f"（{num(regression['n'])} 位受访者；log(1 + 值) 回归，稳健标准误）。"))
+    if term["change_lower"] > 0:
+        lines.append(tr(f"More satisfied respondents have a higher {name_en}: the interval lies above zero.",
+                        f"满意度越高的受访者{name_zh}越高：区间完全大于零。"))
+    elif term["change_upper"] < 0:
+        lines.append(tr(f"More satisfied respondents have a lower {name_en}: the interval lies below zero.",
+                        f"满意度越高的受访者{name_zh}反而越低：区间完全小于零。"))
+    else:
+        lines.append(tr(f"No evidence that {name_en} differs with satisfaction once past purchases are held fixed: "
+                        "the interval contains zero.",
+                        f"控制过去的购买后，没有证据表明{name_zh}随满意度变化：区间包含零。"))
+    if simulated:
+        lines.append(_truth_check(term["change_lower"] <= 0 <= term["change_upper"],
+                                  ("a change of zero (no effect)", "零（无影响）")))
     return lines + [""]

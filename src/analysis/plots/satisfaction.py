@@ -60,6 +60,43 @@ def loyalty_curve(curve: list[dict], level_name: str) -> plt.Figure:
     return fig
 
 
+def behaviour_panels(link: dict) -> list[tuple[str, list[dict]]]:
+    """The by-level tables the behaviour figure shows, in order: churned share, spend after the
+    survey, predicted CLV (each only when the chapter has it)."""
+    values = link.get("values") or {}
+    panels = [("churn", (link.get("churn") or {}).get("by_level")),
+              ("spend_after", (values.get("spend_after") or {}).get("by_level")),
+              ("clv", (values.get("clv") or {}).get("by_level"))]
+    return [(kind, rows) for kind, rows in panels if rows]
+
+
+def behaviour_by_level(link: dict, level_name: str) -> plt.Figure:
+    """Churned share (Wilson intervals), mean spend after the survey and mean predicted CLV (t
+    intervals) at each satisfaction level, one panel each."""
+    apply_style()
+    panels = behaviour_panels(link)
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.4 * len(panels) + 0.6, 3.8), squeeze=False)
+    labels = {"churn": tr("churned after the survey (%)", "调查后流失（%）"),
+              "spend_after": tr("mean spend after the survey", "调查后平均消费额"),
+              "clv": tr("mean predicted CLV", "平均预测客户终身价值")}
+    for ax, (kind, rows) in zip(axes[0], panels):
+        frame = pd.DataFrame(rows)
+        x = frame[level_name].to_numpy(float)
+        centre = frame["share" if kind == "churn" else "mean"].to_numpy(float)
+        lower, upper = frame["lower"].to_numpy(float), frame["upper"].to_numpy(float)
+        scale = 100.0 if kind == "churn" else 1.0
+        error = np.vstack([centre - lower, upper - centre]) * scale
+        ax.errorbar(x, centre * scale, yerr=np.nan_to_num(error), marker="o", capsize=4)
+        ax.set_xticks(x)
+        ax.set(xlabel=tr(f"satisfaction ({level_name})", f"满意度（{level_name}）"), ylabel=labels[kind])
+        if kind == "churn":
+            ax.set_ylim(0, 100)
+        else:
+            ax.set_ylim(bottom=0)
+    fig.tight_layout()
+    return fig
+
+
 def path_table(pls: dict) -> pd.DataFrame:
     """The structural paths as a table: estimate and, with a bootstrap, its error and interval."""
     frame = pd.DataFrame(pls["paths"])

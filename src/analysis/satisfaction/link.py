@@ -5,8 +5,12 @@ The survey is a snapshot; behaviour is read from the log *after* it (with a cali
 
 - :func:`repeat_purchase_logit`: logit of buying again on satisfaction (statsmodels ``Logit``);
 - :func:`satisfaction_loyalty_curve`: repeat-purchase share per satisfaction level (Wilson);
-- :func:`churn_cox`: Cox model of time to churn with satisfaction as a covariate (``PHReg``);
+- :func:`churn_cox`: Cox model of time to churn with satisfaction as a covariate (``PHReg``), on
+  the durations of :func:`churn_after_survey` (time from the survey to churn);
+- :func:`share_by_level`: share with an outcome (churned, bought again) per level (Wilson);
 - :func:`value_by_level`: spend or CLV per satisfaction level (t intervals);
+- :func:`value_regression`: log(1 + value) on satisfaction and controls (OLS, HC1 errors), the
+  value difference per point of satisfaction holding past purchases fixed;
 - :func:`respondent_comparison`: do respondents differ from non-respondents in recency, frequency
   and value? (Welch's t test or Mann-Whitney) — the survey's bias, stated rather than hidden.
 
@@ -84,22 +88,37 @@ def _table(fit, level: float) -> pd.DataFrame:
 def satisfaction_loyalty_curve(joined: pd.DataFrame, outcome: str, level_column: str,
                                level: float = 0.95) -> pd.DataFrame:
     """Share with ``outcome`` = 1 at each satisfaction level, with Wilson intervals."""
+    return share_by_level(joined, outcome, level_column, level, count_name="repeat")
+
+
+def share_by_level(joined: pd.DataFrame, outcome: str, level_column: str, level: float = 0.95,
+                   count_name: str = "events") -> pd.DataFrame:
+    """Respondents (``n``), those with ``outcome`` = 1 (``count_name``) and their share at each
+    satisfaction level, with Wilson intervals."""
     rows = {}
     for value, group in joined.dropna(subset=[level_column, outcome]).groupby(level_column, sort=True):
         hits, n = int(group[outcome].sum()), len(group)
         lower, upper = wilson_interval(hits, n, level)
-        rows[value] = {"n": n, "repeat": hits, "share": hits / n, "lower": lower, "upper": upper}
+        rows[value] = {"n": n, count_name: hits, "share": hits / n, "lower": lower, "upper": upper}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(level_column)
 
 
-def churn_outcome(summary: pd.DataFrame, threshold: float, recency: str = "recency", age: str = "T") -> pd.DataFrame:
-    """Duration and event of the dormancy rule: a customer is churned when ``T - recency`` (time
-    since the last purchase) exceeds ``threshold`` (same unit as the summary), at ``recency +
-    threshold``; otherwise censored at ``T``."""
-    since_last = summary[age] - summary[recency]
-    churned = since_last > threshold
-    duration = np.where(churned, summary[recency] + threshold, summary[age])
-    return pd.DataFrame({"duration": duration, "churned": churned.astype(int)}, index=summary.index)
+def churn_after_survey(joined: pd.DataFrame, threshold: float, survey_age: str = "T_cal",
+                       recency: str = "recency_end", age: str = "T_end") -> pd.DataFrame:
+    """Time from the survey to churn, under the dormancy rule of the retention chapter
+    (:mod:`analysis.retention.churn`), on each customer's own clock (time since the first purchase):
+
+    - the survey is at ``survey_age`` (the calibration end), the log ends at ``age``, the last
+      purchase in the whole log is at ``recency``;
+    - churned when the log ends more than ``threshold`` after the last purchase (``age - recency >
+      threshold``); the customer's buying ended at the last purchase, so the duration is the time
+      from the survey to it, zero when there was none after the survey;
+    - otherwise censored at the end of the log (``age - survey_age``).
+    """
+    after_survey = (joined[recency] - joined[survey_age]).clip(lower=0.0)
+    churned = (joined[age] - joined[recency]) > threshold
+    duration = np.where(churned, after_survey, joined[age] - joined[survey_age])
+    return pd.DataFrame({"duration": duration, "churned": churned.astype(int)}, index=joined.index)
 
 
 def churn_cox(joined: pd.DataFrame, duration: str, event: str, satisfaction: str,
@@ -127,6 +146,23 @@ def value_by_level(joined: pd.DataFrame, level_column: str, value_columns: list[
             rows.append({level_column: value, "measure": column, "n": n, "mean": mean, "std_error": se,
                          "lower": lower, "upper": upper, "median": float(group[column].median())})
     return pd.DataFrame(rows).set_index([level_column, "measure"])
+
+
+def value_regression(joined: pd.DataFrame, value: str, satisfaction: str,
+                     controls: list[str] | tuple[str, ...] = (), level: float = 0.95) -> LinkFit:
+    """OLS of log(1 + value) on satisfaction and controls, heteroskedasticity-robust (HC1) errors.
+
+    Spend and CLV are skewed and often zero: on the log(1 + value) scale a coefficient b is,
+    approximately, a relative difference of exp(b) - 1 per point of satisfaction (column
+    ``ratio`` holds exp(b)). Rows with a missing value are dropped; negative values are refused.
+    """
+    columns = [satisfaction, *controls]
+    frame = joined[[value, *columns]].dropna()
+    if (frame[value] < 0).any():
+        raise ValueError(f"{value!r} has negative values: log(1 + value) is not defined")
+    fit = sm.OLS(np.log1p(frame[value].astype(float)), sm.add_constant(_design(frame, columns), has_constant="add")
+                 ).fit(cov_type="HC1")
+    return LinkFit(_table(fit, level), int(fit.nobs), len(joined) - len(frame), fit)
 
 
 def respondent_comparison(summary: pd.DataFrame, respondent_ids, columns=("recency", "frequency", "monetary_value"),

@@ -9,6 +9,7 @@ Each section says which sample it used.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,15 @@ from ..core.privacy import pseudonymise
 from .drivers import importance_performance, net_promoter_score, ordered_logit_drivers
 from .intervals import wilson_interval
 from .link import (
+    churn_after_survey,
+    churn_cox,
     join_survey,
     repeat_purchase_logit,
     respondent_comparison,
     satisfaction_loyalty_curve,
+    share_by_level,
     value_by_level,
+    value_regression,
 )
 from .loyalty import loyalty_ladder, repeat_purchase_rate, return_rates
 from .measurement import (
@@ -59,13 +64,16 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def survey_study(settings: SurveySettings, base: Path | None = None, summary: pd.DataFrame | None = None,
                  table: SurveyTable | None = None, repeat_column: str | None = "frequency_holdout",
-                 no_repeat_reason: str | None = None) -> dict[str, Any]:
+                 no_repeat_reason: str | None = None, churn_within: float | None = None,
+                 no_clv_reason: str | None = None) -> dict[str, Any]:
     """Every survey analysis the settings and data allow, as a dict of plain values.
 
     ``summary`` (the customer summary) enables the link section when ``settings.customer_id`` is
     set; repeat purchase is ``repeat_column`` > 0 (purchases after the calibration end, when the
     survey is taken there). For a simulated survey, merge ``SimulatedSurvey.outcome`` onto the
     summary and pass ``repeat_column="repeat_purchase"``: its truth is then what the logit estimates.
+    ``churn_within`` is the churn rule's time without a purchase (None: no churn model);
+    ``no_clv_reason`` says why the summary has no ``predicted_clv`` column when it has none.
     """
     table = (validate_survey(settings, base) if table is None else table).canonical()
     answers = table.answers
@@ -127,13 +135,16 @@ def survey_study(settings: SurveySettings, base: Path | None = None, summary: pd
             results["nps"] = {"skipped": str(reason)}
 
     if settings.customer_id and summary is not None and table.customer_ids is not None:
-        results["link"] = link_study(settings, table, summary, repeat_column, no_repeat_reason)
+        results["link"] = link_study(settings, table, summary, repeat_column, no_repeat_reason, churn_within,
+                                     no_clv_reason)
     return results
 
 
 def link_study(settings: SurveySettings, table: SurveyTable, summary: pd.DataFrame,
-               repeat_column: str | None = "frequency_holdout", no_repeat_reason: str | None = None) -> dict[str, Any]:
-    """Respondents joined to the log: survey bias, then satisfaction -> repeat purchase."""
+               repeat_column: str | None = "frequency_holdout", no_repeat_reason: str | None = None,
+               churn_within: float | None = None, no_clv_reason: str | None = None) -> dict[str, Any]:
+    """Respondents joined to the log: survey bias, then satisfaction -> repeat purchase, churn, spend
+    and CLV (each part says why when it cannot be estimated)."""
     survey = table.answers.assign(customer_id=table.customer_ids.to_numpy())
     # the satisfaction measure: the overall item when there is one, else the target dimension's mean
     if settings.overall_item is not None:
@@ -154,33 +165,103 @@ def link_study(settings: SurveySettings, table: SurveyTable, summary: pd.DataFra
         "respondents_joined": len(joined), "respondents_unmatched": joined.attrs["unmatched"],
         "respondent_comparison": _records(respondent_comparison(summary, joined["customer_id"], behaviour)),
     }
-    if repeat_column is None or repeat_column not in joined:
+    # past behaviour drives both satisfaction and what customers do next: every model controls for it
+    joined["log_frequency"] = np.log1p(joined["frequency"])
+    no_measure = "the survey has neither an overall item nor a target dimension to measure satisfaction"
+    if measure is None or not joined["satisfaction"].notna().any():
+        section["repeat_logit"] = {"skipped": no_measure}
+    elif repeat_column is None or repeat_column not in joined:
         section["repeat_logit"] = {"skipped": no_repeat_reason or f"no column {repeat_column!r} of purchases after the survey"}
-    elif measure is None or not joined["satisfaction"].notna().any():
-        section["repeat_logit"] = {"skipped": "the survey has neither an overall item nor a target dimension to measure satisfaction"}
     elif joined[repeat_column].gt(0).nunique() < 2:
         section["repeat_logit"] = {"skipped": "every joined respondent has the same outcome (all or none bought again)"}
     else:
         joined["repeat_purchase"] = (joined[repeat_column] > 0).astype(int)
-        # past behaviour drives both satisfaction and repurchase: control for it
-        joined["log_frequency"] = np.log1p(joined["frequency"])
         try:
             fit = repeat_purchase_logit(joined, "repeat_purchase", "satisfaction", ["log_frequency"], settings.level)
         except (np.linalg.LinAlgError, PerfectSeparationError) as reason:
             section["repeat_logit"] = {"skipped": f"the logit cannot be fitted: {reason}"}
-            return section
-        section["repeat_logit"] = {"satisfaction": measure, "outcome": f"{repeat_column} > 0",
-                                   "controls": ["log(1 + frequency)"], "n": fit.nobs, "dropped": fit.n_dropped,
-                                   "terms": _records(fit.table)}
-        if settings.overall_item is not None:
-            section["loyalty_curve"] = _records(
-                satisfaction_loyalty_curve(joined, "repeat_purchase", settings.overall_item, settings.level))
-    if settings.overall_item is not None and repeat_column == "frequency_holdout" and "monetary_value_holdout" in joined:
-        # spend after the survey (holdout purchase days x their mean value), only when the purchases after
-        # the survey are the log's own: a simulated repeat purchase has no spend
-        joined["spend_after"] = joined["frequency_holdout"] * joined["monetary_value_holdout"]
-        section["spend_by_level"] = _records(value_by_level(joined, settings.overall_item, ["spend_after"], settings.level))
+        else:
+            section["repeat_logit"] = {"satisfaction": measure, "outcome": f"{repeat_column} > 0",
+                                       "controls": ["log(1 + frequency)"], "n": fit.nobs, "dropped": fit.n_dropped,
+                                       "terms": _records(fit.table)}
+            if settings.overall_item is not None:
+                section["loyalty_curve"] = _records(
+                    satisfaction_loyalty_curve(joined, "repeat_purchase", settings.overall_item, settings.level))
+    if measure is None:
+        section["churn"] = {"skipped": no_measure}
+    else:
+        section["churn"] = churn_study(joined, measure, settings.overall_item, churn_within, settings.level)
+    section["values"] = {
+        "spend_after": _spend_after(joined, measure, settings, repeat_column),
+        "clv": (value_study(joined, "predicted_clv", measure, settings.overall_item, settings.level)
+                if "predicted_clv" in joined and joined["predicted_clv"].notna().any()
+                else {"skipped": no_clv_reason or "the CLV chapter wrote no per-customer CLV for this study"}),
+    }
     return section
+
+
+def churn_study(joined: pd.DataFrame, measure: str, level_column: str | None, churn_within: float | None,
+                level: float) -> dict[str, Any]:
+    """Churn after the survey by satisfaction: the dormancy rule of :func:`~.link.churn_after_survey`
+    (no purchase in the last ``churn_within`` periods of the log), a Cox model of the time from the
+    survey to churn on satisfaction and log(1 + past frequency), and the churned share per level."""
+    if churn_within is None or not {"T_cal", "T_end", "recency_end"} <= set(joined):
+        return {"skipped": "the study has no calibration end, so no time after the survey is observed"}
+    follow_up = float((joined["T_end"] - joined["T_cal"]).max())
+    rule = {"threshold": churn_within, "follow_up": follow_up}
+    if churn_within >= follow_up:
+        return {"rule": rule, "skipped": "the log does not run longer after the survey than the churn rule's "
+                                         "time without a purchase, so no churn after the survey can be seen"}
+    frame = joined.join(churn_after_survey(joined, churn_within)).dropna(subset=["satisfaction"])
+    events = int(frame["churned"].sum())
+    if events == 0 or events == len(frame):
+        return {"rule": rule, "n": len(frame), "churned": events,
+                "skipped": "every joined respondent has the same churn outcome (all or none churned)"}
+    try:
+        fit = churn_cox(frame, "duration", "churned", "satisfaction", ["log_frequency"], level)
+    except (np.linalg.LinAlgError, ValueError) as reason:
+        return {"rule": rule, "skipped": f"the Cox model cannot be fitted: {reason}"}
+    terms = fit.table.assign(ratio_lower=np.exp(fit.table["lower"]), ratio_upper=np.exp(fit.table["upper"]))
+    if not np.isfinite(terms.loc["satisfaction", ["coef", "lower", "upper"]].to_numpy(float)).all():
+        return {"rule": rule, "skipped": "the Cox model gives no finite estimate of the satisfaction effect"}
+    result = {"rule": rule, "satisfaction": measure, "controls": ["log(1 + frequency)"], "n": fit.nobs,
+              "dropped": fit.n_dropped, "churned": int(frame["churned"].sum()), "terms": _records(terms)}
+    if level_column is not None:
+        result["by_level"] = _records(share_by_level(frame, "churned", level_column, level, count_name="churned"))
+    return result
+
+
+def value_study(joined: pd.DataFrame, value: str, measure: str | None, level_column: str | None,
+                level: float) -> dict[str, Any]:
+    """A value per customer (spend after the survey, CLV) by satisfaction: mean per level and the
+    regression of log(1 + value) on satisfaction holding log(1 + past frequency) fixed."""
+    if measure is None:
+        return {"skipped": "the survey has neither an overall item nor a target dimension to measure satisfaction"}
+    result: dict[str, Any] = {"measure": value}
+    if level_column is not None:
+        result["by_level"] = _records(value_by_level(joined, level_column, [value], level).droplevel("measure"))
+    frame = joined.dropna(subset=["satisfaction", value])
+    if len(frame) < 10 or frame["satisfaction"].nunique() < 2:
+        result["regression"] = {"skipped": "fewer than ten respondents with a value, or a single satisfaction level"}
+        return result
+    fit = value_regression(frame, value, "satisfaction", ["log_frequency"], level)
+    terms = fit.table.assign(change=fit.table["ratio"] - 1, change_lower=np.exp(fit.table["lower"]) - 1,
+                             change_upper=np.exp(fit.table["upper"]) - 1)
+    result["regression"] = {"scale": "log(1 + value)", "controls": ["log(1 + frequency)"], "errors": "HC1",
+                            "n": fit.nobs, "dropped": fit.n_dropped, "terms": _records(terms)}
+    return result
+
+
+def _spend_after(joined: pd.DataFrame, measure: str | None, settings: SurveySettings,
+                 repeat_column: str | None) -> dict[str, Any]:
+    """Spend after the survey (holdout purchase days x their mean value), only when the purchases
+    after the survey are the log's own: a simulated repeat purchase has no amount."""
+    if repeat_column != "frequency_holdout" or "monetary_value_holdout" not in joined:
+        reason = ("the purchase after a simulated survey is simulated and has no amount"
+                  if repeat_column == "repeat_purchase" else "no spend after the survey is observed")
+        return {"skipped": reason}
+    joined["spend_after"] = joined["frequency_holdout"] * joined["monetary_value_holdout"].fillna(0.0)
+    return value_study(joined, "spend_after", measure, settings.overall_item, settings.level)
 
 
 def loyalty_study(summary: pd.DataFrame, transactions: pd.DataFrame | None = None, min_repeat: int = 2,
@@ -201,13 +282,15 @@ def behaviour_at_survey(customers: pd.DataFrame) -> tuple[pd.DataFrame, str | No
 
     With a calibration end the survey is placed there: recency, frequency, T and value are those of
     the calibration window (customers who first bought later are left out: they could not have
-    answered), and buying again means ``frequency_holdout`` > 0. Without one, the survey is placed at
+    answered), and buying again means ``frequency_holdout`` > 0; ``recency_end`` and ``T_end`` keep the
+    whole log's recency and age (churn after the survey). Without one, the survey is placed at
     the end of the log and no purchase after it is observed.
     """
     if "frequency_cal" in customers:
         at = customers.dropna(subset=["frequency_cal"])
-        at = at.assign(frequency=at["frequency_cal"], recency=at["recency_cal"], T=at["T_cal"],
-                       monetary_value=at["monetary_value_cal"])
+        # the whole log's recency and age stay beside them: churn after the survey is read from them
+        at = at.assign(recency_end=at["recency"], T_end=at["T"], frequency=at["frequency_cal"],
+                       recency=at["recency_cal"], T=at["T_cal"], monetary_value=at["monetary_value_cal"])
         return at.reset_index(drop=True), "frequency_holdout", None
     return customers, None, "the study has no calibration end, so no purchase after the survey is observed"
 
@@ -228,9 +311,46 @@ def cancellation_rate(cleaning: dict[str, Any] | None, level: float = 0.95) -> d
             "line_upper": upper}
 
 
+# the behaviour columns that order customers for a simulated survey's draws (see below)
+DRAW_ORDER = ("frequency", "recency", "T", "monetary_value", "recency_end", "T_end", "frequency_holdout",
+              "monetary_value_holdout")
+
+
+def _simulate_in_behaviour_order(at_survey: pd.DataFrame, seed: int, effect: float):
+    """:func:`simulate_survey` with customers in the order of their behaviour, then their id.
+
+    A run that hides customer ids publishes keyed pseudonyms (:mod:`analysis.core.privacy`), and each
+    installation has its own key: drawing in the order of the pseudonyms would give every machine a
+    different survey. In behaviour order the draws go to the same customers everywhere; customers
+    tied on every column are interchangeable in every analysis, so which of them gets which draw
+    changes no result.
+    """
+    columns = [c for c in DRAW_ORDER if c in at_survey]
+    ordered = at_survey.sort_values([*columns, "customer_id"], kind="stable", na_position="last")
+    position = pd.Series([f"{i:012d}" for i in range(len(ordered))], index=ordered.index)
+    frame = ordered.assign(draw_order=position)
+    draw = simulate_survey(frame, seed, id_column="draw_order", satisfaction_effect=effect)
+    ids = dict(zip(frame["draw_order"], frame["customer_id"].astype(str)))
+    survey = draw.survey.assign(draw_order=draw.survey["draw_order"].map(ids)).rename(columns={"draw_order": "customer_id"})
+    outcome = draw.outcome.assign(draw_order=draw.outcome["draw_order"].map(ids)).rename(
+        columns={"draw_order": "customer_id"})
+    return replace(draw, survey=survey, outcome=outcome)
+
+
+def clv_missing_reason(customers: pd.DataFrame, clv: dict[str, Any] | None) -> str | None:
+    """Why the customer summary has no per-customer CLV (None when it has one)."""
+    if "predicted_clv" in customers and customers["predicted_clv"].notna().any():
+        return None
+    if clv is None:
+        return "the CLV chapter (03_clv) has not run for this study, so there is no per-customer CLV"
+    if clv.get("status") == "not_estimable":
+        return "CLV is not estimable for this study (the CLV chapter says why)"
+    return "the CLV chapter wrote no per-customer CLV for this study"
+
+
 def chapter_study(customers: pd.DataFrame, settings: SurveySettings | None, *, period: str = "week",
                   folder: Path | None = None, key: bytes | None = None,
-                  cleaning: dict[str, Any] | None = None) -> dict[str, Any]:
+                  cleaning: dict[str, Any] | None = None, clv: dict[str, Any] | None = None) -> dict[str, Any]:
     """The satisfaction chapter's results: behavioural loyalty always, the survey when configured.
 
     Parameters
@@ -243,6 +363,8 @@ def chapter_study(customers: pd.DataFrame, settings: SurveySettings | None, *, p
         the survey's ids are hashed the same way (:func:`analysis.core.privacy.pseudonymise`) so that
         they join the summary
     cleaning : the run's ``cleaning`` section (cancellation counts for the return rate)
+    clv : the run's ``clv`` section, None when the CLV chapter has not run: CLV by satisfaction reads
+        the ``predicted_clv`` column it adds to ``customers``, and says why when there is none
     """
     active_within = HALF_YEAR[period]
     loyalty = loyalty_study(customers, None, active_within=active_within)
@@ -260,20 +382,27 @@ def chapter_study(customers: pd.DataFrame, settings: SurveySettings | None, *, p
     if settings.simulate is not None:
         if folder is None:
             raise ValueError("a simulated survey needs a folder to write its answers to")
-        draw = simulate_survey(at_survey, settings.simulate.seed, satisfaction_effect=settings.simulate.effect)
+        draw = _simulate_in_behaviour_order(at_survey, settings.simulate.seed, settings.simulate.effect)
         path = Path(folder) / SIMULATED_SURVEY_FILE
         draw.survey.to_csv(path, index=False)
         settings = settings.model_copy(update={"path": path})
         at_survey = at_survey.merge(draw.outcome.astype({"customer_id": str}), on="customer_id", how="left")
         repeat_column, no_repeat = "repeat_purchase", None
+        # the answers depend on the log only through past frequency (simulate.py): holding it fixed, the
+        # true effect of satisfaction on what the log shows (churn, CLV) is zero
         simulated = {"seed": settings.simulate.seed, "truth": draw.truth, "customers": len(at_survey),
-                     "outcome": "simulated purchase after the survey (repeat_purchase)"}
+                     "outcome": "simulated purchase after the survey (repeat_purchase)",
+                     "effect_on_logged_behaviour": 0.0}
     table = validate_survey(settings)
     if key is not None and simulated is None and table.customer_ids is not None:
         table = SurveyTable(table.answers, pseudonymise(table.customer_ids, key).astype(str).rename("customer_id"),
                             table.path, table.missing, table.missing_coded, table.reversed_items)
     survey = survey_study(settings, table=table, summary=at_survey if settings.customer_id else None,
-                          repeat_column=repeat_column, no_repeat_reason=no_repeat)
+                          repeat_column=repeat_column, no_repeat_reason=no_repeat, churn_within=active_within,
+                          no_clv_reason=clv_missing_reason(customers, clv))
+    churn_rule = (survey.get("link") or {}).get("churn", {}).get("rule")
+    if churn_rule is not None:
+        churn_rule["period"] = period
     survey["source"] = Path(settings.path).name
     survey["simulated"] = simulated
     survey["reliability_floor"] = RELIABILITY_FLOOR
