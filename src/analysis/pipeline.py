@@ -21,7 +21,7 @@ from .clv.customer_covariates import attach_covariates, read_covariate_table
 from .config import StudyConfig, load_config, localised
 from .data_preparation import NOTEBOOKS, SECTION_OF_NOTEBOOK, check_not_empty, summarize
 from .errors import ConfigError, NotEstimable, not_estimable
-from .execution import check_parameters, execute_notebook
+from .execution import StudyKernel, check_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
 from .manifest import build_manifest, sha256_file
 from .opportunity import describe_opportunities, load_opportunity_data
@@ -141,9 +141,11 @@ def run_study(
 
     staging = folder.staging
     private_files: dict[str, str] = {}
+    kernel = StudyKernel()  # one kernel runs every notebook of the study
     try:
         folder.start()
         run = Run.create(staging, config)
+        kernel.start(cwd=staging / "notebooks")  # it boots while the data is prepared
         input_sha = sha256_file(config.data.path)
         # the secret key never enters the run folder (see analysis.privacy)
         key = None if config.report.show_customer_ids else pseudonym_key()
@@ -225,12 +227,14 @@ def run_study(
                 f"notebook {notebook.stem}",
                 lambda nb=notebook, params=parameters: run_chapter(
                     run, nb, lambda: execute_notebook(
-                        nb, staging / "notebooks" / nb.name, params, progress=not quiet, cwd=staging / "notebooks"
+                        nb, staging / "notebooks" / nb.name, params, progress=not quiet, cwd=staging / "notebooks",
+                        kernel=kernel,
                     ),
                 ),
             )
             if record["status"] == "not_estimable" and not quiet:
                 print(f"chapter {chapter_of(notebook)} not estimable: {record['reason']}", file=sys.stderr, flush=True)
+        kernel.shutdown()  # its memory is free before the report is rendered
 
         results = run.results
         write_json(staging / "results.json", results)
@@ -263,6 +267,7 @@ def run_study(
 
         folder.publish()
     except BaseException:
+        kernel.shutdown()
         folder.discard()
         raise
     return target
