@@ -1,0 +1,121 @@
+"""Notebook execution (issue 14): a study's notebooks run under papermill on one kernel, each in a
+fresh namespace; parameters are read once from the notebook's ``parameters`` cell."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis.errors import ConfigError, NotEstimable, StudyError
+from analysis.execution import StudyKernel, _declared_parameters, check_parameters, declared_parameters
+from analysis.project import NOTEBOOKS_DIR
+
+
+def write_notebook(path: Path, cells: list[str], parameters: str = "run_dir = ''") -> Path:
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    tagged = nbformat.v4.new_code_cell(parameters)
+    tagged.metadata["tags"] = ["parameters"]
+    notebook.cells = [tagged, *(nbformat.v4.new_code_cell(source) for source in cells)]
+    nbformat.write(notebook, path)
+    return path
+
+
+def outputs(path: Path) -> list[tuple[int | None, list[str]]]:
+    """(execution count, text outputs) of each code cell of an executed notebook."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return [(cell["execution_count"], ["".join(o.get("text") or o.get("data", {}).get("text/plain", ""))
+                                       for o in cell["outputs"]])
+            for cell in cells if cell["cell_type"] == "code"]
+
+
+def is_running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as status:
+            return "\nState:\tZ" not in status.read()
+    except FileNotFoundError:
+        return False
+
+
+# parameters ---------------------------------------------------------------------------------------
+
+
+def test_parameters_are_the_names_the_tagged_cell_assigns(tmp_path):
+    notebook = write_notebook(tmp_path / "p.ipynb", ["later = 1"],
+                              parameters="run_dir = ''  # the run folder\nalpha: float = 0.1\nimport math\n")
+    assert declared_parameters(notebook) == ("run_dir", "alpha")
+    with pytest.raises(ConfigError, match=r"does not declare parameter\(s\) \['later'\]"):
+        check_parameters(notebook, {"run_dir": "..", "later": 2})
+
+
+@pytest.mark.parametrize("notebook", sorted(NOTEBOOKS_DIR.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_kit_notebooks_declare_what_papermill_finds(notebook):
+    import papermill
+
+    assert set(declared_parameters(notebook)) == set(papermill.inspect_notebook(str(notebook)))
+
+
+def test_parameters_are_read_once_per_notebook(tmp_path):
+    notebook = write_notebook(tmp_path / "once.ipynb", [])
+    before = _declared_parameters.cache_info()
+    for _ in range(3):  # the run's check before any work, then each execution
+        check_parameters(notebook, {"run_dir": ".."})
+    after = _declared_parameters.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)
+
+
+# one kernel for a study ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_notebooks_share_one_kernel_but_no_names(tmp_path):
+    first = write_notebook(tmp_path / "first.ipynb", [
+        "import os, json\nshared = 41\njson.kit_marker = 'module state stays'", "os.getpid()"])
+    second = write_notebook(tmp_path / "second.ipynb", [
+        "import os, json\nos.getpid()", "json.kit_marker", "'shared' in dir()", "print(run_dir)"])
+    uses_name = write_notebook(tmp_path / "third.ipynb", ["shared + 1"])
+    with StudyKernel() as kernel:
+        kernel.start(tmp_path)
+        kernel.execute(first, tmp_path / "first.out.ipynb", {"run_dir": ".."}, progress=False)
+        kernel.execute(second, tmp_path / "second.out.ipynb", {"run_dir": "../x"}, progress=False)
+        with pytest.raises(StudyError, match=r"third.ipynb failed in cell 3: NameError: name 'shared'"):
+            kernel.execute(uses_name, tmp_path / "third.out.ipynb", {"run_dir": ".."}, progress=False)
+    first_pid = outputs(tmp_path / "first.out.ipynb")[-1][1][0]
+    # cells: parameters, injected parameters, then the notebook's; counted from 1 in each notebook
+    assert outputs(tmp_path / "second.out.ipynb") == [
+        (1, []), (2, []), (3, [first_pid]), (4, ["'module state stays'"]), (5, ["False"]), (6, ["../x\n"])]
+    assert not is_running(int(first_pid))
+
+
+@pytest.mark.slow
+def test_not_estimable_and_a_dead_kernel_leave_the_next_notebook_running(tmp_path):
+    from nbclient.exceptions import DeadKernelError
+
+    not_estimable = write_notebook(tmp_path / "ne.ipynb", [
+        "from analysis.errors import NotEstimable\nraise NotEstimable('nobody bought twice')"])
+    dies = write_notebook(tmp_path / "dies.ipynb", ["import os\nos._exit(1)"])
+    pid = write_notebook(tmp_path / "pid.ipynb", ["import os\nos.getpid()"])
+    pids = []
+    with StudyKernel() as kernel:
+        kernel.start(tmp_path)
+        with pytest.raises(NotEstimable, match="nobody bought twice"):
+            kernel.execute(not_estimable, tmp_path / "ne.out.ipynb", {}, progress=False)
+        assert (tmp_path / "ne.out.ipynb").exists()  # the record of a chapter that stopped
+        kernel.execute(pid, tmp_path / "pid.out.ipynb", {}, progress=False)
+        pids.append(int(outputs(tmp_path / "pid.out.ipynb")[-1][1][0]))
+        with pytest.raises(DeadKernelError):
+            kernel.execute(dies, tmp_path / "dies.out.ipynb", {}, progress=False)
+        kernel.execute(pid, tmp_path / "pid.out.ipynb", {}, progress=False)
+        pids.append(int(outputs(tmp_path / "pid.out.ipynb")[-1][1][0]))
+        os.kill(pids[-1], 9)  # killed between two notebooks
+        while is_running(pids[-1]):
+            time.sleep(0.05)
+        kernel.execute(pid, tmp_path / "pid.out.ipynb", {}, progress=False)
+        pids.append(int(outputs(tmp_path / "pid.out.ipynb")[-1][1][0]))
+    assert len(set(pids)) == 3
+    assert not any(is_running(p) for p in pids)
