@@ -18,6 +18,7 @@ import json
 import sys
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .errors import ConfigError, NotEstimable, StudyError
@@ -97,6 +98,24 @@ def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
         )
 
 
+def import_statements(notebooks: Iterable[Path]) -> list[str]:
+    """The import statements at the top level of the notebooks' code cells, each once, in order of
+    first appearance; cells that are not plain Python (IPython magics) are passed over."""
+    statements: dict[str, None] = {}
+    for notebook in notebooks:
+        for cell in json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", []):
+            if cell.get("cell_type") != "code":
+                continue
+            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            try:
+                body = ast.parse(source).body
+            except SyntaxError:
+                continue
+            statements.update(dict.fromkeys(ast.unparse(node) for node in body
+                                            if isinstance(node, ast.Import | ast.ImportFrom)))
+    return list(statements)
+
+
 class StudyKernel:
     """One Jupyter kernel that runs a study's notebooks one after another.
 
@@ -108,6 +127,7 @@ class StudyKernel:
 
     def __init__(self) -> None:
         self._manager = None
+        self._preloader = None
         self._cwd: Path | None = None
 
     def __enter__(self) -> StudyKernel:
@@ -116,9 +136,13 @@ class StudyKernel:
     def __exit__(self, *exc_info) -> None:
         self.shutdown()
 
-    def start(self, cwd: Path) -> None:
-        """Launch the kernel in ``cwd`` (where notebooks' relative paths start); it boots while the
-        caller goes on."""
+    def start(self, cwd: Path, preload: Sequence[str] = ()) -> None:
+        """Launch the kernel in ``cwd`` (where notebooks' relative paths start) and have it run the
+        ``preload`` import statements; it boots and imports while the caller goes on.
+
+        The imports only warm the kernel (the names they bind are cleared before the first notebook):
+        the notebooks import what they use themselves, so an import that fails here (and the ones
+        after it) fails, with its traceback, in the first notebook that needs it."""
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
@@ -127,6 +151,12 @@ class StudyKernel:
         manager = AsyncKernelManager(kernel_name=ensure_kernel())
         run_sync(manager.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=str(self._cwd))
         self._manager = manager
+        if preload:
+            # queued on the shell channel, so the first notebook's requests wait for the imports;
+            # the reply is not read (the client only sends) and the client closes with the kernel
+            self._preloader = manager.client()
+            self._preloader.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+            self._preloader.execute("\n".join(preload), silent=True, store_history=False)
 
     def execute(self, notebook: Path, output: Path, parameters: dict[str, Any], *, progress: bool) -> None:
         """Execute ``notebook`` with ``parameters`` into ``output``, as :func:`execute_notebook`."""
@@ -157,6 +187,9 @@ class StudyKernel:
     def shutdown(self) -> None:
         """Stop the kernel (asking it to exit, then killing it); nothing when none is running."""
         manager, self._manager = self._manager, None
+        preloader, self._preloader = self._preloader, None
+        if preloader is not None:
+            preloader.stop_channels()
         if manager is None:
             return
         from jupyter_core.utils import run_sync

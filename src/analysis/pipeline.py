@@ -21,7 +21,7 @@ from .clv.customer_covariates import attach_covariates, read_covariate_table
 from .config import StudyConfig, load_config, localised
 from .data_preparation import NOTEBOOKS, SECTION_OF_NOTEBOOK, check_not_empty, summarize
 from .errors import ConfigError, NotEstimable, not_estimable
-from .execution import StudyKernel, check_parameters, execute_notebook
+from .execution import StudyKernel, check_parameters, execute_notebook, import_statements
 from .loading import load_contracts, load_transactions
 from .manifest import build_manifest, sha256_file
 from .opportunity import describe_opportunities, load_opportunity_data
@@ -145,7 +145,8 @@ def run_study(
     try:
         folder.start()
         run = Run.create(staging, config)
-        kernel.start(cwd=staging / "notebooks")  # it boots while the data is prepared
+        # it boots and imports what the notebooks use while the data is prepared
+        kernel.start(cwd=staging / "notebooks", preload=import_statements(notebooks))
         input_sha = sha256_file(config.data.path)
         # the secret key never enters the run folder (see analysis.privacy)
         key = None if config.report.show_customer_ids else pseudonym_key()
