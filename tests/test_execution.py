@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -12,7 +13,8 @@ import nbformat
 import pytest
 
 from analysis.errors import ConfigError, NotEstimable, StudyError
-from analysis.execution import StudyKernel, _declared_parameters, check_parameters, declared_parameters
+from analysis.execution import (StudyKernel, _declared_parameters, check_parameters, declared_parameters,
+                                run_in_dependency_order)
 from analysis.project import NOTEBOOKS_DIR
 
 
@@ -119,3 +121,86 @@ def test_not_estimable_and_a_dead_kernel_leave_the_next_notebook_running(tmp_pat
         pids.append(int(outputs(tmp_path / "pid.out.ipynb")[-1][1][0]))
     assert len(set(pids)) == 3
     assert not any(is_running(p) for p in pids)
+
+
+# chapters on two kernels ------------------------------------------------------------------------
+
+
+class FakeKernel:
+    """Stands for a StudyKernel: records what ran on it; killing it makes its notebook fail."""
+
+    def __init__(self):
+        self.cwd, self.started, self.stopped, self.killed = Path("."), False, False, threading.Event()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stopped = True
+
+    def start(self, cwd, preload=()):
+        self.started = True
+
+    def kill(self):
+        self.killed.set()
+
+
+REQUIRES = {"pareto": ("data",), "clv": ("data", "pareto"), "retention": ("data", "clv"),
+            "segments": ("data", "clv"), "case_study": ("data", "pareto", "clv", "retention", "segments")}
+STUDY = [Path(f"{stem}.ipynb") for stem in ("01_data", "02_pareto", "03_clv", "04_retention", "05_segments", "06_case_study")]
+
+
+def chapter(notebook: Path) -> str:
+    return notebook.stem.split("_", 1)[1]
+
+
+def test_chapters_start_after_what_they_require_and_run_side_by_side():
+    log, lock = [], threading.Lock()
+    both_running = threading.Barrier(2, timeout=10)
+
+    def work(notebook, kernel):
+        with lock:
+            log.append(("start", chapter(notebook), kernel))
+        if chapter(notebook) in ("retention", "segments"):  # waits for the other: they run together
+            both_running.wait()
+        with lock:
+            log.append(("end", chapter(notebook), kernel))
+
+    first = FakeKernel()
+    run_in_dependency_order(STUDY, REQUIRES, chapter, work, first, kernels=2, new_kernel=FakeKernel)
+    position = {(event, name): i for i, (event, name, _) in enumerate(log)}
+    assert len(position) == 2 * len(STUDY)  # each notebook ran once
+    for name, needed in REQUIRES.items():
+        assert all(position[("end", n)] < position[("start", name)] for n in needed), name
+    # the barrier above passed: retention and segments ran at the same time, on two kernels
+    kernels = {k for _, n, k in log if n in ("retention", "segments")}
+    assert len(kernels) == 2
+    assert not first.stopped and all(k.started and k.stopped for k in kernels - {first})
+
+
+def test_one_kernel_runs_the_notebooks_in_the_given_order():
+    ran = []
+    run_in_dependency_order(STUDY, REQUIRES, chapter, lambda n, k: ran.append(n), FakeKernel(), kernels=1)
+    assert ran == STUDY
+
+
+def test_a_failure_stops_the_other_kernel_and_is_raised():
+    started = []
+
+    def work(notebook, kernel):
+        started.append(chapter(notebook))
+        if chapter(notebook) == "segments":
+            raise StudyError("notebook 05_segments.ipynb failed in cell 3: ZeroDivisionError: division by zero")
+        if chapter(notebook) == "retention":  # runs until the failure kills its kernel
+            assert kernel.killed.wait(timeout=10)
+            raise RuntimeError("Kernel died")
+
+    with pytest.raises(StudyError, match="05_segments.ipynb failed"):
+        run_in_dependency_order(STUDY, REQUIRES, chapter, work, FakeKernel(), kernels=2, new_kernel=FakeKernel)
+    assert "case_study" not in started
+
+
+def test_notebooks_that_wait_for_each_other_are_refused():
+    with pytest.raises(StudyError, match=r"wait for each other's chapters: \{'02_pareto': \['clv'\], '03_clv': \['pareto'\]\}"):
+        run_in_dependency_order(STUDY[1:3], {"pareto": ("clv",), "clv": ("pareto",)}, chapter,
+                                lambda n, k: None, FakeKernel(), kernels=2, new_kernel=FakeKernel)

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import signal
 import sys
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .errors import ConfigError, NotEstimable, StudyError
@@ -117,7 +120,7 @@ def import_statements(notebooks: Iterable[Path]) -> list[str]:
 
 
 class StudyKernel:
-    """One Jupyter kernel that runs a study's notebooks one after another.
+    """One Jupyter kernel that runs notebooks one after another.
 
     :meth:`start` launches the kernel and returns while it boots; :meth:`execute` runs a notebook on
     it with papermill (starting it first if needed, and starting a new one if it has died);
@@ -167,9 +170,11 @@ class StudyKernel:
             raise RuntimeError("StudyKernel.execute before start")
         check_parameters(notebook, parameters)
         try:
+            # no cwd for papermill: the kernel already runs in its folder, and papermill would change
+            # this process's working folder, which two kernels' threads share
             papermill.execute_notebook(
                 str(notebook), str(output), parameters=parameters, engine_name=_shared_kernel_engine(),
-                kernel_name=ensure_kernel(), progress_bar=progress, cwd=str(self._cwd), log_output=False,
+                kernel_name=ensure_kernel(), progress_bar=progress, log_output=False,
                 request_save_on_cell_execute=False, start_timeout=KERNEL_START_TIMEOUT,
                 km=self._running_manager(),
             )
@@ -183,6 +188,18 @@ class StudyKernel:
                 f"notebook {notebook.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
             ) from exc
         _strip_volatile_metadata(output)
+
+    @property
+    def cwd(self) -> Path | None:
+        return self._cwd
+
+    def kill(self) -> None:
+        """Kill the kernel's process at once (safe from any thread): a notebook running on it stops
+        with nbclient's DeadKernelError."""
+        manager = self._manager
+        process = getattr(getattr(manager, "provisioner", None), "process", None)
+        if process is not None and process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
 
     def shutdown(self) -> None:
         """Stop the kernel (asking it to exit, then killing it); nothing when none is running."""
@@ -289,3 +306,89 @@ def _strip_volatile_metadata(path: Path) -> None:
         for key in ("start_time", "end_time", "duration"):
             paper.pop(key, None)
     path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def run_in_dependency_order(
+    notebooks: Sequence[Path],
+    requires: Mapping[str, Iterable[str]],
+    chapter_of: Callable[[Path], str],
+    work: Callable[[Path, StudyKernel], None],
+    kernel: StudyKernel,
+    *,
+    kernels: int = 1,
+    preload: Sequence[str] = (),
+    new_kernel: Callable[[], StudyKernel] = StudyKernel,
+) -> None:
+    """Call ``work(notebook, kernel)`` for each notebook once the chapters it ``requires`` (those
+    this run executes) have finished, on up to ``kernels`` kernels at a time.
+
+    The first kernel is ``kernel``, driven from this thread; each further one is started, driven and
+    shut down by a thread of its own (a kernel's manager lives on its thread's event loop). Among
+    the notebooks that are ready, the first in ``notebooks`` goes next, so with one kernel they run
+    in the given order. The first failure stops the others (a kernel in the middle of a notebook is
+    killed) and is raised here once every thread has ended.
+    """
+    chapters = {chapter_of(notebook) for notebook in notebooks}
+    needs = {notebook: {c for c in requires.get(chapter_of(notebook), ()) if c in chapters} - {chapter_of(notebook)}
+             for notebook in notebooks}
+    pending, done, busy = list(notebooks), set(), {}
+    failures: list[BaseException] = []
+    state = threading.Condition()
+
+    def next_notebook(own: StudyKernel) -> Path | None:
+        with state:
+            while True:
+                if failures or not pending:
+                    return None
+                ready = [n for n in pending if needs[n] <= done]
+                if ready:
+                    pending.remove(ready[0])
+                    busy[own] = ready[0]
+                    return ready[0]
+                if not busy:
+                    waiting = {n.stem: sorted(needs[n] - done) for n in pending}
+                    raise StudyError(f"notebooks wait for each other's chapters: {waiting}")
+                state.wait()
+
+    def drive(own: StudyKernel, start: Callable[[], None] | None = None) -> None:
+        try:
+            if start is not None:
+                start()
+            while (notebook := next_notebook(own)) is not None:
+                work(notebook, own)
+                with state:
+                    busy.pop(own)
+                    done.add(chapter_of(notebook))
+                    state.notify_all()
+        except BaseException as exc:
+            with state:
+                busy.pop(own, None)
+                failures.append(exc)
+                others = list(busy)
+                state.notify_all()
+            for other in others:  # stop what the other kernels are running: the run has failed
+                other.kill()
+
+    def drive_own_kernel(own: StudyKernel) -> None:
+        with own:
+            drive(own, start=lambda: own.start(kernel.cwd, preload=preload))
+
+    others = [new_kernel() for _ in range(max(0, min(kernels, len(notebooks)) - 1))]
+    threads = [threading.Thread(target=drive_own_kernel, args=(own,), name=f"study-kernel-{i + 2}", daemon=True)
+               for i, own in enumerate(others)]
+    for thread in threads:
+        thread.start()
+    drive(kernel)
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException as exc:  # interrupted (Ctrl-C, SIGTERM) while the other kernels work
+        with state:
+            failures.append(exc)
+            state.notify_all()
+        for own in others:
+            own.kill()
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]

@@ -21,7 +21,7 @@ from .clv.customer_covariates import attach_covariates, read_covariate_table
 from .config import StudyConfig, load_config, localised
 from .data_preparation import NOTEBOOKS, SECTION_OF_NOTEBOOK, check_not_empty, summarize
 from .errors import ConfigError, NotEstimable, not_estimable
-from .execution import StudyKernel, check_parameters, execute_notebook, import_statements
+from .execution import StudyKernel, check_parameters, execute_notebook, import_statements, run_in_dependency_order
 from .loading import load_contracts, load_transactions
 from .manifest import build_manifest, sha256_file
 from .opportunity import describe_opportunities, load_opportunity_data
@@ -48,13 +48,14 @@ class Progress:
 
     def stage(self, name: str, work: Callable[[], T]) -> T:
         self.done += 1
+        number = self.done  # stages on two kernels overlap
         began = time.perf_counter()
         if not self.quiet:
-            print(f"[{self.done}/{self.total}] {name} …", file=sys.stderr, flush=True)
+            print(f"[{number}/{self.total}] {name} …", file=sys.stderr, flush=True)
         value = work()
         if not self.quiet:
             took, total = time.perf_counter() - began, time.perf_counter() - self.start
-            print(f"[{self.done}/{self.total}] {name} done in {took:.1f}s ({total:.1f}s elapsed)",
+            print(f"[{number}/{self.total}] {name} done in {took:.1f}s ({total:.1f}s elapsed)",
                   file=sys.stderr, flush=True)
         return value
 
@@ -68,6 +69,17 @@ CHAPTER_REQUIRES = {
     "pareto": ("data",), "clv": ("data",), "retention": ("data",), "segments": ("data",),
     "case_study": ("data",),
 }
+
+# chapters whose notebooks must have finished before a chapter's notebook starts, because it reads
+# what they write (CLV's per-customer predictions for retention and segments, every section for the
+# case study) or writes into their section (03_clv adds the model's share to pareto's); the others
+# may run at the same time, on up to STUDY_KERNELS kernels
+CHAPTER_RUNS_AFTER = {
+    "pareto": ("data",), "clv": ("data", "pareto"), "retention": ("data", "clv"), "segments": ("data", "clv"),
+    "satisfaction": ("data", "pareto", "clv", "retention", "segments"),
+    "case_study": ("data", "pareto", "clv", "retention", "segments", "satisfaction"),
+}
+STUDY_KERNELS = 2
 
 
 def chapter_of(notebook: Path) -> str:
@@ -146,7 +158,8 @@ def run_study(
         folder.start()
         run = Run.create(staging, config)
         # it boots and imports what the notebooks use while the data is prepared
-        kernel.start(cwd=staging / "notebooks", preload=import_statements(notebooks))
+        preload = import_statements(notebooks)
+        kernel.start(cwd=staging / "notebooks", preload=preload)
         input_sha = sha256_file(config.data.path)
         # the secret key never enters the run folder (see analysis.privacy)
         key = None if config.report.show_customer_ids else pseudonym_key()
@@ -220,7 +233,7 @@ def run_study(
             run.save_section("data", describe_contracts(contracts, config.data.covariates))
         run.save_section("study", study)
 
-        for notebook in notebooks:
+        def run_notebook(notebook: Path, on: StudyKernel) -> None:
             # the executed notebook lives in <run>/notebooks/ and names its run folder relative to
             # itself, so it still points at its own run folder once the staging folder is renamed
             parameters = {"run_dir": "..", **config.notebook_parameters.get(notebook.stem, {})}
@@ -229,12 +242,15 @@ def run_study(
                 lambda nb=notebook, params=parameters: run_chapter(
                     run, nb, lambda: execute_notebook(
                         nb, staging / "notebooks" / nb.name, params, progress=not quiet, cwd=staging / "notebooks",
-                        kernel=kernel,
+                        kernel=on,
                     ),
                 ),
             )
             if record["status"] == "not_estimable" and not quiet:
                 print(f"chapter {chapter_of(notebook)} not estimable: {record['reason']}", file=sys.stderr, flush=True)
+
+        run_in_dependency_order(notebooks, CHAPTER_RUNS_AFTER, chapter_of, run_notebook, kernel,
+                                kernels=STUDY_KERNELS, preload=preload)
         kernel.shutdown()  # its memory is free before the report is rendered
 
         results = run.results

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from .config import StudyConfig, config_from_json
 from .i18n import set_language
 from .render.escape import neutralise_formulas
-from .results import read_json, to_jsonable, write_json
+from .results import index_file, read_index, read_json, to_jsonable, write_json
 from .transaction_log import TransactionLog
 
 FIGURE_DPI = 150
@@ -138,13 +138,13 @@ class Run:
 
     # figures and tables for the report ---------------------------------------------------------
     def _index(self, kind: str) -> list[dict[str, Any]]:
-        path = self.root / kind / "index.json"
-        return read_json(path) if path.exists() else []
+        return read_index(self.root / kind)
 
     def _register(self, kind: str, record: dict[str, Any]) -> None:
-        index = [r for r in self._index(kind) if r["name"] != record["name"]]
+        path = index_file(self.root / kind, record["chapter"])
+        index = [r for r in (read_json(path) if path.exists() else []) if r["name"] != record["name"]]
         index.append(record)
-        write_json(self.root / kind / "index.json", index)
+        write_json(path, index)
 
     def save_figure(self, fig: plt.Figure, name: str, *, caption: str, chapter: str) -> dict[str, Any]:
         path = self.root / "figures" / f"{name}.png"

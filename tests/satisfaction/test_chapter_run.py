@@ -26,6 +26,6 @@ def test_simulated_survey_study_end_to_end(tmp_path):
     chapter = text[text.index("# Satisfaction and loyalty"):text.index("# What works")]
     assert untraceable_numbers(chapter, results) == []
     assert "**Simulated survey.**" in chapter and "contains the simulated truth, 0.50" in chapter
-    figures = {r["name"] for r in json.loads((run / "figures" / "index.json").read_text()) if r["chapter"] == "satisfaction"}
+    figures = {r["name"] for r in json.loads((run / "figures" / "index-satisfaction.json").read_text())}
     assert figures == {"satisfaction-ladder", "satisfaction-ipma", "satisfaction-curve"}
     assert (run / "tables" / survey["source"]).exists()              # the simulated answers, kept in the run folder

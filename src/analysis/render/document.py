@@ -16,7 +16,7 @@ import yaml
 
 from ..i18n import set_language, tr
 from ..narrative import common as narrative_text  # a module: narrative.common imports render.escape
-from ..results import read_json
+from ..results import read_index, read_json
 from .escape import escape_markdown
 
 CHAPTERS = ("summary", "data", "pareto", "clv", "retention", "segments", "satisfaction", "case_study", "reproducibility")
@@ -118,5 +118,4 @@ def title_page(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def _index(run_dir: Path, kind: str) -> list[dict[str, Any]]:
-    path = run_dir / kind / "index.json"
-    return read_json(path) if path.exists() else []
+    return read_index(run_dir / kind)
