@@ -204,3 +204,28 @@ def test_notebooks_that_wait_for_each_other_are_refused():
     with pytest.raises(StudyError, match=r"wait for each other's chapters: \{'02_pareto': \['clv'\], '03_clv': \['pareto'\]\}"):
         run_in_dependency_order(STUDY[1:3], {"pareto": ("clv",), "clv": ("pareto",)}, chapter,
                                 lambda n, k: None, FakeKernel(), kernels=2, new_kernel=FakeKernel)
+
+
+def test_no_second_kernel_when_every_notebook_follows_another():
+    started = []
+
+    def new_kernel():
+        started.append(FakeKernel())
+        return started[-1]
+
+    ran = []
+    run_in_dependency_order(STUDY[:3], REQUIRES, chapter, lambda n, k: ran.append(n), FakeKernel(), kernels=2,
+                            new_kernel=new_kernel)
+    assert ran == STUDY[:3] and started == []
+
+
+def test_kernels_at_once_come_from_the_environment(monkeypatch):
+    from analysis.pipeline import study_kernels
+
+    monkeypatch.setenv("ANALYSIS_KERNELS", "1")
+    assert study_kernels() == 1
+    monkeypatch.setenv("ANALYSIS_KERNELS", "0")
+    with pytest.raises(ConfigError, match=r"ANALYSIS_KERNELS must be a whole number ≥ 1 \(value: '0'\)"):
+        study_kernels()
+    monkeypatch.delenv("ANALYSIS_KERNELS")
+    assert study_kernels() == min(2, os.cpu_count() or 1)

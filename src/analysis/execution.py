@@ -331,6 +331,8 @@ def run_in_dependency_order(
     chapters = {chapter_of(notebook) for notebook in notebooks}
     needs = {notebook: {c for c in requires.get(chapter_of(notebook), ()) if c in chapters} - {chapter_of(notebook)}
              for notebook in notebooks}
+    if not _any_independent(needs, chapter_of):
+        kernels = 1  # a second kernel would never have work
     pending, done, busy = list(notebooks), set(), {}
     failures: list[BaseException] = []
     state = threading.Condition()
@@ -392,3 +394,19 @@ def run_in_dependency_order(
             thread.join()
     if failures:
         raise failures[0]
+
+
+def _any_independent(needs: Mapping[Path, set[str]], chapter_of: Callable[[Path], str]) -> bool:
+    """Whether two of the notebooks may run at the same time: neither must follow the other."""
+    by_chapter = {chapter_of(notebook): notebook for notebook in needs}
+    follows: dict[str, set[str]] = {}
+
+    def ancestors(chapter: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        if chapter not in follows:
+            direct = needs[by_chapter[chapter]] - seen
+            follows[chapter] = set(direct).union(*(ancestors(c, seen | {chapter}) for c in direct))
+        return follows[chapter]
+
+    chapters = sorted(by_chapter)
+    return any(a not in ancestors(b) and b not in ancestors(a)
+               for i, a in enumerate(chapters) for b in chapters[i + 1:])

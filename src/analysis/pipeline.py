@@ -73,13 +73,21 @@ CHAPTER_REQUIRES = {
 # chapters whose notebooks must have finished before a chapter's notebook starts, because it reads
 # what they write (CLV's per-customer predictions for retention and segments, every section for the
 # case study) or writes into their section (03_clv adds the model's share to pareto's); the others
-# may run at the same time, on up to STUDY_KERNELS kernels
+# may run at the same time, on up to study_kernels() kernels
 CHAPTER_RUNS_AFTER = {
     "pareto": ("data",), "clv": ("data", "pareto"), "retention": ("data", "clv"), "segments": ("data", "clv"),
     "satisfaction": ("data", "pareto", "clv", "retention", "segments"),
     "case_study": ("data", "pareto", "clv", "retention", "segments", "satisfaction"),
 }
-STUDY_KERNELS = 2
+
+
+def study_kernels() -> int:
+    """How many notebook kernels a study may run at once: ``ANALYSIS_KERNELS``, else 2 (1 on a
+    single core). Chapters running side by side add up their memory; 1 runs one at a time."""
+    value = os.environ.get("ANALYSIS_KERNELS", str(min(2, os.cpu_count() or 1)))
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"the environment variable ANALYSIS_KERNELS must be a whole number ≥ 1 (value: {value!r})")
+    return int(value)
 
 
 def chapter_of(notebook: Path) -> str:
@@ -149,6 +157,7 @@ def run_study(
     covariate_table = read_covariate_table(config, config_path)  # bad covariates stop the run here
     for notebook in notebooks:  # a mistyped parameter stops the run before anything is written
         check_parameters(notebook, {"run_dir": "", **config.notebook_parameters.get(notebook.stem, {})})
+    kernels = study_kernels()
     progress = Progress(total=3 + len(notebooks) + 1, quiet=quiet)
 
     staging = folder.staging
@@ -250,7 +259,7 @@ def run_study(
                 print(f"chapter {chapter_of(notebook)} not estimable: {record['reason']}", file=sys.stderr, flush=True)
 
         run_in_dependency_order(notebooks, CHAPTER_RUNS_AFTER, chapter_of, run_notebook, kernel,
-                                kernels=STUDY_KERNELS, preload=preload)
+                                kernels=kernels, preload=preload)
         kernel.shutdown()  # its memory is free before the report is rendered
 
         results = run.results
