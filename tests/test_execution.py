@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from pathlib import Path
 
 import nbformat
@@ -114,9 +113,8 @@ def test_not_estimable_and_a_dead_kernel_leave_the_next_notebook_running(tmp_pat
             kernel.execute(dies, tmp_path / "dies.out.ipynb", {}, progress=False)
         kernel.execute(pid, tmp_path / "pid.out.ipynb", {}, progress=False)
         pids.append(int(outputs(tmp_path / "pid.out.ipynb")[-1][1][0]))
-        os.kill(pids[-1], 9)  # killed between two notebooks
-        while is_running(pids[-1]):
-            time.sleep(0.05)
+        kernel.kill()  # killed between two notebooks
+        assert not is_running(pids[-1])
         kernel.execute(pid, tmp_path / "pid.out.ipynb", {}, progress=False)
         pids.append(int(outputs(tmp_path / "pid.out.ipynb")[-1][1][0]))
     assert len(set(pids)) == 3
@@ -229,3 +227,17 @@ def test_kernels_at_once_come_from_the_environment(monkeypatch):
         study_kernels()
     monkeypatch.delenv("ANALYSIS_KERNELS")
     assert study_kernels() == min(2, os.cpu_count() or 1)
+
+
+@pytest.mark.slow
+def test_first_notebook_waits_for_the_preload_however_long_and_does_not_see_its_names(tmp_path, monkeypatch):
+    from analysis import execution
+
+    monkeypatch.setattr(execution, "KERNEL_START_TIMEOUT", 2)  # the notebook's client allows 2 s
+    notebook = write_notebook(tmp_path / "n.ipynb", ["'preloaded' in dir(), 'slow_import' in dir()"])
+    with StudyKernel() as kernel:
+        # an import that takes longer than the client allows a kernel to answer
+        kernel.start(tmp_path, preload=["import time as slow_import", "slow_import.sleep(4)",
+                                        "import json as preloaded"])
+        kernel.execute(notebook, tmp_path / "n.out.ipynb", {}, progress=False)
+    assert outputs(tmp_path / "n.out.ipynb")[-1] == (2, ["(False, False)"])

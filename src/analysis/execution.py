@@ -155,11 +155,9 @@ class StudyKernel:
         run_sync(manager.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=str(self._cwd))
         self._manager = manager
         if preload:
-            # queued on the shell channel, so the first notebook's requests wait for the imports;
-            # the reply is not read (the client only sends) and the client closes with the kernel
-            self._preloader = manager.client()
-            self._preloader.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
-            self._preloader.execute("\n".join(preload), silent=True, store_history=False)
+            client = manager.client()
+            client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+            self._preloader = (client, client.execute("\n".join(preload), silent=True, store_history=False))
 
     def execute(self, notebook: Path, output: Path, parameters: dict[str, Any], *, progress: bool) -> None:
         """Execute ``notebook`` with ``parameters`` into ``output``, as :func:`execute_notebook`."""
@@ -169,6 +167,7 @@ class StudyKernel:
         if self._cwd is None:
             raise RuntimeError("StudyKernel.execute before start")
         check_parameters(notebook, parameters)
+        self._await_preload()
         try:
             # no cwd for papermill: the kernel already runs in its folder, and papermill would change
             # this process's working folder, which two kernels' threads share
@@ -194,19 +193,20 @@ class StudyKernel:
         return self._cwd
 
     def kill(self) -> None:
-        """Kill the kernel's process at once (safe from any thread): a notebook running on it stops
-        with nbclient's DeadKernelError."""
+        """Kill the kernel's process and wait until it has ended (safe from any thread): a notebook
+        running on it stops with nbclient's DeadKernelError, the next one starts a new kernel."""
         manager = self._manager
         process = getattr(getattr(manager, "provisioner", None), "process", None)
         if process is not None and process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
+            process.wait()
 
     def shutdown(self) -> None:
         """Stop the kernel (asking it to exit, then killing it); nothing when none is running."""
         manager, self._manager = self._manager, None
         preloader, self._preloader = self._preloader, None
         if preloader is not None:
-            preloader.stop_channels()
+            preloader[0].stop_channels()
         if manager is None:
             return
         from jupyter_core.utils import run_sync
@@ -215,6 +215,36 @@ class StudyKernel:
             run_sync(manager.shutdown_kernel)()
         else:
             run_sync(manager.cleanup_resources)()
+
+    def _await_preload(self) -> None:
+        """Wait until the kernel has run the preload imports (however long a loaded machine takes),
+        so that the notebook's client, which allows a kernel 60 s to answer, finds it idle. A kernel
+        that dies meanwhile is left to :meth:`_running_manager` to replace."""
+        if self._preloader is None:
+            return
+        from jupyter_core.utils import run_sync
+
+        client, request = self._preloader
+        manager = self._manager
+
+        async def reply() -> None:
+            from queue import Empty
+
+            while True:
+                try:
+                    message = await client.get_shell_msg(timeout=1)
+                except Empty:
+                    if not await manager.is_alive():
+                        return
+                    continue
+                if message["parent_header"].get("msg_id") == request:
+                    return
+
+        try:
+            run_sync(reply)()
+        finally:
+            self._preloader = None
+            client.stop_channels()
 
     def _running_manager(self):
         """The kernel's manager; a kernel that died (out of memory, a notebook calling os._exit) is
