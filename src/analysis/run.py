@@ -1,7 +1,7 @@
 """The run folder: what one study run reads and writes, and what notebooks talk to.
 
 A run folder holds ``config.json`` (the resolved config), ``tables/`` (data handed between stages
-and tables for the report), ``figures/`` (PNG files and an index with captions), ``sections/``
+and tables for the report), ``figures/`` (PNG files and an index with captions per chapter), ``sections/``
 (one JSON file per analysis, merged into ``results.json`` at the end), executed ``notebooks/``, the
 quarantine, the manifest and the rendered report.
 """
