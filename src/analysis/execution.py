@@ -9,6 +9,8 @@ importing the kit in it cost more than a small study's analyses. papermill still
 notebook and writes it, executed, as the chapter's record; before each notebook the kernel's user
 namespace and execution counter are reset, so a chapter sees no other chapter's variables and its
 executed notebook numbers its cells from 1, as on a fresh kernel. Imported modules stay loaded.
+Chapters that need not wait for each other may run side by side on a second kernel
+(:func:`run_in_dependency_order`).
 """
 
 from __future__ import annotations
