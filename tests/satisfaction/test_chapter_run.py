@@ -26,7 +26,7 @@ def test_simulated_survey_study_end_to_end(tmp_path):
     chapter = text[text.index("# Satisfaction and loyalty"):text.index("# What works")]
     assert untraceable_numbers(chapter, results) == []
     assert "**Simulated survey.**" in chapter and "contains the simulated truth, 0.50" in chapter
-    figures = {r["name"] for r in json.loads((run / "figures" / "index.json").read_text()) if r["chapter"] == "satisfaction"}
+    figures = {r["name"] for r in json.loads((run / "figures" / "index-satisfaction.json").read_text())}
     assert figures == {"satisfaction-ladder", "satisfaction-ipma", "satisfaction-curve", "satisfaction-behaviour"}
     # churn and CLV by satisfaction: the CLV is the CLV chapter's (03_clv runs first); the simulated answers
     # depend on the log only through past frequency, so both intervals contain "no effect" in this draw

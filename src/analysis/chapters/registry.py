@@ -97,7 +97,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             settings="clv", settings_model=ClvSettings, uses_settings=("analysis", "pareto"),
             narrative="analysis.narrative.clv", new_page=True),
     Chapter("retention", notebooks={"transactions": "04_retention", "contractual": "04_retention"},
-            requires=("data",), settings="retention", settings_model=RetentionSettings, uses_settings=("analysis",),
+            requires=("data",), reads=("clv",), settings="retention", settings_model=RetentionSettings, uses_settings=("analysis",),
             narrative="analysis.narrative.retention", new_page=True),
     Chapter("segments", notebooks={"transactions": "05_segments"}, requires=("data",), reads=("clv",),
             settings="segments", settings_model=SegmentSettings, uses_settings=("analysis", "pareto", "clv"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +46,27 @@ def dumps(data: Any) -> str:
 
 
 def write_json(path: Path, data: Any) -> None:
-    path.write_text(dumps(data), encoding="utf-8")
+    """Write ``data`` to ``path`` at once (through a file beside it): notebooks running at the same
+    time on two kernels read each other's sections, never half of one."""
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}-{threading.get_ident()}")
+    try:
+        partial.write_text(dumps(data), encoding="utf-8")
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def index_file(folder: Path, chapter: str) -> Path:
+    """A chapter's index of its figures (or tables) in ``folder``: one file per chapter, so that
+    chapters running at the same time never rewrite the same file."""
+    return folder / f"index-{chapter}.json"
+
+
+def read_index(folder: Path) -> list[dict[str, Any]]:
+    """The records of every chapter's index in ``folder``, chapter by chapter (by name), each
+    chapter's in the order it saved them."""
+    return [record for path in sorted(folder.glob("index-*.json")) for record in read_json(path)]

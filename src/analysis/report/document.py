@@ -16,7 +16,7 @@ import yaml
 
 from ..chapters import Chapter, registry
 from ..core.i18n import set_language, tr
-from ..core.jsonio import read_json
+from ..core.jsonio import read_index, read_json
 from ..narrative import common as narrative_text  # a module: narrative.common imports render.escape
 from .escape import escape_markdown
 
@@ -111,5 +111,4 @@ def title_page(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def _index(run_dir: Path, kind: str) -> list[dict[str, Any]]:
-    path = run_dir / kind / "index.json"
-    return read_json(path) if path.exists() else []
+    return read_index(run_dir / kind)

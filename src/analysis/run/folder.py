@@ -1,7 +1,7 @@
 """The run folder: what one study run reads and writes, and what notebooks talk to.
 
 A run folder holds ``config.json`` (the resolved config), ``tables/`` (data handed between stages
-and tables for the report), ``figures/`` (PNG files and an index with captions), ``sections/``
+and tables for the report), ``figures/`` (PNG files and an index with captions per chapter), ``sections/``
 (one JSON file per analysis, merged into ``results.json`` at the end), executed ``notebooks/``, the
 quarantine, the manifest and the rendered report.
 """
@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from ..core.config import StudyConfig, config_from_json
 from ..core.i18n import set_language
-from ..core.jsonio import read_json, to_jsonable, write_json
+from ..core.jsonio import index_file, read_index, read_json, to_jsonable, write_json
 from ..data.transaction_log import TransactionLog
 from ..report.escape import neutralise_formulas
 
@@ -138,13 +138,13 @@ class Run:
 
     # figures and tables for the report ---------------------------------------------------------
     def _index(self, kind: str) -> list[dict[str, Any]]:
-        path = self.root / kind / "index.json"
-        return read_json(path) if path.exists() else []
+        return read_index(self.root / kind)
 
     def _register(self, kind: str, record: dict[str, Any]) -> None:
-        index = [r for r in self._index(kind) if r["name"] != record["name"]]
+        path = index_file(self.root / kind, record["chapter"])
+        index = [r for r in (read_json(path) if path.exists() else []) if r["name"] != record["name"]]
         index.append(record)
-        write_json(self.root / kind / "index.json", index)
+        write_json(path, index)
 
     def save_figure(self, fig: plt.Figure, name: str, *, caption: str, chapter: str) -> dict[str, Any]:
         path = self.root / "figures" / f"{name}.png"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .. import report as render
-from ..chapters import Chapter, chapter_of_notebook, plan_notebooks
+from ..chapters import Chapter, chapter, chapter_of_notebook, plan_notebooks
 from ..clv.customer_covariates import attach_covariates, read_covariate_table
 from ..core.config import StudyConfig, load_config, localised
 from ..core.errors import ConfigError, NotEstimable, StudyError, not_estimable
@@ -31,7 +31,13 @@ from ..data.prepare import check_not_empty, summarize
 from ..report.engines import document_timestamp
 from .folder import Run
 from .manifest import build_manifest, sha256_file
-from .notebooks import check_parameters, execute_notebook
+from .notebooks import (
+    StudyKernel,
+    check_parameters,
+    execute_notebook,
+    import_statements,
+    run_in_dependency_order,
+)
 from .safety import RunFolder
 
 T = TypeVar("T")
@@ -49,19 +55,37 @@ class Progress:
 
     def stage(self, name: str, work: Callable[[], T]) -> T:
         self.done += 1
+        number = self.done  # stages on two kernels overlap
         began = time.perf_counter()
         if not self.quiet:
-            print(f"[{self.done}/{self.total}] {name} …", file=sys.stderr, flush=True)
+            print(f"[{number}/{self.total}] {name} …", file=sys.stderr, flush=True)
         value = work()
         if not self.quiet:
             took, total = time.perf_counter() - began, time.perf_counter() - self.start
-            print(f"[{self.done}/{self.total}] {name} done in {took:.1f}s ({total:.1f}s elapsed)",
+            print(f"[{number}/{self.total}] {name} done in {took:.1f}s ({total:.1f}s elapsed)",
                   file=sys.stderr, flush=True)
         return value
 
 
 def default_quiet() -> bool:
     return bool(os.environ.get("CI")) or not sys.stderr.isatty()
+
+
+def runs_after(chapter_name: str) -> tuple[str, ...]:
+    """The chapters whose notebooks must have finished before this chapter's notebook starts: those
+    it requires or reads (registry); the others may run at the same time, on up to
+    :func:`study_kernels` kernels."""
+    entry = chapter(chapter_name)
+    return entry.requires + tuple(c for c in entry.reads if c not in entry.requires)
+
+
+def study_kernels() -> int:
+    """How many notebook kernels a study may run at once: ``ANALYSIS_KERNELS``, else 2 (1 on a
+    single core). Chapters running side by side add up their memory; 1 runs one at a time."""
+    value = os.environ.get("ANALYSIS_KERNELS", str(min(2, os.cpu_count() or 1)))
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"the environment variable ANALYSIS_KERNELS must be a whole number ≥ 1 (value: {value!r})")
+    return int(value)
 
 
 def chapter_of(notebook: Path) -> str:
@@ -147,17 +171,23 @@ def run_study(
     # refuse a target the run must not replace before any work starts
     folder = RunFolder.prepare(target, protected={"the data file": config.data.path,
                                                   "the config file": config_path})
-    notebooks = [path for _, path in plan_chapters(config, quiet=quiet)]
+    planned = plan_chapters(config, quiet=quiet)
+    notebooks = [path for _, path in planned]
     covariate_table = read_covariate_table(config, config_path)  # bad covariates stop the run here
     for notebook in notebooks:  # a mistyped parameter stops the run before anything is written
         check_parameters(notebook, {"run_dir": "", **config.notebook_parameters.get(notebook.stem, {})})
+    kernels = study_kernels()
     progress = Progress(total=3 + len(notebooks) + 1, quiet=quiet)
 
     staging = folder.staging
     private_files: dict[str, str] = {}
+    kernel = StudyKernel()  # one kernel runs every notebook of the study
     try:
         folder.start()
         run = Run.create(staging, config)
+        # it boots and imports what the notebooks use while the data is prepared
+        preload = import_statements(notebooks)
+        kernel.start(cwd=staging / "notebooks", preload=preload)
         input_sha = sha256_file(config.data.path)
         # the secret key never enters the run folder (see analysis.core.privacy)
         key = None if config.report.show_customer_ids else pseudonym_key()
@@ -231,7 +261,7 @@ def run_study(
             run.save_section("data", describe_contracts(contracts, config.data.covariates))
         run.save_section("study", study)
 
-        for notebook in notebooks:
+        def run_notebook(notebook: Path, on: StudyKernel) -> None:
             # the executed notebook lives in <run>/notebooks/ and names its run folder relative to
             # itself, so it still points at its own run folder once the staging folder is renamed
             parameters = {"run_dir": "..", **config.notebook_parameters.get(notebook.stem, {})}
@@ -239,12 +269,17 @@ def run_study(
                 f"notebook {notebook.stem}",
                 lambda nb=notebook, params=parameters: run_chapter(
                     run, nb, lambda: execute_notebook(
-                        nb, staging / "notebooks" / nb.name, params, progress=not quiet, cwd=staging / "notebooks"
+                        nb, staging / "notebooks" / nb.name, params, progress=not quiet, cwd=staging / "notebooks",
+                        kernel=on,
                     ),
                 ),
             )
             if record["status"] == "not_estimable" and not quiet:
                 print(f"chapter {chapter_of(notebook)} not estimable: {record['reason']}", file=sys.stderr, flush=True)
+
+        run_in_dependency_order(notebooks, {entry.name: runs_after(entry.name) for entry, _ in planned}, chapter_of, run_notebook, kernel,
+                                kernels=kernels, preload=preload)
+        kernel.shutdown()  # its memory is free before the report is rendered
 
         results = run.results
         write_json(staging / "results.json", results)
@@ -277,6 +312,7 @@ def run_study(
 
         folder.publish()
     except BaseException:
+        kernel.shutdown()
         folder.discard()
         raise
     return target
