@@ -131,21 +131,42 @@ class _FakeRun:
 
 def test_a_chapter_that_writes_another_chapters_section_fails_the_run(tmp_path):
     run = _FakeRun(tmp_path)
+    run.save_section("study", {"name": "x"})
     run.save_section("data", {"status": "ok"})
-    run.save_section("pareto", {"status": "ok", "top20_share": 0.5})
+    run.save_section("clv", {"status": "ok", "x": 1})
 
     def writes_its_own():
-        run.save_section("clv", {"x": 1})
+        run.save_section("segments", {"n": 1})
 
-    assert run_chapter(run, Path("03_clv.ipynb"), writes_its_own) == {"status": "ok"}
-    assert run.results["clv"] == {"x": 1, "status": "ok"}
+    assert run_chapter(run, Path("05_segments.ipynb"), writes_its_own) == {"status": "ok"}
+    assert run.results["segments"] == {"n": 1, "status": "ok"}
 
-    def meddles():
-        run.save_section("clv", {"x": 2})
-        run.update_section("pareto", {"model_share": 0.9})
+    def meddles():  # segments runs after clv (it reads it): clv's section is settled
+        run.save_section("segments", {"n": 2})
+        run.update_section("clv", {"x": 2})
 
-    with pytest.raises(StudyError, match=r"wrote the section\(s\) \['pareto'\]"):
-        run_chapter(run, Path("03_clv.ipynb"), meddles)
+    with pytest.raises(StudyError, match=r"wrote the section\(s\) \['clv'\]"):
+        run_chapter(run, Path("05_segments.ipynb"), meddles)
+
+    def writes_the_study_section():
+        run.save_section("pareto", {})
+        run.save_section("study", {"name": "y"})
+
+    with pytest.raises(StudyError, match=r"\['study'\]"):
+        run_chapter(run, Path("02_pareto.ipynb"), writes_the_study_section)
+
+
+def test_a_chapter_running_side_by_side_may_write_its_own_section_meanwhile(tmp_path):
+    """pareto and clv both follow only data, so they may run on two kernels at once: clv saving its
+    section while pareto runs is not pareto writing it."""
+    run = _FakeRun(tmp_path)
+    run.save_section("data", {"status": "ok"})
+
+    def pareto_while_clv_saves():
+        run.save_section("pareto", {"top20_share": 0.5})
+        run.save_section("clv", {"status": "ok"})  # stands for the other kernel
+
+    assert run_chapter(run, Path("02_pareto.ipynb"), pareto_while_clv_saves) == {"status": "ok"}
 
 
 def test_a_chapter_whose_requirement_is_not_estimable_is_not_estimable_without_running(tmp_path):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .. import report as render
-from ..chapters import Chapter, chapter, chapter_of_notebook, plan_notebooks
+from ..chapters import Chapter, chapter, chapter_of_notebook, plan_notebooks, registry
 from ..clv.customer_covariates import attach_covariates, read_covariate_table
 from ..core.config import StudyConfig, load_config, localised
 from ..core.errors import ConfigError, NotEstimable, StudyError, not_estimable
@@ -111,7 +111,10 @@ def run_chapter(run: Run, notebook: Path, execute: Callable[[], None]) -> dict[s
             record = not_estimable(f"requires {needed}")
             run.save_section(chapter, record)
             return record
-    before = _section_fingerprints(run, exclude=chapter)
+    # sections that nothing may change while this chapter runs: those of the chapters it follows and
+    # the data stages'; a chapter running side by side (on another kernel) writes its own meanwhile
+    settled = _settled_sections(chapter)
+    before = _section_fingerprints(run, settled)
     try:
         execute()
     except NotEstimable as exc:
@@ -119,8 +122,8 @@ def run_chapter(run: Run, notebook: Path, execute: Callable[[], None]) -> dict[s
         run.save_section(chapter, record)  # replaces whatever the chapter saved before it stopped
         return record
     finally:
-        changed = sorted(name for name, print_ in _section_fingerprints(run, exclude=chapter).items()
-                         if before.get(name) != print_)
+        after = _section_fingerprints(run, settled)
+        changed = sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
         if changed:
             raise StudyError(f"notebook {notebook.name} (chapter {chapter}) wrote the section(s) {changed} of "
                              "other chapters; a chapter writes only its own section")
@@ -129,8 +132,21 @@ def run_chapter(run: Run, notebook: Path, execute: Callable[[], None]) -> dict[s
     return {"status": "ok"}
 
 
-def _section_fingerprints(run: Run, *, exclude: str) -> dict[str, bytes]:
-    return {p.stem: p.read_bytes() for p in sorted((run.root / "sections").glob("*.json")) if p.stem != exclude}
+def _settled_sections(chapter_name: str) -> Callable[[str], bool]:
+    """Whether a section is settled while ``chapter_name`` runs: a section of no chapter (cleaning,
+    study) or of a chapter it follows, directly or not."""
+    followed, pending = set(), [chapter_name]
+    while pending:
+        for earlier in runs_after(pending.pop()):
+            if earlier not in followed:
+                followed.add(earlier)
+                pending.append(earlier)
+    chapter_names = {entry.name for entry in registry()}
+    return lambda section: section in followed or section not in chapter_names
+
+
+def _section_fingerprints(run: Run, settled: Callable[[str], bool]) -> dict[str, bytes]:
+    return {p.stem: p.read_bytes() for p in sorted((run.root / "sections").glob("*.json")) if settled(p.stem)}
 
 
 def plan_chapters(config: StudyConfig, *, quiet: bool = True) -> list[tuple[Chapter, Path]]:
