@@ -164,12 +164,18 @@ def clean_transactions(
     if cleaning.exclude_products and "product" in roles:
         excluded = ", ".join(literal(code) for code in cleaning.exclude_products)
         rules.append(("excluded_product", f"product IN ({excluded})"))
+    early_rules = list(rules)  # the rules before exact_duplicate
     joins, flags = "", []
-    if cleaning.drop_exact_duplicates:
+    netting = cleaning.cancellations == "net" and bool(cleaning.cancellation_prefix) and "invoice" in roles
+    # Duplicates are usually looked for after the one pass, among the few rows that can be one (see
+    # _mark_duplicates); netting cancellations needs them first, and so does a log kept row by row.
+    duplicates_after = cleaning.drop_exact_duplicates and cleaning.merge_same_day and not netting
+    if cleaning.drop_exact_duplicates and not duplicates_after:
         con.execute(f"CREATE OR REPLACE TEMP TABLE duplicate_rows AS {_duplicates_sql(loaded)}")
         joins += f" LEFT JOIN duplicate_rows ON tx.{ROW} = duplicate_rows.{ROW}"
         flags.append(f"duplicate_rows.{ROW} IS NOT NULL AS is_duplicate")
         rules.append(("exact_duplicate", "is_duplicate"))
+        early_rules = list(rules)
     netted = False
     if cleaning.cancellation_prefix and "invoice" in roles:
         is_cancel = f"starts_with(coalesce(invoice, ''), {literal(cleaning.cancellation_prefix)})"
@@ -201,6 +207,12 @@ def clean_transactions(
         CREATE TABLE {stage} AS
         SELECT {ROW}, {', '.join(kept_columns)}, CASE {reason} END AS reason
         FROM ({_rows_sql(joins, flags, amount)})""")
+    if cleaning.merge_same_day:
+        merge_purchase_days(con, stage, days, roles)
+    else:
+        _one_per_row(con, stage, days, roles)
+    if duplicates_after:
+        _mark_duplicates(loaded, stage, days, roles, later=[name for name, _ in rules[len(early_rules):]])
     tally = _tally(con, stage)
     _check_window(tally, stage, loaded, analysis)
     _check_calibration(tally, stage, loaded, analysis)
@@ -215,10 +227,6 @@ def clean_transactions(
         con.execute("DROP TABLE cancel_match; DROP TABLE cancelled")
     if cleaning.drop_exact_duplicates:
         con.execute("DROP TABLE duplicate_rows")
-    if cleaning.merge_same_day:
-        merge_purchase_days(con, stage, days, roles)
-    else:
-        _one_per_row(con, stage, days, roles)
     result = CleaningResult(
         loaded=loaded, dropped=dropped, changed=changed, input_rows=sum(count for count, _, _ in tally.values()),
         kept_rows=int(kept_rows), table=days, stage=stage, per_day=cleaning.merge_same_day,
@@ -247,6 +255,42 @@ def _duplicates_sql(loaded: LoadedTransactions) -> str:
             SELECT {ROW}, row_number() OVER (PARTITION BY {columns} ORDER BY {ROW}) AS copy
             FROM hashed WHERE row_hash IN (SELECT row_hash FROM repeated))
         WHERE copy > 1"""
+
+
+def _mark_duplicates(loaded: LoadedTransactions, stage: str, days: str, roles: set[str], later: list[str]) -> None:
+    """Rule 4 after the one pass: mark the rows identical in every input column to an earlier row,
+    and merge again the purchase days that held one.
+
+    Identical input rows meet the same fate under every other rule (the rules read only the row),
+    so a duplicate is either kept, on the same customer and day as its first copy (a day merged from
+    several rows), or dropped by a rule after this one with its first copy. Only those rows are
+    compared column by column; on a log of distinct rows they are few.
+    """
+    con = loaded.con
+    columns = ", ".join(quote(c) for c in loaded.raw.columns)
+    later_reason = f"s.reason IN ({', '.join(literal(name) for name in later)})" if later else "false"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE duplicate_rows AS
+        WITH shared_days AS (SELECT customer_id, date FROM {days} WHERE n_lines > 1),
+             candidates AS (
+                SELECT s.{ROW} FROM {stage} s
+                LEFT JOIN shared_days d ON s.customer_id = d.customer_id AND date_trunc('day', s.date) = d.date
+                WHERE (s.reason IS NULL AND d.customer_id IS NOT NULL) OR {later_reason})
+        SELECT {ROW} FROM (
+            SELECT {ROW}, row_number() OVER (PARTITION BY {columns} ORDER BY {ROW}) AS copy
+            FROM raw WHERE {ROW} IN (SELECT {ROW} FROM candidates))
+        WHERE copy > 1""")
+    if not con.execute("SELECT count(*) FROM duplicate_rows").fetchone()[0]:
+        return
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE changed_days AS
+        SELECT DISTINCT customer_id, date_trunc('day', date) AS date
+        FROM {stage} WHERE reason IS NULL AND {ROW} IN (SELECT {ROW} FROM duplicate_rows)""")
+    con.execute(f"UPDATE {stage} SET reason = 'exact_duplicate' WHERE {ROW} IN (SELECT {ROW} FROM duplicate_rows)")
+    con.execute(f"DELETE FROM {days} USING changed_days c WHERE {days}.customer_id = c.customer_id "
+                f"AND {days}.date = c.date")
+    con.execute(f"INSERT INTO {days} {_merge_sql(stage, roles, 'changed_days')}")
+    con.execute("DROP TABLE changed_days")
 
 
 def _match_cancellations(con, rows: str, rules: list[tuple[str, str]], is_cancel: str, has_product: bool) -> bool:
@@ -366,19 +410,26 @@ def _check_calibration(tally, stage: str, loaded: LoadedTransactions, analysis: 
 def merge_purchase_days(con, stage: str, days: str, roles: set[str]) -> None:
     """Table ``days``: one row per customer and day, amounts (and quantities) summed, input rows
     counted."""
+    con.execute(f"CREATE TABLE {days} AS {_merge_sql(stage, roles)}")
+
+
+def _merge_sql(stage: str, roles: set[str], only_days: str | None = None) -> str:
+    """The kept rows of ``stage`` merged by customer and day (only the days listed in table
+    ``only_days``, when given)."""
     extra = ""
     if "quantity" in roles:
         extra += f", CAST(sum(CAST(quantity AS {EXACT})) AS DOUBLE) AS quantity"
     if "segment" in roles:
         extra += f", arg_min(segment, {ROW}) AS segment"
-    con.execute(f"""
-        CREATE TABLE {days} AS
+    within = (f" AND (customer_id, date_trunc('day', date)) IN (SELECT (customer_id, date) FROM {only_days})"
+              if only_days else "")
+    return f"""
         SELECT customer_id, date_trunc('day', date) AS date,
                CAST(sum(CAST(amount AS {EXACT})) AS DOUBLE) AS amount,
                count(*) AS n_lines{extra}
-        FROM {stage} WHERE reason IS NULL
+        FROM {stage} WHERE reason IS NULL{within}
         GROUP BY customer_id, date_trunc('day', date)
-    """)
+    """
 
 
 def _one_per_row(con, stage: str, days: str, roles: set[str]) -> None:

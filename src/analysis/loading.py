@@ -1,7 +1,8 @@
 """Load a transaction log (or a contract table) into DuckDB and check its types.
 
-The file is scanned by DuckDB into a table of text columns (Parquet keeps its types), numbered by
-data row, and typed there, so logs larger than memory work: DuckDB spills to a temporary folder.
+The file is scanned by DuckDB into a table of text columns (a Parquet file is read where it lies,
+with its types), numbered by data row, and typed there in one pass, so logs larger than memory
+work: DuckDB spills to a temporary folder.
 Every value is first read as text so that one that does not parse can be reported with its file,
 column and row (data rows counted from 1, after the header). Excel files are read by pandas.
 
@@ -124,8 +125,10 @@ def read_raw_table(settings: DataSettings, con: duckdb.DuckDBPyConnection | None
         fmt, source = detect_format(path, settings.format), literal(str(path))
     try:
         if fmt == "parquet" and not path.is_dir():
-            # one file: the scan keeps the file's order (preserve_insertion_order), so rowid numbers it
-            con.execute(f"CREATE TABLE scan AS SELECT * FROM read_parquet({source})")
+            # one file is read where it lies (a view, not a copy): Parquet is typed and columnar, so
+            # reading it again for the few queries that need the input as read costs little
+            con.execute(f"CREATE VIEW scan AS SELECT * EXCLUDE (file_row_number), file_row_number AS {LINE} "
+                        f"FROM read_parquet({source}, file_row_number = true)")
             first_row = 1
         elif fmt == "parquet":
             # rows are numbered through the parts in file-name order, without sorting the data
@@ -171,7 +174,7 @@ def read_raw_table(settings: DataSettings, con: duckdb.DuckDBPyConnection | None
     _check_unique(columns, path)
     select = ", ".join(f"{quote(old)} AS {quote(new)}" for (old, *_), new in zip(described, columns))
     # ``raw`` is a view, not a copy: the scanned table is the only copy of the input
-    if fmt == "whitespace" or (fmt == "parquet" and path.is_dir()):
+    if fmt in ("whitespace", "parquet"):
         # numbered while scanning: whitespace files count blank lines, Parquet parts follow each other
         where = f" WHERE {LINE} > 0" if fmt == "whitespace" and settings.header else ""
         con.execute(f"CREATE VIEW raw AS SELECT {LINE} + {first_row} AS {ROW}, {select} FROM scan{where}")
