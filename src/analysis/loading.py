@@ -523,7 +523,7 @@ class LoadedTransactions:
 
 
 def load_transactions(settings: DataSettings, con: duckdb.DuckDBPyConnection | None = None) -> LoadedTransactions:
-    """The transaction log as typed table ``tx`` (a view of ``typed_rows``) beside ``raw``.
+    """The transaction log as typed rows ``tx`` beside ``raw``.
 
     Every value is parsed once, in one pass that also flags the rows holding a value that is there
     but unusable; a cheap aggregate of that flag decides. Only when it is raised are the columns
@@ -550,9 +550,11 @@ def load_transactions(settings: DataSettings, con: duckdb.DuckDBPyConnection | N
     fields = [ROW, "customer_id", "date"] + (["quantity"] if "quantity" in cols else [])
     fields.append("amount" if "amount" in cols else "price * quantity AS amount")
     fields += texts
+    # Text parsed once is kept (a table); typed Parquet columns only need casts, read again at no cost (a view)
+    parsed_from_text = any(_is_text(raw, cols[role]) for role in ["date", *numbers])
     try:
         con.execute(f"""
-            CREATE TABLE typed_rows AS
+            CREATE {'TABLE' if parsed_from_text else 'VIEW'} typed_rows AS
             SELECT {', '.join(fields)}, {' OR '.join(unusable)} AS _unusable
             FROM (SELECT {', '.join(parsed)} FROM (SELECT {', '.join(sources)} FROM raw))""")
     except duckdb.InvalidInputException:
