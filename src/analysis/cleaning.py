@@ -35,7 +35,11 @@ The rules run in this order, each on the rows the earlier ones kept:
 Every dropped row goes to the quarantine with its reason, so that
 ``input_rows == kept_rows + quarantined_rows`` always holds.
 
-The rules run as SQL in DuckDB on the loaded table, so they work on logs larger than memory.
+The rules run as SQL in DuckDB on the loaded table, so they work on logs larger than memory, in
+one pass: a single ``CREATE TABLE … AS`` gives every row the first reason that holds for it (one
+``CASE``), and the counts, the window checks, the quarantine and the purchase days are read from
+that table. Exact duplicates are looked for afterwards, among the rows that can be one (see
+``_mark_duplicates``), unless cancellations are netted or same-day purchases kept apart.
 Amounts are summed as DECIMAL(38, 6): exact, hence the same in every run whatever the order in
 which parallel threads add them up.
 """
