@@ -425,13 +425,13 @@ def _merge_sql(stage: str, roles: set[str], only_days: str | None = None) -> str
         extra += f", CAST(sum(CAST(quantity AS {EXACT})) AS DOUBLE) AS quantity"
     if "segment" in roles:
         extra += f", arg_min(segment, {ROW}) AS segment"
-    within = (f" AND (customer_id, date_trunc('day', date)) IN (SELECT (customer_id, date) FROM {only_days})"
-              if only_days else "")
+    within = (f" SEMI JOIN {only_days} ON {stage}.customer_id = {only_days}.customer_id "
+              f"AND date_trunc('day', {stage}.date) = {only_days}.date" if only_days else "")
     return f"""
         SELECT customer_id, date_trunc('day', date) AS date,
                CAST(sum(CAST(amount AS {EXACT})) AS DOUBLE) AS amount,
                count(*) AS n_lines{extra}
-        FROM {stage} WHERE reason IS NULL{within}
+        FROM {stage}{within} WHERE reason IS NULL
         GROUP BY customer_id, date_trunc('day', date)
     """
 
