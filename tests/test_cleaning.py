@@ -65,6 +65,31 @@ def test_drop_mode_duplicates_window_and_same_day_merge():
     assert result.input_rows == 5 == result.kept_rows + result.quarantined_rows
 
 
+def test_duplicates_found_after_the_one_pass_on_merged_days_and_among_later_drops():
+    # Duplicates are looked for among kept rows sharing a customer and day, and among rows a later
+    # rule drops; a duplicate takes rule 4's reason even when a later rule would drop its first copy.
+    data = loaded([
+        {"customer_id": "a", "date": "2020-01-01", "amount": 4.0},   # kept, merged with the next
+        {"customer_id": "a", "date": "2020-01-01", "amount": 4.0},   # duplicate of row 1
+        {"customer_id": "a", "date": "2020-01-01", "amount": 4.0},   # duplicate of row 1
+        {"customer_id": "a", "date": "2020-01-01", "amount": 6.0},   # same day, not a duplicate
+        {"customer_id": "b", "date": "2020-01-03", "amount": -2.0},  # nonpositive
+        {"customer_id": "b", "date": "2020-01-03", "amount": -2.0},  # duplicate of row 5
+        {"customer_id": "b", "date": "2020-01-09", "amount": 5.0},   # a day of its own
+        {"customer_id": None, "date": "2020-01-09", "amount": 5.0},  # missing customer, twice:
+        {"customer_id": None, "date": "2020-01-09", "amount": 5.0},  # rule 1 comes first
+    ])
+    result = clean_transactions(data, CleaningSettings(), AnalysisSettings())
+    # a's day: rows 1 and 4 (4 + 6); b: row 7 only
+    assert result.transactions[["customer_id", "amount", "n_lines"]].values.tolist() == [["a", 10.0, 2], ["b", 5.0, 1]]
+    assert result.counts()["dropped"] == {"missing_customer": 2, "exact_duplicate": 3, "nonpositive_amount": 1}
+    assert result.quarantine.set_index("_row")["reason"].to_dict() == {
+        2: "exact_duplicate", 3: "exact_duplicate", 5: "nonpositive_amount", 6: "exact_duplicate",
+        8: "missing_customer", 9: "missing_customer"}
+    assert result.changed["merged_same_day"] == 1
+    assert result.input_rows == 9 == result.kept_rows + result.quarantined_rows
+
+
 def test_zero_amounts_kept_when_configured():
     data = loaded([
         {"customer_id": "a", "date": "2020-01-01", "amount": 0.0},

@@ -98,3 +98,21 @@ def test_customer_after_calibration_has_holdout_values_only():
     assert pd.isna(late["duration_holdout"])
     assert summary.loc["a", "monetary_value_holdout"] == 2.0
     assert summary["frequency_cal"].dtype == "Int64" and summary["frequency_holdout"].dtype == "Int64"
+
+
+def test_per_day_table_gives_the_regrouped_summary():
+    # Cleaning's purchase days are one row per customer and day: read as they are (per_day=True),
+    # they must give what grouping them by day again gives, to the bit.
+    import duckdb
+
+    days = pd.DataFrame({
+        "customer_id": ["a", "a", "b", "c", "c"],
+        "date": pd.to_datetime(["2020-01-01", "2020-01-11", "2020-01-05", "2020-01-02", "2020-03-01"]),
+        "amount": [15.1, 30.3, 7.0, 0.1 + 0.2, 1e11 + 0.07],
+    })
+    con = duckdb.connect()
+    con.register("days", days)
+    options = dict(con=con, table="days", period="week", calibration_end="2020-01-31")
+    regrouped = customer_summary(**options)
+    assert customer_summary(**options, per_day=True).equals(regrouped)
+    assert regrouped.set_index("customer_id").loc["c", "monetary_value_holdout"] == 1e11 + 0.07

@@ -35,7 +35,11 @@ The rules run in this order, each on the rows the earlier ones kept:
 Every dropped row goes to the quarantine with its reason, so that
 ``input_rows == kept_rows + quarantined_rows`` always holds.
 
-The rules run as SQL in DuckDB on the loaded table, so they work on logs larger than memory.
+The rules run as SQL in DuckDB on the loaded table, so they work on logs larger than memory, in
+one pass: a single ``CREATE TABLE … AS`` gives every row the first reason that holds for it (one
+``CASE``), and the counts, the window checks, the quarantine and the purchase days are read from
+that table. Exact duplicates are looked for afterwards, among the rows that can be one (see
+``_mark_duplicates``), unless cancellations are netted or same-day purchases kept apart.
 Amounts are summed as DECIMAL(38, 6): exact, hence the same in every run whatever the order in
 which parallel threads add them up.
 """
@@ -84,6 +88,7 @@ class CleaningResult:
     kept_rows: int = 0
     table: str = "purchase_days"
     stage: str = "stage"
+    per_day: bool = True  # whether ``table`` holds one row per customer and day
 
     @property
     def con(self):
@@ -143,29 +148,8 @@ class CleaningResult:
 
 def _quarantine_sql(loaded: LoadedTransactions, stage: str) -> str:
     columns = ", ".join(f"r.{quote(c)}" for c in loaded.raw.columns)
-    return (f"SELECT r.{ROW}, {columns}, s.reason FROM raw r JOIN {stage} s USING ({ROW}) "
-            f"WHERE s.reason IS NOT NULL ORDER BY r.{ROW}")
-
-
-class _Stage:
-    """A copy of the typed rows with the reason each dropped row was dropped for."""
-
-    def __init__(self, loaded: LoadedTransactions, name: str):
-        self.con, self.name = loaded.con, name
-        self.con.execute(f"CREATE TABLE {name} AS SELECT *, CAST(NULL AS VARCHAR) AS reason FROM tx")
-        self.dropped = dict.fromkeys(DROP_REASONS, 0)
-
-    def drop(self, condition: str, reason: str, parameters: list | None = None) -> None:
-        done = self.con.execute(
-            f"UPDATE {self.name} SET reason = {literal(reason)} WHERE reason IS NULL AND ({condition})",
-            parameters or [],
-        ).fetchone()
-        self.dropped[reason] += int(done[0])
-
-    def count(self, condition: str = "true") -> int:
-        return self.con.execute(
-            f"SELECT count(*) FROM {self.name} WHERE reason IS NULL AND ({condition})"
-        ).fetchone()[0]
+    return (f"SELECT r.{ROW}, {columns}, s.reason FROM raw r JOIN "
+            f"(SELECT {ROW}, reason FROM {stage} WHERE reason IS NOT NULL) s USING ({ROW}) ORDER BY r.{ROW}")
 
 
 def clean_transactions(
@@ -173,60 +157,202 @@ def clean_transactions(
     cleaning: CleaningSettings,
     analysis: AnalysisSettings,
 ) -> CleaningResult:
+    """Apply the rules in one pass: table ``stage_N`` holds every typed row and the reason it was
+    dropped for (NULL: kept), decided by one ``CASE``; ``purchase_days_N`` is grouped from it."""
     run_number = next(_RUNS)  # each cleaning of one loaded table keeps its own tables
-    stage = _Stage(loaded, f"stage_{run_number}")
-    days = f"purchase_days_{run_number}"
+    stage, days = f"stage_{run_number}", f"purchase_days_{run_number}"
     con, roles = loaded.con, set(loaded.roles)
-    changed: dict[str, int] = {}
-    input_rows = con.execute(f"SELECT count(*) FROM {stage.name}").fetchone()[0]
-
-    stage.drop("customer_id IS NULL", "missing_customer")
-    stage.drop("date IS NULL", "missing_date")
-    stage.drop("amount IS NULL OR isnan(amount)", "missing_amount")
+    # (reason, condition) in the order of the module docstring; the first that holds is the reason
+    rules = [("missing_customer", "customer_id IS NULL"), ("missing_date", "date IS NULL"),
+             ("missing_amount", "amount IS NULL OR isnan(amount)")]
     if cleaning.exclude_products and "product" in roles:
-        stage.drop("product IN (SELECT unnest(?::VARCHAR[]))", "excluded_product", [cleaning.exclude_products])
-    if cleaning.drop_exact_duplicates:
-        columns = ", ".join(f"r.{quote(c)}" for c in loaded.raw.columns)
-        stage.drop(
-            f"""{ROW} IN (SELECT {ROW} FROM (
-                    SELECT r.{ROW}, row_number() OVER (PARTITION BY {columns} ORDER BY r.{ROW}) AS copy
-                    FROM raw r JOIN {stage.name} s USING ({ROW}) WHERE s.reason IS NULL) WHERE copy > 1)""",
-            "exact_duplicate",
-        )
+        excluded = ", ".join(literal(code) for code in cleaning.exclude_products)
+        rules.append(("excluded_product", f"product IN ({excluded})"))
+    early_rules = list(rules)  # the rules before exact_duplicate
+    joins, flags = "", []
+    netting = cleaning.cancellations == "net" and bool(cleaning.cancellation_prefix) and "invoice" in roles
+    # Duplicates are usually looked for after the one pass, among the few rows that can be one (see
+    # _mark_duplicates); netting cancellations needs them first, and so does a log kept row by row.
+    duplicates_after = cleaning.drop_exact_duplicates and cleaning.merge_same_day and not netting
+    if cleaning.drop_exact_duplicates and not duplicates_after:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE duplicate_rows AS {_duplicates_sql(loaded)}")
+        joins += f" LEFT JOIN duplicate_rows ON tx.{ROW} = duplicate_rows.{ROW}"
+        flags.append(f"duplicate_rows.{ROW} IS NOT NULL AS is_duplicate")
+        rules.append(("exact_duplicate", "is_duplicate"))
+        early_rules = list(rules)
+    netted = False
     if cleaning.cancellation_prefix and "invoice" in roles:
         is_cancel = f"starts_with(coalesce(invoice, ''), {literal(cleaning.cancellation_prefix)})"
         if cleaning.cancellations == "drop":
-            stage.drop(is_cancel, "cancellation")
-        elif stage.count(is_cancel):
-            changed["reduced_by_cancellation"] = _net_cancellations(stage, is_cancel, "product" in roles)
-    stage.drop("amount < 0" if cleaning.zero_amounts == "keep" else "amount <= 0", "nonpositive_amount")
-    _check_window(stage, loaded, analysis)
+            rules.append(("cancellation", is_cancel))
+        else:
+            netted = _match_cancellations(con, _rows_sql(joins, flags), rules, is_cancel, "product" in roles)
+    amount = "tx.amount"
+    if netted:
+        joins += (f" LEFT JOIN cancel_match ON tx.{ROW} = cancel_match.{ROW}"
+                  f" LEFT JOIN cancelled ON tx.{ROW} = cancelled.purchase_row")
+        flags += ["cancel_match.matched AS is_matched", "cancelled.purchase_row IS NOT NULL AS is_reduced"]
+        # the purchase a cancellation reverses is reduced by it, exactly (see _match_cancellations)
+        amount = (f"CASE WHEN cancelled.purchase_row IS NULL THEN tx.amount "
+                  f"ELSE CAST(CAST(tx.amount AS {EXACT}) - cancelled.cancelled AS DOUBLE) END")
+        rules += [("cancellation_netted", "is_matched"), ("cancellation_unmatched", "NOT is_matched"),
+                  ("cancelled_in_full", f"is_reduced AND amount < {MIN_AMOUNT}")]
+    rules.append(("nonpositive_amount", "amount < 0" if cleaning.zero_amounts == "keep" else "amount <= 0"))
+    window = []
     if analysis.observation_start is not None:
-        stage.drop("date < ?::TIMESTAMP", "outside_window", [analysis.observation_start])
+        window.append(f"date < {literal(analysis.observation_start.isoformat())}::TIMESTAMP")
     if analysis.observation_end is not None:
-        stage.drop("date >= ?::TIMESTAMP + INTERVAL 1 DAY", "outside_window", [analysis.observation_end])
-
-    _check_calibration(stage, loaded, analysis)
-    kept_rows = stage.count()
+        window.append(f"date >= {literal(analysis.observation_end.isoformat())}::TIMESTAMP + INTERVAL 1 DAY")
+    if window:
+        rules.append(("outside_window", " OR ".join(window)))
+    kept_columns = ["customer_id", "date", "amount"] + [r for r in ("quantity", "segment") if r in roles]
+    reason = " ".join(f"WHEN {condition} THEN {literal(name)}" for name, condition in rules)
+    con.execute(f"""
+        CREATE TABLE {stage} AS
+        SELECT {ROW}, {', '.join(kept_columns)}, CASE {reason} END AS reason
+        FROM ({_rows_sql(joins, flags, amount)})""")
     if cleaning.merge_same_day:
-        merge_purchase_days(con, stage.name, days, roles)
+        merge_purchase_days(con, stage, days, roles)
     else:
-        _one_per_row(con, stage.name, days, roles)
+        _one_per_row(con, stage, days, roles)
+    if duplicates_after:
+        _mark_duplicates(loaded, stage, days, roles, later=[name for name, _ in rules[len(early_rules):]])
+    tally = _tally(con, stage)
+    _check_window(tally, stage, loaded, analysis)
+    _check_calibration(tally, stage, loaded, analysis)
+    dropped = dict.fromkeys(DROP_REASONS, 0)
+    dropped.update({name: count for name, (count, _, _) in tally.items() if name is not None})
+    kept_rows = tally.get(None, (0, None, None))[0]
+    changed: dict[str, int] = {}
+    if netted:
+        # the purchases reduced and not cancelled in full
+        changed["reduced_by_cancellation"] = int(con.execute(
+            "SELECT count(*) FROM cancelled").fetchone()[0]) - dropped["cancelled_in_full"]
+        con.execute("DROP TABLE cancel_match; DROP TABLE cancelled")
+    if cleaning.drop_exact_duplicates:
+        con.execute("DROP TABLE duplicate_rows")
     result = CleaningResult(
-        loaded=loaded, dropped=stage.dropped, changed=changed,
-        input_rows=int(input_rows), kept_rows=int(kept_rows), table=days, stage=stage.name,
+        loaded=loaded, dropped=dropped, changed=changed, input_rows=sum(count for count, _, _ in tally.values()),
+        kept_rows=int(kept_rows), table=days, stage=stage, per_day=cleaning.merge_same_day,
     )
     changed["merged_same_day"] = int(kept_rows - result.n_transactions)
     return result
 
 
-def _purchase_at(stage: _Stage, extreme: str) -> tuple[dt.date, int] | None:
-    """The first (``min``) or last (``max``) day among the rows kept so far, and its input row."""
-    found = stage.con.execute(
-        f"SELECT CAST(date AS DATE), {ROW} FROM {stage.name} WHERE reason IS NULL "
+def _rows_sql(joins: str, flags: list[str], amount: str = "tx.amount") -> str:
+    """The typed rows with the flags the rules read (duplicate, matched cancellation, reduced purchase)."""
+    return f"SELECT tx.* REPLACE ({amount} AS amount){''.join(', ' + flag for flag in flags)} FROM tx{joins}"
+
+
+def _duplicates_sql(loaded: LoadedTransactions) -> str:
+    """Rows identical in every input column to an earlier row.
+
+    Identical input rows are dropped, or kept, alike by the rules before this one (they read only
+    the row), so the earlier copy is looked for among all rows. Only rows whose hash of every input
+    column occurs twice are compared column by column.
+    """
+    columns = ", ".join(quote(c) for c in loaded.raw.columns)
+    return f"""
+        WITH hashed AS (SELECT *, hash({columns}) AS row_hash FROM raw),
+             repeated AS (SELECT row_hash FROM hashed GROUP BY row_hash HAVING count(*) > 1)
+        SELECT {ROW} FROM (
+            SELECT {ROW}, row_number() OVER (PARTITION BY {columns} ORDER BY {ROW}) AS copy
+            FROM hashed WHERE row_hash IN (SELECT row_hash FROM repeated))
+        WHERE copy > 1"""
+
+
+def _mark_duplicates(loaded: LoadedTransactions, stage: str, days: str, roles: set[str], later: list[str]) -> None:
+    """Rule 4 after the one pass: mark the rows identical in every input column to an earlier row,
+    and merge again the purchase days that held one.
+
+    Identical input rows meet the same fate under every other rule (the rules read only the row),
+    so a duplicate is either kept, on the same customer and day as its first copy (a day merged from
+    several rows), or dropped by a rule after this one with its first copy. Only those rows are
+    compared column by column; on a log of distinct rows they are few.
+    """
+    con = loaded.con
+    columns = ", ".join(quote(c) for c in loaded.raw.columns)
+    later_reason = f"s.reason IN ({', '.join(literal(name) for name in later)})" if later else "false"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE duplicate_rows AS
+        WITH shared_days AS (SELECT customer_id, date FROM {days} WHERE n_lines > 1),
+             candidates AS (
+                SELECT s.{ROW} FROM {stage} s
+                LEFT JOIN shared_days d ON s.customer_id = d.customer_id AND date_trunc('day', s.date) = d.date
+                WHERE (s.reason IS NULL AND d.customer_id IS NOT NULL) OR {later_reason})
+        SELECT {ROW} FROM (
+            SELECT {ROW}, row_number() OVER (PARTITION BY {columns} ORDER BY {ROW}) AS copy
+            FROM raw WHERE {ROW} IN (SELECT {ROW} FROM candidates))
+        WHERE copy > 1""")
+    if not con.execute("SELECT count(*) FROM duplicate_rows").fetchone()[0]:
+        return
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE changed_days AS
+        SELECT DISTINCT customer_id, date_trunc('day', date) AS date
+        FROM {stage} WHERE reason IS NULL AND {ROW} IN (SELECT {ROW} FROM duplicate_rows)""")
+    con.execute(f"UPDATE {stage} SET reason = 'exact_duplicate' WHERE {ROW} IN (SELECT {ROW} FROM duplicate_rows)")
+    con.execute(f"DELETE FROM {days} USING changed_days c WHERE {days}.customer_id = c.customer_id "
+                f"AND {days}.date = c.date")
+    con.execute(f"INSERT INTO {days} {_merge_sql(stage, roles, 'changed_days')}")
+    con.execute("DROP TABLE changed_days")
+
+
+def _match_cancellations(con, rows: str, rules: list[tuple[str, str]], is_cancel: str, has_product: bool) -> bool:
+    """Match each cancellation to the purchase it reverses (tables ``cancel_match`` and
+    ``cancelled``) among the ``rows`` that ``rules`` keep; whether there was any cancellation.
+
+    The purchase is the latest one on or before the cancellation (ties: the later input row) of
+    the same customer and product; the as-of key packs the time and the row number into one
+    integer so that the join picks it deterministically (rows are numbered below 2^28).
+    """
+    product = "coalesce(product, '')" if has_product else "''"
+    key = "CAST(epoch(date) AS BIGINT) * 268435456"
+    kept_so_far = " AND ".join(f"NOT coalesce({condition}, false)" for _, condition in rules)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE cancel_match AS
+        WITH kept AS (SELECT * FROM ({rows}) WHERE {kept_so_far}),
+             c AS (SELECT {ROW}, customer_id, {product} AS product, amount, {key} + 268435455 AS at
+                   FROM kept WHERE {is_cancel}),
+             p AS (SELECT {ROW} AS purchase_row, customer_id, {product} AS product, {key} + {ROW} AS at
+                   FROM kept WHERE NOT {is_cancel} AND amount > 0)
+        SELECT c.{ROW}, c.amount, p.purchase_row, p.purchase_row IS NOT NULL AS matched
+        FROM c ASOF LEFT JOIN p
+          ON c.customer_id = p.customer_id AND c.product = p.product AND c.at >= p.at
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE cancelled AS
+        SELECT purchase_row, abs(sum(CAST(amount AS {EXACT}))) AS cancelled
+        FROM cancel_match WHERE matched GROUP BY purchase_row
+    """)
+    if con.execute("SELECT count(*) FROM cancel_match").fetchone()[0]:
+        return True
+    con.execute("DROP TABLE cancel_match; DROP TABLE cancelled")
+    return False
+
+
+def _tally(con, stage: str) -> dict[str | None, tuple[int, dt.date | None, dt.date | None]]:
+    """Rows, first and last purchase day for each reason (None: kept), from one pass over the stage."""
+    rows = con.execute(
+        f"SELECT reason, count(*), CAST(min(date) AS DATE), CAST(max(date) AS DATE) FROM {stage} GROUP BY reason"
+    ).fetchall()
+    return {reason: (int(count), first, last) for reason, count, first, last in rows}
+
+
+def _day_range(tally, reasons: tuple) -> tuple[dt.date, dt.date] | None:
+    """The first and last purchase day among the rows with one of ``reasons`` (None: kept)."""
+    ranges = [(first, last) for reason, (_, first, last) in tally.items() if reason in reasons and first is not None]
+    if not ranges:
+        return None
+    return min(first for first, _ in ranges), max(last for _, last in ranges)
+
+
+def _purchase_at(con, stage: str, reasons: str, extreme: str) -> tuple[dt.date, int]:
+    """The first (``min``) or last (``max``) day among the rows ``reasons`` selects, and its input row."""
+    found = con.execute(
+        f"SELECT CAST(date AS DATE), {ROW} FROM {stage} WHERE {reasons} "
         f"ORDER BY date {'ASC' if extreme == 'min' else 'DESC'}, {ROW} LIMIT 1"
     ).fetchone()
-    return None if found is None else (found[0], int(found[1]))
+    return found[0], int(found[1])
 
 
 def _window_error(loaded: LoadedTransactions, message: str, row: int) -> InputError:
@@ -236,98 +362,78 @@ def _window_error(loaded: LoadedTransactions, message: str, row: int) -> InputEr
                       value=None if value is None else value[0])
 
 
-def _check_window(stage: _Stage, loaded: LoadedTransactions, analysis: AnalysisSettings) -> None:
-    """The observation window against the purchases kept so far (see rule 7)."""
-    first, last = _purchase_at(stage, "min"), _purchase_at(stage, "max")
-    if first is None:
+# the rows kept before the window rule, and after it
+BEFORE_WINDOW = "(reason IS NULL OR reason = 'outside_window')"
+KEPT = "reason IS NULL"
+
+
+def _check_window(tally, stage: str, loaded: LoadedTransactions, analysis: AnalysisSettings) -> None:
+    """The observation window against the purchases kept before the window rule (see rule 7)."""
+    days = _day_range(tally, (None, "outside_window"))
+    if days is None:
         return  # nothing left: the caller reports that
+    (first, last), con = days, loaded.con
     end, start = analysis.observation_end, analysis.observation_start
     if end is None:
         today = dt.datetime.now(dt.UTC).date()
-        if last[0] > today:
-            later = stage.count(f"CAST(date AS DATE) > DATE '{today.isoformat()}'")
+        if last > today:
+            later = con.execute(f"SELECT count(*) FROM {stage} WHERE {BEFORE_WINDOW} AND "
+                                f"CAST(date AS DATE) > DATE '{today.isoformat()}'").fetchone()[0]
             rows = "row" if later == 1 else "rows"
             raise _window_error(
                 loaded, f"purchase dated after today ({today}; {later} such {rows}) and no "
                 "analysis.observation_end is set, so the study window would end there: correct the "
-                "date, or set analysis.observation_end (later rows are then quarantined)", last[1])
-    elif end < first[0]:
+                "date, or set analysis.observation_end (later rows are then quarantined)",
+                _purchase_at(con, stage, BEFORE_WINDOW, "max")[1])
+    elif end < first:
         raise _window_error(loaded, f"analysis.observation_end ({end}) is before the first purchase "
-                            f"({first[0]}): the window holds no purchases", first[1])
-    if start is not None and start > last[0]:
+                            f"({first}): the window holds no purchases",
+                            _purchase_at(con, stage, BEFORE_WINDOW, "min")[1])
+    if start is not None and start > last:
         raise _window_error(loaded, f"analysis.observation_start ({start}) is after the last purchase "
-                            f"({last[0]}): the window holds no purchases", last[1])
+                            f"({last}): the window holds no purchases",
+                            _purchase_at(con, stage, BEFORE_WINDOW, "max")[1])
 
 
-def _check_calibration(stage: _Stage, loaded: LoadedTransactions, analysis: AnalysisSettings) -> None:
+def _check_calibration(tally, stage: str, loaded: LoadedTransactions, analysis: AnalysisSettings) -> None:
     """``calibration_end`` against the purchases in the window (see rule 7)."""
-    cal_end = analysis.calibration_end
-    first, last = _purchase_at(stage, "min"), _purchase_at(stage, "max")
-    if cal_end is None or first is None:
+    cal_end, days = analysis.calibration_end, _day_range(tally, (None,))
+    if cal_end is None or days is None:
         return
-    if cal_end < first[0]:
+    (first, last), con = days, loaded.con
+    if cal_end < first:
         raise _window_error(loaded, f"analysis.calibration_end ({cal_end}) is before the first purchase "
-                            f"({first[0]}): the calibration period holds no purchases", first[1])
-    if cal_end >= last[0]:
+                            f"({first}): the calibration period holds no purchases",
+                            _purchase_at(con, stage, KEPT, "min")[1])
+    if cal_end >= last:
         raise _window_error(loaded, f"analysis.calibration_end ({cal_end}) is on or after the last purchase "
-                            f"in the window ({last[0]}): the holdout period holds no purchases", last[1])
-
-
-def _net_cancellations(stage: _Stage, is_cancel: str, has_product: bool) -> int:
-    """Net each cancellation against the purchase it reverses; return the purchases reduced.
-
-    The purchase is the latest one on or before the cancellation (ties: the later input row) of
-    the same customer and product; the as-of key packs the time and the row number into one
-    integer so that the join picks it deterministically (rows are numbered below 2^28).
-    """
-    con = stage.con
-    product = "coalesce(product, '')" if has_product else "''"
-    key = "CAST(epoch(date) AS BIGINT) * 268435456"
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE cancel_match AS
-        WITH c AS (SELECT {ROW}, customer_id, {product} AS product, amount, {key} + 268435455 AS at
-                   FROM {stage.name} WHERE reason IS NULL AND {is_cancel}),
-             p AS (SELECT {ROW} AS purchase_row, customer_id, {product} AS product, {key} + {ROW} AS at
-                   FROM {stage.name} WHERE reason IS NULL AND NOT {is_cancel} AND amount > 0)
-        SELECT c.{ROW}, c.amount, p.purchase_row
-        FROM c ASOF LEFT JOIN p
-          ON c.customer_id = p.customer_id AND c.product = p.product AND c.at >= p.at
-    """)
-    stage.drop(f"{ROW} IN (SELECT {ROW} FROM cancel_match WHERE purchase_row IS NOT NULL)", "cancellation_netted")
-    stage.drop(f"{ROW} IN (SELECT {ROW} FROM cancel_match WHERE purchase_row IS NULL)", "cancellation_unmatched")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE cancelled AS
-        SELECT purchase_row, abs(sum(CAST(amount AS {EXACT}))) AS cancelled
-        FROM cancel_match WHERE purchase_row IS NOT NULL GROUP BY purchase_row
-    """)
-    con.execute(f"""
-        UPDATE {stage.name} SET amount = CAST(CAST({stage.name}.amount AS {EXACT}) - c.cancelled AS DOUBLE)
-        FROM cancelled c WHERE {stage.name}.{ROW} = c.purchase_row AND {stage.name}.reason IS NULL
-    """)
-    stage.drop(f"amount < {MIN_AMOUNT} AND {ROW} IN (SELECT purchase_row FROM cancelled)", "cancelled_in_full")
-    reduced = con.execute(
-        f"SELECT count(*) FROM {stage.name} WHERE reason IS NULL AND {ROW} IN (SELECT purchase_row FROM cancelled)"
-    ).fetchone()[0]
-    con.execute("DROP TABLE cancel_match; DROP TABLE cancelled")
-    return int(reduced)
+                            f"in the window ({last}): the holdout period holds no purchases",
+                            _purchase_at(con, stage, KEPT, "max")[1])
 
 
 def merge_purchase_days(con, stage: str, days: str, roles: set[str]) -> None:
     """Table ``days``: one row per customer and day, amounts (and quantities) summed, input rows
     counted."""
+    con.execute(f"CREATE TABLE {days} AS {_merge_sql(stage, roles)}")
+
+
+def _merge_sql(stage: str, roles: set[str], only_days: str | None = None) -> str:
+    """The kept rows of ``stage`` merged by customer and day (only the days listed in table
+    ``only_days``, when given)."""
     extra = ""
     if "quantity" in roles:
         extra += f", CAST(sum(CAST(quantity AS {EXACT})) AS DOUBLE) AS quantity"
     if "segment" in roles:
         extra += f", arg_min(segment, {ROW}) AS segment"
-    con.execute(f"""
-        CREATE TABLE {days} AS
+    within = (f" SEMI JOIN {only_days} ON {stage}.customer_id = {only_days}.customer_id "
+              f"AND date_trunc('day', {stage}.date) = {only_days}.date" if only_days else "")
+    return f"""
         SELECT customer_id, date_trunc('day', date) AS date,
                CAST(sum(CAST(amount AS {EXACT})) AS DOUBLE) AS amount,
                count(*) AS n_lines{extra}
-        FROM {stage} WHERE reason IS NULL
+        FROM {stage}{within} WHERE reason IS NULL
         GROUP BY customer_id, date_trunc('day', date)
-    """)
+    """
 
 
 def _one_per_row(con, stage: str, days: str, roles: set[str]) -> None:
@@ -335,7 +441,7 @@ def _one_per_row(con, stage: str, days: str, roles: set[str]) -> None:
     con.execute(f"""
         CREATE TABLE {days} AS
         SELECT customer_id, date, amount, 1 AS n_lines{extra}
-        FROM {stage} WHERE reason IS NULL
+        FROM {stage} WHERE reason IS NULL ORDER BY {ROW}
     """)
 
 

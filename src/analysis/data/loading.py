@@ -1,7 +1,8 @@
 """Load a transaction log (or a contract table) into DuckDB and check its types.
 
-The file is scanned by DuckDB into a table of text columns (Parquet keeps its types), numbered by
-data row, and typed there, so logs larger than memory work: DuckDB spills to a temporary folder.
+The file is scanned by DuckDB into a table of text columns (a Parquet file is read where it lies,
+with its types), numbered by data row, and typed there in one pass, so logs larger than memory
+work: DuckDB spills to a temporary folder.
 Every value is first read as text so that one that does not parse can be reported with its file,
 column and row (data rows counted from 1, after the header). Excel files are read by pandas.
 
@@ -123,7 +124,13 @@ def read_raw_table(settings: DataSettings, con: duckdb.DuckDBPyConnection | None
     else:
         fmt, source = detect_format(path, settings.format), literal(str(path))
     try:
-        if fmt == "parquet":
+        if fmt == "parquet" and not path.is_dir():
+            # one file is read where it lies (a view, not a copy): Parquet is typed and columnar, so
+            # reading it again for the few queries that need the input as read costs little
+            con.execute(f"CREATE VIEW scan AS SELECT * EXCLUDE (file_row_number), file_row_number AS {LINE} "
+                        f"FROM read_parquet({source}, file_row_number = true)")
+            first_row = 1
+        elif fmt == "parquet":
             # rows are numbered through the parts in file-name order, without sorting the data
             con.execute(f"""
                 CREATE TABLE scan AS
@@ -166,13 +173,13 @@ def read_raw_table(settings: DataSettings, con: duckdb.DuckDBPyConnection | None
     columns = [row[0].strip() for row in described]
     _check_unique(columns, path)
     select = ", ".join(f"{quote(old)} AS {quote(new)}" for (old, *_), new in zip(described, columns))
+    # ``raw`` is a view, not a copy: the scanned table is the only copy of the input
     if fmt in ("whitespace", "parquet"):
         # numbered while scanning: whitespace files count blank lines, Parquet parts follow each other
         where = f" WHERE {LINE} > 0" if fmt == "whitespace" and settings.header else ""
-        con.execute(f"CREATE TABLE raw AS SELECT {LINE} + {first_row} AS {ROW}, {select} FROM scan{where}")
+        con.execute(f"CREATE VIEW raw AS SELECT {LINE} + {first_row} AS {ROW}, {select} FROM scan{where}")
     else:
-        con.execute(f"CREATE TABLE raw AS SELECT rowid + {first_row} AS {ROW}, {select} FROM scan")
-    con.execute("DROP TABLE scan")
+        con.execute(f"CREATE VIEW raw AS SELECT rowid + {first_row} AS {ROW}, {select} FROM scan")
     raw = RawTable(con=con, path=path, columns=columns, types={r[0].strip(): r[1] for r in described})
     if raw.rows == 0:
         raise InputError("input file has no data rows", file=path)
@@ -384,14 +391,24 @@ def _is_text(raw: RawTable, column: str) -> bool:
 
 
 def text_expr(column: str) -> str:
-    return f"NULLIF(trim(CAST({quote(column)} AS VARCHAR), {literal(BLANKS)}), '')"
+    """SQL for a column as text, trimmed of ``BLANKS``, blank as NULL."""
+    text = f"CAST({quote(column)} AS VARCHAR)"
+    # trim() with a set of characters costs several times a whole cast: only values that start or
+    # end with one of the blanks go through it
+    padded = " OR ".join(f"{test}({text}, {literal(blank)})"
+                         for test in ("starts_with", "ends_with") for blank in BLANKS)
+    return f"NULLIF(CASE WHEN {padded} THEN trim({text}, {literal(BLANKS)}) ELSE {text} END, '')"
+
+
+def _source(raw: RawTable, column: str) -> str:
+    """The column as it is parsed: trimmed text (blank as NULL), or the typed value of a Parquet file."""
+    return text_expr(column) if _is_text(raw, column) else quote(column)
 
 
 def _first_bad(raw: RawTable, unusable: str, column: str) -> tuple[int, int, str] | None:
     """Count of the non-blank values for which ``unusable`` holds, the first one's row and text."""
-    source = text_expr(column) if _is_text(raw, column) else quote(column)
     count, first = raw.con.execute(
-        f"SELECT count(*), min({ROW}) FROM raw WHERE {source} IS NOT NULL AND ({unusable})"
+        f"SELECT count(*), min({ROW}) FROM raw WHERE {_source(raw, column)} IS NOT NULL AND ({unusable})"
     ).fetchone()
     if not count:
         return None
@@ -399,15 +416,38 @@ def _first_bad(raw: RawTable, unusable: str, column: str) -> tuple[int, int, str
     return count, first, value
 
 
+def _parse_number(source: str, is_text: bool) -> str:
+    return f"TRY_CAST({source} AS DOUBLE)" if is_text else f"CAST({source} AS DOUBLE)"
+
+
+def _unusable_number(parsed: str) -> str:
+    return f"({parsed}) IS NULL OR NOT isfinite({parsed}) OR abs({parsed}) > {MAX_ABS_NUMBER:.0f}"
+
+
+def _parse_date(source: str, is_text: bool, date_format: str | None) -> str:
+    if not is_text:
+        return f"CAST({source} AS TIMESTAMP)"
+    if date_format:
+        # TRY_STRPTIME gives TIMESTAMP WITH TIME ZONE for %z/%Z formats; the cast takes it to UTC
+        return f"CAST(TRY_STRPTIME({source}, {literal(date_format)}) AS TIMESTAMP)"
+    # DuckDB's TIMESTAMP cast drops an offset or zone name silently; the TIMESTAMPTZ cast
+    # applies it but costs six times as much, so only values with something after the time
+    # other than digits, ':', '.', ' ' and 'T' take it
+    return (f"CASE WHEN length({source}) > 10 AND regexp_matches(substr({source}, 11), '[+\\-A-SU-Za-z]') "
+            f"THEN CAST(TRY_CAST({source} AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST({source} AS TIMESTAMP) END")
+
+
+def _unusable_date(parsed: str) -> str:
+    low, high = DATE_RANGE
+    return (f"({parsed}) IS NULL OR ({parsed}) < {literal(low)}::TIMESTAMP "
+            f"OR ({parsed}) >= {literal(high)}::TIMESTAMP + INTERVAL 1 DAY")
+
+
 def number_expr(raw: RawTable, column: str) -> str:
     """SQL that parses a column as DOUBLE. A non-blank value that is not a number, not finite
     (inf, nan) or beyond ``MAX_ABS_NUMBER`` is an error naming its row."""
-    if _is_text(raw, column):
-        parsed = f"TRY_CAST({text_expr(column)} AS DOUBLE)"
-    else:
-        parsed = f"CAST({quote(column)} AS DOUBLE)"
-    bad = _first_bad(raw, f"({parsed}) IS NULL OR NOT isfinite({parsed}) OR abs({parsed}) > {MAX_ABS_NUMBER:.0f}",
-                     column)
+    parsed = _parse_number(_source(raw, column), _is_text(raw, column))
+    bad = _first_bad(raw, _unusable_number(parsed), column)
     if bad:
         count, row, value = bad
         number = raw.con.execute(f"SELECT {parsed} FROM raw WHERE {ROW} = ?", [row]).fetchone()[0]
@@ -429,22 +469,10 @@ def date_expr(raw: RawTable, column: str, date_format: str | None) -> str:
     (the connection's zone is UTC). A value that does not parse, or lies outside ``DATE_RANGE``,
     is an error naming its row.
     """
-    if not _is_text(raw, column):
-        parsed = f"CAST({quote(column)} AS TIMESTAMP)"
-    elif date_format:
-        # TRY_STRPTIME gives TIMESTAMP WITH TIME ZONE for %z/%Z formats; the cast takes it to UTC
-        parsed = f"CAST(TRY_STRPTIME({text_expr(column)}, {literal(date_format)}) AS TIMESTAMP)"
-    else:
-        # DuckDB's TIMESTAMP cast drops an offset or zone name silently; the TIMESTAMPTZ cast
-        # applies it but costs six times as much, so only values with something after the time
-        # other than digits, ':', '.', ' ' and 'T' take it
-        text = text_expr(column)
-        parsed = (f"CASE WHEN length({text}) > 10 AND regexp_matches(substr({text}, 11), '[+\\-A-SU-Za-z]') "
-                  f"THEN CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) ELSE TRY_CAST({text} AS TIMESTAMP) END")
+    parsed = _parse_date(_source(raw, column), _is_text(raw, column), date_format)
     low, high = DATE_RANGE
     try:
-        bad = _first_bad(raw, f"({parsed}) IS NULL OR ({parsed}) < {literal(low)}::TIMESTAMP "
-                              f"OR ({parsed}) >= {literal(high)}::TIMESTAMP + INTERVAL 1 DAY", column)
+        bad = _first_bad(raw, _unusable_date(parsed), column)
     except duckdb.InvalidInputException as exc:  # a format DuckDB cannot use (config validates it too)
         raise InputError(f"data.date_format is not a usable date format: {str(exc).splitlines()[0]}",
                          file=raw.path, column=column, value=date_format) from exc
@@ -495,25 +523,58 @@ class LoadedTransactions:
 
 
 def load_transactions(settings: DataSettings, con: duckdb.DuckDBPyConnection | None = None) -> LoadedTransactions:
+    """The transaction log as typed rows ``tx`` beside ``raw``.
+
+    Every value is parsed once, in one pass that also flags the rows holding a value that is there
+    but unusable; a cheap aggregate of that flag decides. Only when it is raised are the columns
+    checked one by one (date, quantity, amount or price) to name the file, column, row and value.
+    """
     raw = read_raw_table(settings, con)
     _require_columns(raw, settings)
-    cols = settings.columns
-    fields = [ROW, f"{text_expr(cols['customer'])} AS customer_id",
-              f"{date_expr(raw, cols['date'], settings.date_format)} AS date"]
-    roles = []
-    if "quantity" in cols:
-        fields.append(f"{number_expr(raw, cols['quantity'])} AS quantity")
-        roles.append("quantity")
-    if "amount" in cols:
-        fields.append(f"{number_expr(raw, cols['amount'])} AS amount")
-    else:
-        fields.append(f"{number_expr(raw, cols['price'])} * {number_expr(raw, cols['quantity'])} AS amount")
-    for role in ("invoice", "product", "segment"):
-        if role in cols:
-            fields.append(f"{text_expr(cols[role])} AS {role}")
-            roles.append(role)
-    raw.con.execute(f"CREATE TABLE tx AS SELECT {', '.join(fields)} FROM raw")
+    cols, con = settings.columns, raw.con
+    numbers = [role for role in ("quantity", "amount", "price") if role in cols]
+    texts = [role for role in ("invoice", "product", "segment") if role in cols]
+    # three levels, so that each text is trimmed once and each value parsed once
+    sources = [ROW, f"{text_expr(cols['customer'])} AS customer_id",
+               f"{_source(raw, cols['date'])} AS date_source"]
+    sources += [f"{_source(raw, cols[role])} AS {role}_source" for role in numbers]
+    sources += [f"{text_expr(cols[role])} AS {role}" for role in texts]
+    parsed = [ROW, "customer_id", f"{_parse_date('date_source', _is_text(raw, cols['date']), settings.date_format)}"
+              " AS date", "date_source IS NOT NULL AS date_given"]
+    for role in numbers:
+        parsed += [f"{_parse_number(f'{role}_source', _is_text(raw, cols[role]))} AS {role}",
+                   f"{role}_source IS NOT NULL AS {role}_given"]
+    parsed += texts
+    unusable = [f"(date_given AND ({_unusable_date('date')}))"]
+    unusable += [f"({role}_given AND ({_unusable_number(role)}))" for role in numbers]
+    fields = [ROW, "customer_id", "date"] + (["quantity"] if "quantity" in cols else [])
+    fields.append("amount" if "amount" in cols else "price * quantity AS amount")
+    fields += texts
+    # Text parsed once is kept (a table); typed Parquet columns only need casts, read again at no cost (a view)
+    parsed_from_text = any(_is_text(raw, cols[role]) for role in ["date", *numbers])
+    try:
+        con.execute(f"""
+            CREATE {'TABLE' if parsed_from_text else 'VIEW'} typed_rows AS
+            SELECT {', '.join(fields)}, {' OR '.join(unusable)} AS _unusable
+            FROM (SELECT {', '.join(parsed)} FROM (SELECT {', '.join(sources)} FROM raw))""")
+    except duckdb.InvalidInputException:
+        _raise_first_unusable(raw, settings)  # e.g. a date format DuckDB cannot use
+        raise
+    if con.execute("SELECT bool_or(_unusable) FROM typed_rows").fetchone()[0]:
+        _raise_first_unusable(raw, settings)
+        raise InputError("a value could not be read", file=raw.path)  # not reached: a check names it
+    con.execute("CREATE VIEW tx AS SELECT * EXCLUDE (_unusable) FROM typed_rows")
+    roles = [role for role in ("quantity", "invoice", "product", "segment") if role in cols]
     return LoadedTransactions(raw=raw, roles=tuple(roles), columns=dict(cols))
+
+
+def _raise_first_unusable(raw: RawTable, settings: DataSettings) -> None:
+    """The error for the first column (date, quantity, amount or price) holding an unusable value."""
+    cols = settings.columns
+    date_expr(raw, cols["date"], settings.date_format)
+    for role in ("quantity", "amount", "price"):
+        if role in cols:
+            number_expr(raw, cols[role])
 
 
 def load_contracts(settings: DataSettings) -> pd.DataFrame:

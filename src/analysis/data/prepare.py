@@ -53,4 +53,5 @@ def summarize(cleaning: CleaningResult, config: StudyConfig):
         period=analysis.period,
         observation_end=analysis.observation_end,
         calibration_end=analysis.calibration_end,
+        per_day=cleaning.per_day,
     )

@@ -46,6 +46,7 @@ def customer_summary(
     period: str = "week",
     observation_end: dt.date | pd.Timestamp | None = None,
     calibration_end: dt.date | pd.Timestamp | None = None,
+    per_day: bool = False,
 ) -> pd.DataFrame:
     """Summarise clean transactions (``customer_id, date, amount``) to one row per customer.
 
@@ -61,6 +62,9 @@ def customer_summary(
         End of the observation window (inclusive); defaults to the last transaction date.
     calibration_end : date, optional
         End of the calibration window (inclusive); adds the calibration/holdout columns.
+    per_day : bool
+        ``table`` already holds one row per customer and day (cleaning's purchase days): it is
+        not grouped by day again.
 
     References
     ----------
@@ -104,12 +108,12 @@ def customer_summary(
             aggregates.append(["0 AS frequency_holdout", "0.0::DOUBLE AS monetary_value_holdout"])
     # One pass over the purchase days per customer; ORDER BY compares VARCHARs byte by byte, which
     # for UTF-8 is code point order, the order pandas sorts the ids in.
+    # the day's amount is the DECIMAL of the DOUBLE a per-day table holds, as when it is regrouped
+    days = (f"SELECT customer_id::VARCHAR AS customer_id, CAST(date AS DATE) AS day, "
+            f"{'' if per_day else 'SUM('}CAST(amount AS DECIMAL(38, 6)){'' if per_day else ')'} AS amount "
+            f"FROM {table} WHERE CAST(date AS DATE) <= $horizon{'' if per_day else ' GROUP BY 1, 2'}")
     query = f"""
-        WITH days AS (
-            SELECT customer_id::VARCHAR AS customer_id, CAST(date AS DATE) AS day,
-                   SUM(CAST(amount AS DECIMAL(38, 6))) AS amount
-            FROM {table} WHERE CAST(date AS DATE) <= $horizon GROUP BY 1, 2
-        )
+        WITH days AS ({days})
         SELECT customer_id, {", ".join(", ".join(columns) for columns in aggregates)}
         FROM days GROUP BY customer_id
         {"" if end == horizon else "HAVING MIN(day) <= $end"}
