@@ -16,6 +16,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import render
+from .chapter_cache import (
+    Snapshotter, StageCache, StageResult, chapter_key, code_version, config_material, data_stage_key,
+    key_fingerprint, key_of, render_key, required_chapters, sha256_of,
+)
 from .cleaning import clean_transactions
 from .clv.customer_covariates import attach_covariates, read_covariate_table
 from .config import StudyConfig, load_config, localised
@@ -23,15 +27,15 @@ from .data_preparation import NOTEBOOKS, SECTION_OF_NOTEBOOK, check_not_empty, s
 from .errors import ConfigError, NotEstimable, not_estimable
 from .execution import check_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
-from .manifest import build_manifest, sha256_file
+from .manifest import build_manifest, package_versions, sha256_file
 from .opportunity import describe_opportunities, load_opportunity_data
 from .overview import describe_contracts
 from .privacy import data_order, pseudonym_key, pseudonym_sql, pseudonymise, pseudonymise_in
-from .project import NOTEBOOKS_DIR, REPORTS_DIR
+from .project import NOTEBOOKS_DIR, PACKAGE_DIR, REPORTS_DIR
 from .render.engines import document_timestamp
-from .results import write_json
+from .results import to_jsonable, write_json
 from .run import Run
-from .run_folder_safety import RunFolder
+from .run_folder_safety import STAGING_MARKER, RunFolder
 
 T = TypeVar("T")
 
@@ -57,6 +61,14 @@ class Progress:
             print(f"[{self.done}/{self.total}] {name} done in {took:.1f}s ({total:.1f}s elapsed)",
                   file=sys.stderr, flush=True)
         return value
+
+    def cached(self, names: list[str], seconds: float) -> None:
+        """Stages restored from the cache: one line for all of them."""
+        self.done += len(names)
+        if not self.quiet:
+            total = time.perf_counter() - self.start
+            print(f"[{self.done}/{self.total}] {', '.join(names)}: from the cache in {seconds:.1f}s "
+                  f"({total:.1f}s elapsed)", file=sys.stderr, flush=True)
 
 
 def default_quiet() -> bool:
@@ -123,8 +135,14 @@ def run_study(
     out_dir: str | Path | None = None,
     quiet: bool | None = None,
     overrides: dict[str, Any] | None = None,
+    use_cache: bool = True,
 ) -> Path:
-    """Run a whole study and return the run folder."""
+    """Run a whole study and return the run folder.
+
+    Each stage (the data stages, each chapter, the rendering) is restored from the stage cache when
+    nothing it depends on changed (:mod:`analysis.chapter_cache`); ``use_cache=False`` recomputes
+    every stage and replaces its cached entry.
+    """
     started = dt.datetime.now(dt.UTC)
     quiet = default_quiet() if quiet is None else quiet
     config_path = Path(config_path)
@@ -141,12 +159,19 @@ def run_study(
 
     staging = folder.staging
     private_files: dict[str, str] = {}
+    cache = StageCache(read=use_cache)
     try:
         folder.start()
         run = Run.create(staging, config)
+        snapshots = Snapshotter({"run": staging, "private": folder.private_staging}, ignore={STAGING_MARKER})
         input_sha = sha256_file(config.data.path)
-        # the secret key never enters the run folder (see analysis.privacy)
+        # the secret key never enters the run folder (see analysis.privacy), nor the cache
         key = None if config.report.show_customer_ids else pseudonym_key()
+        packages = package_versions()
+        code = code_version(PACKAGE_DIR, packages)
+        material = config_material(config.to_json_dict(), _input_digests(config, config_path, input_sha))
+        data_key = data_stage_key(material, input_sha256=input_sha, pseudonym=key_fingerprint(key), code=code)
+        chapters: dict[str, dict[str, Any]] = {}
         study = {
             "name": config.name,
             "title": localised(config.title, config.report.lang) or config.name,
@@ -163,7 +188,11 @@ def run_study(
             "title_page": {key: localised(getattr(config.report, key), config.report.lang)
                            for key in ("subtitle", "author", "organisation")},
         }
-        if config.data.kind == "transactions":
+        data_stage = cache.begin("data", "data", data_key, snapshots)
+        if data_stage.cache == "hit":
+            progress.cached(["load", "clean", "customer summary"], data_stage.seconds)
+            study.update(data_stage.value)
+        elif config.data.kind == "transactions":
             loaded = progress.stage("load", lambda: load_transactions(config.data))
             cleaning = progress.stage(
                 "clean", lambda: clean_transactions(loaded, config.cleaning, config.analysis)
@@ -174,7 +203,6 @@ def run_study(
             customers = attach_covariates(customers, covariate_table, config, con=cleaning.con, log_table=cleaning.table)
             # raw customer ids: beside the run folder, never in it (see run_folder_safety)
             cleaning.write_quarantine(folder.private_staging / QUARANTINE)
-            private_files[QUARANTINE] = folder.private_location(QUARANTINE)
             if config.report.show_customer_ids:
                 cleaning.write_transactions(staging / "tables" / "transactions.parquet")
             else:
@@ -215,20 +243,38 @@ def run_study(
             run.save_section("cleaning", {"input_rows": len(contracts), "kept_rows": len(contracts),
                                           "quarantined_rows": 0, "dropped": {}, "changed": {}})
             run.save_section("data", describe_contracts(contracts, config.data.covariates))
+        # what the data decide about the study, restored with the data stage's files on a hit
+        stages = {"data": cache.finish(data_stage, {"observation_end": to_jsonable(study["observation_end"]),
+                                                    "period": study["period"]}).record()}
+        # the quarantine holds raw customer ids: beside the run folder, never in it (see run_folder_safety)
+        private_files = {p.name: folder.private_location(p.name) for p in sorted(folder.private_staging.iterdir())
+                         if p.name != STAGING_MARKER}
         run.save_section("study", study)
+        study_sha = sha256_of(staging / "sections" / "study.json")
+        order = [chapter_of(notebook) for notebook in notebooks]
 
         for notebook in notebooks:
             # the executed notebook lives in <run>/notebooks/ and names its run folder relative to
             # itself, so it still points at its own run folder once the staging folder is renamed
             parameters = {"run_dir": "..", **config.notebook_parameters.get(notebook.stem, {})}
-            record = progress.stage(
+            chapter = chapter_of(notebook)
+            entry = chapter_key(
+                chapter, material, notebook_stem=notebook.stem, data_key=data_key, study_section=study_sha,
+                code=key_of([code, sha256_of(notebook)]),
+                required={name: chapters.get(name, {}).get("key") for name in required_chapters(chapter, order)},
+            )
+            outcome = progress.stage(
                 f"notebook {notebook.stem}",
-                lambda nb=notebook, params=parameters: run_chapter(
-                    run, nb, lambda: execute_notebook(
-                        nb, staging / "notebooks" / nb.name, params, progress=not quiet, cwd=staging / "notebooks"
+                lambda nb=notebook, params=parameters, name=chapter, entry=entry: cache.stage(
+                    "chapter", name, entry, snapshots, lambda: run_chapter(
+                        run, nb, lambda: execute_notebook(
+                            nb, staging / "notebooks" / nb.name, params, progress=not quiet, cwd=staging / "notebooks"
+                        ),
                     ),
                 ),
             )
+            chapters[chapter] = outcome.record()
+            record = outcome.value
             if record["status"] == "not_estimable" and not quiet:
                 print(f"chapter {chapter_of(notebook)} not estimable: {record['reason']}", file=sys.stderr, flush=True)
 
@@ -236,6 +282,7 @@ def run_study(
         write_json(staging / "results.json", results)
 
         renderer = render.available_renderer(config.report.renderer)
+        renderer_version = _renderer_version(renderer)
         title = localised(config.title, config.report.lang) or f"Customer analytics: {config.name}"
 
         def manifest(outputs: list[str]) -> dict[str, Any]:
@@ -244,28 +291,56 @@ def run_study(
                         **({"survey": config.survey.path} if config.survey and config.survey.path else {})},
                 config=config.to_json_dict(), started=started.isoformat(),
                 finished=dt.datetime.now(dt.UTC).isoformat(), renderer=renderer,
-                renderer_version=_renderer_version(renderer), outputs=outputs,
-                private_outputs=private_files,
+                renderer_version=renderer_version, outputs=outputs, private_outputs=private_files,
+                chapters=chapters, stages=stages,
             )
 
         write_json(staging / "manifest.json", manifest([]))
 
-        def render_report() -> dict[str, Path]:
+        def render_report() -> StageResult:
             source = render.build_document(staging, title=title, lang=config.report.lang)
-            return render.render_document(
-                source, formats=list(config.report.formats), renderer=renderer,
-                timestamp=document_timestamp(study["observation_end"]),
-                font_paths=_font_paths(config),
+            timestamp, fonts = document_timestamp(study["observation_end"]), _font_paths(config)
+            # the document embeds the figures; the tables are in its text
+            figures = {name: digest for name, digest in snapshots.take().files.items()
+                       if name.startswith("run/figures/")}
+            entry = render_key(
+                source_sha256=sha256_of(source), figures=figures, renderer=renderer,
+                renderer_version=renderer_version, formats=list(config.report.formats), fonts=fonts,
+                timestamp=timestamp.isoformat(), code=code,
             )
+            return cache.stage("render", "render", entry, snapshots, lambda: {
+                fmt: path.name for fmt, path in render.render_document(
+                    source, formats=list(config.report.formats), renderer=renderer, timestamp=timestamp,
+                    font_paths=fonts,
+                ).items()
+            })
 
-        outputs = progress.stage("render", render_report)
-        write_json(staging / "manifest.json", manifest(sorted(p.name for p in outputs.values())))
+        rendered = progress.stage("render", render_report)
+        stages["render"] = rendered.record()
+        write_json(staging / "manifest.json", manifest(sorted(rendered.value.values())))
 
         folder.publish()
     except BaseException:
         folder.discard()
         raise
+    try:
+        cache.prune()
+    except OSError:  # a cache that cannot be tidied never fails a run that succeeded
+        pass
     return target
+
+
+def _input_digests(config: StudyConfig, config_path: Path, input_sha: str) -> dict[str, str]:
+    """sha256 of each input file by its dotted config key: the data, the survey, the covariate table."""
+    from .config import resolve_path
+
+    digests = {"data.path": input_sha}
+    if config.survey is not None and getattr(config.survey, "path", None) is not None:
+        digests["survey.path"] = sha256_file(config.survey.path)
+    covariates = config.clv.covariates
+    if covariates is not None and covariates.path is not None:
+        digests["clv.covariates.path"] = sha256_file(resolve_path(covariates.path, config_path.resolve().parent))
+    return digests
 
 
 def _display_path(path: Path) -> str:
