@@ -362,14 +362,43 @@ class StageCache:
                 if copied != after.files[n]:  # changed since the snapshot: not what the stage wrote
                     raise ValueError(n)
             _write_private(building / META, json.dumps(meta, sort_keys=True, indent=1) + "\n")
-            target = self._entry(kind, key)
-            if target.exists():  # run --no-cache, or a damaged entry: the fresh one replaces it
-                self._remove(target)
-            os.rename(building, target)
+            self._publish(building, self._entry(kind, key))
         except (OSError, ValueError):
             shutil.rmtree(building, ignore_errors=True)
             return False
         return True
+
+    def _publish(self, building: Path, target: Path) -> None:
+        if target.exists():  # run --no-cache, or a damaged entry: the fresh one replaces it
+            self._remove(target)
+        os.rename(building, target)
+
+    def remember(self, kind: str, key: str, compute: Callable[[], Any]) -> Any:
+        """A value without files (JSON), computed once per key: e.g. the parameters a notebook
+        declares, which papermill (slow to import) would otherwise read on every run."""
+        entry = self._entry(kind, key)
+        if self.read:
+            try:
+                meta = json.loads((entry / META).read_text(encoding="utf-8"))
+                if meta.get("format") == FORMAT and meta.get("key") == key and meta.get("kind") == kind:
+                    os.utime(entry / META)
+                    return meta["value"]
+            except (OSError, ValueError, KeyError):
+                pass
+        value = compute()
+        if self.write:
+            building = self.partial / f"{kind}-{key[:16]}.{os.getpid()}.{secrets.token_hex(4)}"
+            meta = {"format": FORMAT, "kind": kind, "name": kind, "key": key, "value": value, "files": {},
+                    "numbers": {}, "preconditions": {}, "removed": [], "indexes": {}, "bytes": 0,
+                    "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+            try:
+                self._prepare_root()
+                _private_dir(building)
+                _write_private(building / META, json.dumps(meta, sort_keys=True, indent=1) + "\n")
+                self._publish(building, entry)
+            except OSError:
+                shutil.rmtree(building, ignore_errors=True)
+        return value
 
     # the whole cache ---------------------------------------------------------------------------
     def _prepare_root(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,9 @@ def declared_parameters(notebook: Path) -> dict[str, Any]:
     return papermill.inspect_notebook(str(notebook))
 
 
-def check_parameters(notebook: Path, parameters: dict[str, Any]) -> None:
-    declared = declared_parameters(notebook)
+def check_parameters(notebook: Path, parameters: dict[str, Any], declared: Collection[str] | None = None) -> None:
+    """Refuse a parameter the notebook does not declare; ``declared``: its parameters, when known."""
+    declared = declared_parameters(notebook) if declared is None else declared
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
         raise ConfigError(

@@ -88,6 +88,7 @@ def build_manifest(
     private_outputs: dict[str, str] | None = None,
     chapters: dict[str, dict[str, Any]] | None = None,
     stages: dict[str, dict[str, Any]] | None = None,
+    environment: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The run's provenance: ``packages`` holds the kit's dependencies, ``environment`` every
     installed distribution, each with its version. Its ``kit`` field marks the folder as a run of this kit, which is
@@ -99,7 +100,7 @@ def build_manifest(
     ``chapters`` (by results section) and ``stages`` (``data``, ``render``) say how each stage went:
     ``{"cache": "hit" | "miss", "key": …, "seconds": …}`` (see :mod:`analysis.chapter_cache`).
     """
-    environment = package_versions()
+    environment = package_versions() if environment is None else environment
     return {
         **kit_signature(),
         "kit_version": _kit_version(),

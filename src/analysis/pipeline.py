@@ -25,7 +25,7 @@ from .clv.customer_covariates import attach_covariates, read_covariate_table
 from .config import StudyConfig, load_config, localised
 from .data_preparation import NOTEBOOKS, SECTION_OF_NOTEBOOK, check_not_empty, summarize
 from .errors import ConfigError, NotEstimable, not_estimable
-from .execution import check_parameters, execute_notebook
+from .execution import check_parameters, declared_parameters, execute_notebook
 from .loading import load_contracts, load_transactions
 from .manifest import build_manifest, package_versions, sha256_file
 from .opportunity import describe_opportunities, load_opportunity_data
@@ -153,13 +153,17 @@ def run_study(
                                                   "the config file": config_path})
     notebooks = notebooks_for(config)
     covariate_table = read_covariate_table(config, config_path)  # bad covariates stop the run here
+    cache = StageCache(read=use_cache)
+    packages = package_versions()
+    code = code_version(PACKAGE_DIR, packages)
     for notebook in notebooks:  # a mistyped parameter stops the run before anything is written
-        check_parameters(notebook, {"run_dir": "", **config.notebook_parameters.get(notebook.stem, {})})
+        declared = cache.remember("parameters", key_of([code, sha256_of(notebook)]),
+                                  lambda nb=notebook: sorted(declared_parameters(nb)))
+        check_parameters(notebook, {"run_dir": "", **config.notebook_parameters.get(notebook.stem, {})}, declared)
     progress = Progress(total=3 + len(notebooks) + 1, quiet=quiet)
 
     staging = folder.staging
     private_files: dict[str, str] = {}
-    cache = StageCache(read=use_cache)
     try:
         folder.start()
         run = Run.create(staging, config)
@@ -167,8 +171,6 @@ def run_study(
         input_sha = sha256_file(config.data.path)
         # the secret key never enters the run folder (see analysis.privacy), nor the cache
         key = None if config.report.show_customer_ids else pseudonym_key()
-        packages = package_versions()
-        code = code_version(PACKAGE_DIR, packages)
         material = config_material(config.to_json_dict(), _input_digests(config, config_path, input_sha))
         data_key = data_stage_key(material, input_sha256=input_sha, pseudonym=key_fingerprint(key), code=code)
         chapters: dict[str, dict[str, Any]] = {}
@@ -292,7 +294,7 @@ def run_study(
                 config=config.to_json_dict(), started=started.isoformat(),
                 finished=dt.datetime.now(dt.UTC).isoformat(), renderer=renderer,
                 renderer_version=renderer_version, outputs=outputs, private_outputs=private_files,
-                chapters=chapters, stages=stages,
+                chapters=chapters, stages=stages, environment=packages,
             )
 
         write_json(staging / "manifest.json", manifest([]))
