@@ -503,11 +503,16 @@ def _pid_alive(pid: int) -> bool:
 # Today's chapter graph, by results section (the chapter registry will hand these in instead).
 # A chapter requires the chapters whose outputs it reads or changes: 03_clv adds the model share to
 # the pareto section; retention and segments read CLV's per-customer predictions (p_alive,
-# predicted_clv); the case study reads every section. A chapter not listed requires every chapter
-# before it. SETTINGS_SECTIONS: the config sections each chapter reads besides the shared ones.
+# predicted_clv); the case study reads every section. "study" is the section the pipeline writes
+# (name, title, input file, config file, window), read by the satisfaction and case-study notebooks.
+# Every chapter reads the data stage's tables and sections (its key is in every chapter's key). A
+# chapter not listed requires the study section and every chapter before it. SETTINGS_SECTIONS: the
+# config sections each chapter reads besides the shared ones.
+STUDY_SECTION = "study"
 CHAPTER_REQUIRES: dict[str, tuple[str, ...]] = {
     "data": (), "pareto": (), "clv": ("pareto",), "retention": ("clv",), "segments": ("clv",),
-    "satisfaction": (), "case_study": ("data", "pareto", "clv", "retention", "segments", "satisfaction"),
+    "satisfaction": (STUDY_SECTION,),
+    "case_study": (STUDY_SECTION, "data", "pareto", "clv", "retention", "segments", "satisfaction"),
 }
 SETTINGS_SECTIONS: dict[str, tuple[str, ...]] = {
     "data": (), "pareto": ("pareto",), "clv": ("clv", "pareto"), "retention": ("retention",),
@@ -545,20 +550,21 @@ def data_stage_key(material: dict[str, Any], *, input_sha256: str, pseudonym: st
 
 
 def chapter_key(
-    name: str, material: dict[str, Any], *, notebook_stem: str, data_key: str, study_section: str,
-    code: str, required: Mapping[str, str | None],
+    name: str, material: dict[str, Any], *, notebook_stem: str, data_key: str, code: str,
+    required: Mapping[str, str | None],
     settings_sections: Mapping[str, tuple[str, ...]] = SETTINGS_SECTIONS,
 ) -> str:
-    """One chapter: the data stage's key, the study section, the config less other chapters' own
-    sections and the rendering-only report settings, its own sections, its notebook's parameters,
-    and the keys of the chapters it requires (None for one this run does not execute)."""
+    """One chapter: the data stage's key, the config less other chapters' own sections and the
+    rendering-only report settings, its own sections, its notebook's parameters, and the keys of
+    the chapters it requires (None for one this run does not execute; the study section's sha256
+    for ``"study"``)."""
     others = {s for sections in settings_sections.values() for s in sections}
     own = settings_sections.get(name, (name,) if name in material else ())
     shared = {k: v for k, v in material.items() if k not in others and k not in ("report", "notebook_parameters")}
     report = {k: v for k, v in material["report"].items() if k not in RENDER_ONLY_REPORT_KEYS}
     return key_of({
         "format": FORMAT, "stage": "chapter", "chapter": name, "notebook": notebook_stem, "code": code,
-        "data": data_key, "study": study_section, "shared": shared, "report": report,
+        "data": data_key, "shared": shared, "report": report,
         "own": {s: material.get(s) for s in own},
         "parameters": material.get("notebook_parameters", {}).get(notebook_stem, {}),
         "required": dict(sorted(required.items())),
@@ -567,10 +573,11 @@ def chapter_key(
 
 def required_chapters(name: str, order: list[str],
                       requires: Mapping[str, tuple[str, ...]] = CHAPTER_REQUIRES) -> tuple[str, ...]:
-    """The chapters ``name`` requires; for a chapter the table does not know, every one before it."""
+    """The chapters ``name`` requires; for a chapter the table does not know, the study section and
+    every chapter before it."""
     if name in requires:
         return requires[name]
-    return tuple(order[: order.index(name)]) if name in order else tuple(order)
+    return (STUDY_SECTION, *(order[: order.index(name)] if name in order else order))
 
 
 def render_key(*, source_sha256: str, figures: Mapping[str, str], renderer: str, renderer_version: str | None,

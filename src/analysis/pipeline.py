@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from . import render
 from .chapter_cache import (
-    Snapshotter, StageCache, StageResult, chapter_key, code_version, config_material, data_stage_key,
+    STUDY_SECTION, Snapshotter, StageCache, StageResult, chapter_key, code_version, config_material, data_stage_key,
     key_fingerprint, key_of, render_key, required_chapters, sha256_of,
 )
 from .cleaning import clean_transactions
@@ -261,9 +261,10 @@ def run_study(
             parameters = {"run_dir": "..", **config.notebook_parameters.get(notebook.stem, {})}
             chapter = chapter_of(notebook)
             entry = chapter_key(
-                chapter, material, notebook_stem=notebook.stem, data_key=data_key, study_section=study_sha,
+                chapter, material, notebook_stem=notebook.stem, data_key=data_key,
                 code=key_of([code, sha256_of(notebook)]),
-                required={name: chapters.get(name, {}).get("key") for name in required_chapters(chapter, order)},
+                required={name: study_sha if name == STUDY_SECTION else chapters.get(name, {}).get("key")
+                          for name in required_chapters(chapter, order)},
             )
             outcome = progress.stage(
                 f"notebook {notebook.stem}",
