@@ -58,7 +58,8 @@ class Progress:
         value = work()
         if not self.quiet:
             took, total = time.perf_counter() - began, time.perf_counter() - self.start
-            print(f"[{self.done}/{self.total}] {name} done in {took:.1f}s ({total:.1f}s elapsed)",
+            how = "from the cache" if getattr(value, "cache", None) == "hit" else "done"
+            print(f"[{self.done}/{self.total}] {name} {how} in {took:.1f}s ({total:.1f}s elapsed)",
                   file=sys.stderr, flush=True)
         return value
 
