@@ -14,8 +14,19 @@ import pytest
 
 from analysis import cli
 from analysis.chapter_cache import (
-    CACHE_DIR_ENV, CHAPTER_REQUIRES, MAX_SIZE_ENV, Snapshotter, StageCache, apply_index_delta, chapter_key,
-    config_material, data_stage_key, default_cache_dir, index_delta, key_fingerprint, max_cache_size,
+    CACHE_DIR_ENV,
+    CHAPTER_REQUIRES,
+    MAX_SIZE_ENV,
+    Snapshotter,
+    StageCache,
+    apply_index_delta,
+    chapter_key,
+    config_material,
+    data_stage_key,
+    default_cache_dir,
+    index_delta,
+    key_fingerprint,
+    max_cache_size,
     required_chapters,
 )
 from analysis.config import load_config
@@ -112,7 +123,7 @@ def test_no_cache_recomputes_and_replaces_the_entry(tmp_path):
     forced = StageCache(root=tmp_path / "cache", read=False, max_size=10**9).stage(
         "chapter", "toy", "k1", snapshots2, lambda: _toy_chapter(run2, private2, value=9.0))
     assert forced.cache == "miss"
-    run3, private3, snapshots3 = _folders(tmp_path / "third")
+    run3, _, snapshots3 = _folders(tmp_path / "third")
     hit = StageCache(root=tmp_path / "cache", max_size=10**9).stage(
         "chapter", "toy", "k1", snapshots3, lambda: pytest.fail("computed"))
     assert hit.cache == "hit"
@@ -125,7 +136,7 @@ def test_index_records_are_merged_into_the_current_index(tmp_path):
     cache = StageCache(root=tmp_path / "cache", max_size=10**9)
     run, private, snapshots = _folders(tmp_path / "first")
     cache.stage("chapter", "toy", "k1", snapshots, lambda: _toy_chapter(run, private))
-    run2, private2, snapshots2 = _folders(tmp_path / "second")
+    run2, _, snapshots2 = _folders(tmp_path / "second")
     write_json(run2 / "figures" / "index.json", [{"name": "other", "chapter": "pareto"}])
     cache.stage("chapter", "toy", "k1", snapshots2, lambda: pytest.fail("computed"))
     assert json.loads((run2 / "figures" / "index.json").read_text()) == [
@@ -152,19 +163,22 @@ def test_a_stage_that_changed_another_stages_file_is_a_miss_when_that_file_diffe
     assert cache.stage("chapter", "toy", "k1", snapshots2, lambda: _toy_chapter(run2, private2)).cache == "miss"
 
 
-@pytest.mark.parametrize("damage", ["file", "missing", "meta", "truncated"])
+@pytest.mark.parametrize("damage", ["file", "missing", "meta", "truncated", "fields"])
 def test_a_damaged_entry_is_a_miss(tmp_path, damage):
     cache = StageCache(root=tmp_path / "cache", max_size=10**9)
     run, private, snapshots = _folders(tmp_path / "first")
     cache.stage("chapter", "toy", "k1", snapshots, lambda: _toy_chapter(run, private))
     entry = next((tmp_path / "cache" / "entries").iterdir())
-    stored = sorted((entry / "files").iterdir(), key=lambda p: p.stat().st_size)[-1]  # the figure
+    stored = max((entry / "files").iterdir(), key=lambda p: p.stat().st_size)  # the figure
     if damage == "file":
         stored.write_bytes(b"\xff" + stored.read_bytes()[1:])  # same size, other content
     elif damage == "missing":
         stored.unlink()
     elif damage == "meta":
         (entry / "meta.json").write_text("{not json", encoding="utf-8")
+    elif damage == "fields":  # valid JSON of another shape
+        meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+        (entry / "meta.json").write_text(json.dumps({**meta, "files": None}), encoding="utf-8")
     else:
         stored.write_bytes(stored.read_bytes()[:100])
     run2, private2, snapshots2 = _folders(tmp_path / "second")
@@ -194,7 +208,8 @@ def test_least_recently_used_entries_are_evicted_beyond_the_limit(tmp_path):
     cache = StageCache(root=tmp_path / "cache", max_size=10**9)
     for number, key in enumerate(["old", "used", "new"]):
         run, private, snapshots = _folders(tmp_path / key)
-        cache.stage("chapter", "toy", key, snapshots, lambda: _toy_chapter(run, private, value=number))
+        cache.stage("chapter", "toy", key, snapshots,
+                    lambda run=run, private=private, number=number: _toy_chapter(run, private, value=number))
         os.utime(tmp_path / "cache" / "entries" / f"chapter-{key}" / "meta.json", (1000 + number, 1000 + number))
     # "used" is read again: it becomes the most recently used
     run, private, snapshots = _folders(tmp_path / "reread")

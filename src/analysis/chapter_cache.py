@@ -289,37 +289,39 @@ class StageCache:
             meta = json.loads((entry / META).read_text(encoding="utf-8"))
             if meta.get("format") != FORMAT or meta.get("key") != key or meta.get("kind") != kind:
                 raise ValueError("another format or key")
-        except (OSError, ValueError):
+            files, numbers = dict(meta["files"]), dict(meta["numbers"])
+            preconditions, removed, indexes = dict(meta["preconditions"]), list(meta["removed"]), dict(meta["indexes"])
+        except (OSError, ValueError, KeyError, TypeError):
             if entry.exists():
                 self._remove(entry)
             return None
         current = snapshotter.take()
         # the folders must hold what they held when the stage ran, in every file it wrote or removed
         # (absent: None): a stage that changed another stage's file is valid only on that file
-        for name, digest in meta["preconditions"].items():
+        for name, digest in preconditions.items():
             if current.files.get(name) != digest:
                 return None
         placed: list[tuple[Path, Path]] = []
         try:
-            for number, (name, expected) in enumerate(sorted(meta["files"].items())):
+            for name, expected in sorted(files.items()):
                 target = snapshotter.path_of(name)
                 partial = target.with_name(f".{target.name}.from-cache")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 placed.append((partial, target))
-                if _copy_checked(entry / "files" / str(meta["numbers"][name]), partial) != expected:
+                if _copy_checked(entry / "files" / str(numbers[name]), partial) != expected:
                     raise ValueError(f"{name} does not match its sha256")
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, TypeError):
             for partial, _ in placed:
                 partial.unlink(missing_ok=True)
             self._remove(entry)
             return None
         for partial, target in placed:
             os.replace(partial, target)
-        for name in meta["removed"]:
+        for name in removed:
             snapshotter.path_of(name).unlink(missing_ok=True)
         from .results import write_json
 
-        for relative, delta in meta["indexes"].items():
+        for relative, delta in indexes.items():
             path = snapshotter.roots["run"] / relative
             write_json(path, apply_index_delta(current.indexes.get(relative, []), delta))
         os.utime(entry / META)  # least recently used is evicted first

@@ -17,8 +17,19 @@ from typing import Any, TypeVar
 
 from . import render
 from .chapter_cache import (
-    STUDY_SECTION, Snapshotter, StageCache, StageResult, chapter_key, code_version, config_material, data_stage_key,
-    key_fingerprint, key_of, render_key, required_chapters, sha256_of,
+    STUDY_SECTION,
+    Snapshotter,
+    StageCache,
+    StageResult,
+    chapter_key,
+    code_version,
+    config_material,
+    data_stage_key,
+    key_fingerprint,
+    key_of,
+    render_key,
+    required_chapters,
+    sha256_of,
 )
 from .cleaning import clean_transactions
 from .clv.customer_covariates import attach_covariates, read_covariate_table
