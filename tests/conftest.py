@@ -13,6 +13,7 @@ from analysis.core.privacy import KEY_ENV, KEY_FILE_ENV
 from analysis.data.cleaning import clean_transactions
 from analysis.data.loading import load_transactions
 from analysis.data.summary import customer_summary
+from analysis.run.cache import CACHE_DIR_ENV
 
 SHARED_DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
 CONFIGS = PROJECT_ROOT / "configs"
@@ -29,6 +30,31 @@ def pseudonym_key_outside_home(tmp_path_factory):
     patch.setenv(KEY_FILE_ENV, str(tmp_path_factory.mktemp("pseudonym-key") / "pseudonym.key"))
     yield
     patch.undo()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stage_cache_outside_home(tmp_path_factory):
+    """Study runs in tests never read or write the user's stage cache (subprocesses inherit it)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv(CACHE_DIR_ENV, str(tmp_path_factory.mktemp("stage-cache-session")))
+    yield
+    patch.undo()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stage_cache_per_module(tmp_path_factory):
+    """A fresh stage cache for each module's fixtures: runs of one module never reuse another's."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv(CACHE_DIR_ENV, str(tmp_path_factory.mktemp("stage-cache-module")))
+    yield
+    patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def stage_cache_per_test(tmp_path_factory, monkeypatch):
+    """A fresh stage cache for each test: a test that runs a study computes it (a rerun inside one
+    test, as in the determinism tests, is a cold run too unless the test shares a cache on purpose)."""
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path_factory.mktemp("stage-cache")))
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis {run,validate,summarize}``."""
+"""Command line: ``python -m analysis {run,validate,summarize,cache}``."""
 
 from __future__ import annotations
 
@@ -15,12 +15,18 @@ EPILOG = """examples:
   python -m analysis run my.yml --out /tmp/study --lang zh
   python -m analysis validate my.yml                       # checks config and data, writes nothing
   python -m analysis summarize my.yml --out customers.parquet
+  python -m analysis run my.yml --no-cache                 # recompute every stage
+  python -m analysis cache --list                          # what the stage cache holds
 
 --out for run: a new path, an empty folder, or a previous run folder of the kit (it has a
 manifest.json with "kit": "customer-analytics-kit"), which is then replaced; anything else is
 refused before any work starts (exit 2): an existing file, a folder with other files in it, the
 working folder, the folder of the data file or of the config (or a parent of them), data/raw.
 Files holding raw customer ids (quarantine.csv.gz) go beside the run folder, in OUT.private/.
+
+run reuses the stages (data, each chapter, rendering) of earlier runs whose inputs, settings and
+code are unchanged, from the stage cache: $ANALYSIS_CACHE_DIR, else $XDG_CACHE_HOME/customer-analytics-kit,
+else ~/.cache/customer-analytics-kit; at most $ANALYSIS_CACHE_MAX_SIZE (default 2G; 0 turns it off).
 
 exit codes: 0 success, 1 analysis failure, 2 bad config, data or --out path, 3 rendering failure,
   130 interrupted (Ctrl-C), 143 terminated (SIGTERM); an interrupted or failed run leaves nothing
@@ -45,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="output format; repeat for several (default: the config's, html and pdf)")
     run.add_argument("--renderer", choices=["auto", "quarto", "pandoc"],
                      help="report renderer (default: quarto when installed, else pandoc + typst)")
+    run.add_argument("--no-cache", action="store_true",
+                     help="recompute every stage instead of reusing the stage cache (and refresh it)")
     noise = run.add_mutually_exclusive_group()
     noise.add_argument("--quiet", action="store_true", help="no progress lines")
     noise.add_argument("--verbose", action="store_true", help="progress lines even when not a terminal")
@@ -55,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     summarize = commands.add_parser("summarize", help="load, clean and write the per-customer summary")
     summarize.add_argument("config", type=Path)
     summarize.add_argument("--out", type=Path, required=True, help="output file (.parquet or .csv)")
+
+    cache = commands.add_parser("cache", help="list or clear the stage cache that makes reruns fast")
+    action = cache.add_mutually_exclusive_group(required=True)
+    action.add_argument("--list", action="store_true", help="list the cached stages, most recently used first")
+    action.add_argument("--clear", action="store_true", help="remove every cached stage")
     return parser
 
 
@@ -90,6 +103,8 @@ def _dispatch(args) -> int:
             return _run(args)
         if args.command == "validate":
             return _validate(args)
+        if args.command == "cache":
+            return _cache(args)
         return _summarize(args)
     except StudyError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -113,9 +128,36 @@ def _run(args) -> int:
     if args.renderer:
         overrides["report.renderer"] = args.renderer
     quiet = True if args.quiet else (False if args.verbose else None)
-    run_dir = run_study(args.config, out_dir=args.out, quiet=quiet, overrides=overrides)
+    run_dir = run_study(args.config, out_dir=args.out, quiet=quiet, overrides=overrides, use_cache=not args.no_cache)
     print(run_dir)
     return 0
+
+
+def _cache(args) -> int:
+    import datetime as dt
+
+    from .run.cache import StageCache
+
+    cache = StageCache()
+    if args.clear:
+        removed = cache.clear()
+        print(f"removed {removed} cached stage(s) from {cache.root}")
+        return 0
+    entries = cache.list()
+    total = sum(e["bytes"] for e in entries)
+    print(f"stage cache {cache.root}: {len(entries)} entries, {_size(total)} of at most {_size(cache.max_size)}")
+    for entry in entries:
+        used = dt.datetime.fromtimestamp(entry["last_used"], dt.UTC).strftime("%Y-%m-%d %H:%M")
+        print(f"  {used}  {_size(entry['bytes']):>9}  {entry['kind']:<7} {entry['name']:<14} {entry['key'][:16]}")
+    return 0
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
 
 
 def _validate(args) -> int:

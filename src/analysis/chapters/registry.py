@@ -60,6 +60,9 @@ class Chapter:
         In the PDF the chapter starts on a new page, so that no floating figure drifts into the next.
     notebook_dir : Path
         Where the notebooks are.
+    files : tuple of str
+        Files the chapter writes in the run folder besides its section, notebook, figures and tables
+        (relative paths): its cache entry keeps them even when another chapter runs beside it.
     """
 
     name: str
@@ -73,6 +76,7 @@ class Chapter:
     narrative: str | None = None
     new_page: bool = False
     notebook_dir: Path = NOTEBOOKS_DIR
+    files: tuple[str, ...] = ()
 
     def notebook(self, kind: str) -> Path | None:
         stem = self.notebooks.get(kind)
@@ -95,7 +99,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             new_page=True),
     Chapter("clv", notebooks={"transactions": "03_clv", "opportunity": "03_clv_opportunity"}, requires=("data",),
             settings="clv", settings_model=ClvSettings, uses_settings=("analysis", "pareto"),
-            narrative="analysis.narrative.clv", new_page=True),
+            narrative="analysis.narrative.clv", new_page=True, files=("tables/predictions.parquet",)),
     Chapter("retention", notebooks={"transactions": "04_retention", "contractual": "04_retention"},
             requires=("data",), reads=("clv",), settings="retention", settings_model=RetentionSettings, uses_settings=("analysis",),
             narrative="analysis.narrative.retention", new_page=True),
@@ -104,7 +108,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             narrative="analysis.narrative.segments", new_page=True),
     Chapter("satisfaction", notebooks={"transactions": "07_satisfaction"}, requires=("data",), reads=("clv",),
             settings="survey", settings_model=SurveySettings, settings_required=False, uses_settings=("analysis",),
-            narrative="analysis.narrative.satisfaction", new_page=True),
+            narrative="analysis.narrative.satisfaction", new_page=True, files=("tables/survey_simulated.csv",)),
     Chapter("case_study", notebooks={"transactions": "06_case_study", "contractual": "06_case_study"},
             requires=("data",), reads=("pareto", "clv", "retention", "segments", "satisfaction"),
             uses_settings=("analysis",), narrative="analysis.narrative.case_study", new_page=True),

@@ -86,6 +86,9 @@ def build_manifest(
     renderer_version: str | None,
     outputs: list[str],
     private_outputs: dict[str, str] | None = None,
+    chapters: dict[str, dict[str, Any]] | None = None,
+    stages: dict[str, dict[str, Any]] | None = None,
+    environment: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The run's provenance: ``packages`` holds the kit's dependencies, ``environment`` every
     installed distribution, each with its version. Its ``kit`` field marks the folder as a run of this kit, which is
@@ -93,8 +96,11 @@ def build_manifest(
 
     ``private_outputs`` maps a file kept beside the run folder (it holds raw customer ids) to its
     location relative to the run folder; only the location is recorded, never the content.
+
+    ``chapters`` (by results section) and ``stages`` (``data``, ``render``) say how each stage went:
+    ``{"cache": "hit" | "miss", "key": …, "seconds": …}`` (see :mod:`analysis.run.cache`).
     """
-    environment = package_versions()
+    environment = package_versions() if environment is None else environment
     return {
         **kit_signature(),
         "kit_version": _kit_version(),
@@ -111,6 +117,8 @@ def build_manifest(
         "renderer": renderer if renderer_version is None else f"{renderer} {renderer_version}",
         "outputs": outputs,
         "private_outputs": dict(sorted((private_outputs or {}).items())),
+        "chapters": dict(chapters or {}),
+        "stages": dict(stages or {}),
     }
 
 

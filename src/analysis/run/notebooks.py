@@ -203,6 +203,10 @@ class StudyKernel:
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
 
+    @property
+    def started(self) -> bool:
+        return self._manager is not None
+
     def shutdown(self) -> None:
         """Stop the kernel (asking it to exit, then killing it); nothing when none is running."""
         manager, self._manager = self._manager, None

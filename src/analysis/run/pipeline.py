@@ -20,8 +20,8 @@ from ..chapters import Chapter, chapter, chapter_of_notebook, plan_notebooks, re
 from ..clv.customer_covariates import attach_covariates, read_covariate_table
 from ..core.config import StudyConfig, load_config, localised
 from ..core.errors import ConfigError, NotEstimable, StudyError, not_estimable
-from ..core.jsonio import write_json
-from ..core.paths import NOTEBOOKS_DIR, REPORTS_DIR
+from ..core.jsonio import index_file, read_json, to_jsonable, write_json
+from ..core.paths import PACKAGE_DIR, REPORTS_DIR
 from ..core.privacy import data_order, pseudonym_key, pseudonym_sql, pseudonymise, pseudonymise_in
 from ..data.cleaning import clean_transactions
 from ..data.describe import describe_contracts
@@ -29,8 +29,22 @@ from ..data.loading import load_contracts, load_transactions
 from ..data.opportunity import describe_opportunities, load_opportunity_data
 from ..data.prepare import check_not_empty, summarize
 from ..report.engines import document_timestamp
+from .cache import (
+    STUDY_SECTION,
+    Snapshotter,
+    StageCache,
+    StageResult,
+    chapter_key,
+    code_version,
+    config_material,
+    data_stage_key,
+    key_fingerprint,
+    key_of,
+    render_key,
+    sha256_of,
+)
 from .folder import Run
-from .manifest import build_manifest, sha256_file
+from .manifest import build_manifest, package_versions, sha256_file
 from .notebooks import (
     StudyKernel,
     check_parameters,
@@ -38,12 +52,11 @@ from .notebooks import (
     import_statements,
     run_in_dependency_order,
 )
-from .safety import RunFolder
+from .safety import STAGING_MARKER, RunFolder
 
 T = TypeVar("T")
 
 QUARANTINE = "quarantine.csv.gz"
-
 
 
 class Progress:
@@ -62,9 +75,18 @@ class Progress:
         value = work()
         if not self.quiet:
             took, total = time.perf_counter() - began, time.perf_counter() - self.start
-            print(f"[{number}/{self.total}] {name} done in {took:.1f}s ({total:.1f}s elapsed)",
+            how = "from the cache" if getattr(value, "cache", None) == "hit" else "done"
+            print(f"[{number}/{self.total}] {name} {how} in {took:.1f}s ({total:.1f}s elapsed)",
                   file=sys.stderr, flush=True)
         return value
+
+    def cached(self, names: list[str], seconds: float) -> None:
+        """Stages restored from the cache: one line for all of them."""
+        self.done += len(names)
+        if not self.quiet:
+            total = time.perf_counter() - self.start
+            print(f"[{self.done}/{self.total}] {', '.join(names)}: from the cache in {seconds:.1f}s "
+                  f"({total:.1f}s elapsed)", file=sys.stderr, flush=True)
 
 
 def default_quiet() -> bool:
@@ -171,14 +193,63 @@ def notebooks_for(config: StudyConfig) -> list[Path]:
     return [path for _, path in plan_chapters(config)]
 
 
+def cache_requirements(chapter_name: str) -> tuple[str, ...]:
+    """What a chapter's cached result depends on besides the data and its settings: the chapters it
+    follows (their keys) and, for the chapters that quote the study's facts, the study section."""
+    quotes_study = chapter_name in ("satisfaction", "case_study")
+    return runs_after(chapter_name) + ((STUDY_SECTION,) if quotes_study else ())
+
+
+def chapter_owns(chapter_name: str, run_root: Path) -> Callable[[str], bool]:
+    """Whether a file a chapter's run changed is the chapter's (what its cache entry keeps); another
+    chapter may be writing beside it on a second kernel. In ``figures/`` and ``tables/`` a chapter owns
+    what its own indexes list (complete once it has finished) and the files it declares; elsewhere
+    everything but the sections, notebooks and declared files of the other chapters. Asked once the
+    chapter has finished (its indexes are read on the first question)."""
+    entry = chapter(chapter_name)
+    own: set[str] = set()
+
+    def read_own() -> None:
+        own.update(f"run/{path}" for path in entry.files)
+        for kind in ("figures", "tables"):
+            index = index_file(run_root / kind, chapter_name)
+            own.add(f"run/{kind}/{index.name}")
+            own.update(f"run/{record['path']}" for record in (read_json(index) if index.exists() else [])
+                       if record.get("path"))
+
+    foreign = set()
+    for other in registry():
+        if other.name != chapter_name:
+            foreign.add(f"run/sections/{other.name}.json")
+            foreign.update(f"run/notebooks/{stem}.ipynb" for stem in other.notebooks.values())
+            foreign.update(f"run/{path}" for path in other.files)
+
+    def owns(name: str) -> bool:
+        if not own:
+            read_own()
+        if name in own:
+            return True
+        if name.startswith(("run/figures/", "run/tables/")):
+            return False
+        return name not in foreign
+
+    return owns
+
+
 def run_study(
     config_path: str | Path,
     *,
     out_dir: str | Path | None = None,
     quiet: bool | None = None,
     overrides: dict[str, Any] | None = None,
+    use_cache: bool = True,
 ) -> Path:
-    """Run a whole study and return the run folder."""
+    """Run a whole study and return the run folder.
+
+    Each stage (the data stages, each chapter, the rendering) is restored from the stage cache when
+    nothing it depends on changed (:mod:`analysis.run.cache`); ``use_cache=False`` recomputes
+    every stage and replaces its cached entry.
+    """
     started = dt.datetime.now(dt.UTC)
     quiet = default_quiet() if quiet is None else quiet
     config_path = Path(config_path)
@@ -190,6 +261,9 @@ def run_study(
     planned = plan_chapters(config, quiet=quiet)
     notebooks = [path for _, path in planned]
     covariate_table = read_covariate_table(config, config_path)  # bad covariates stop the run here
+    cache = StageCache(read=use_cache)
+    packages = package_versions()
+    code = code_version(PACKAGE_DIR, packages)
     for notebook in notebooks:  # a mistyped parameter stops the run before anything is written
         check_parameters(notebook, {"run_dir": "", **config.notebook_parameters.get(notebook.stem, {})})
     kernels = study_kernels()
@@ -197,16 +271,18 @@ def run_study(
 
     staging = folder.staging
     private_files: dict[str, str] = {}
-    kernel = StudyKernel()  # one kernel runs every notebook of the study
+    kernel = StudyKernel()  # one kernel runs every notebook of the study (two when chapters may overlap)
+    preload = import_statements(notebooks)
     try:
         folder.start()
         run = Run.create(staging, config)
-        # it boots and imports what the notebooks use while the data is prepared
-        preload = import_statements(notebooks)
-        kernel.start(cwd=staging / "notebooks", preload=preload)
+        snapshots = Snapshotter({"run": staging, "private": folder.private_staging}, ignore={STAGING_MARKER})
         input_sha = sha256_file(config.data.path)
-        # the secret key never enters the run folder (see analysis.core.privacy)
+        # the secret key never enters the run folder (see analysis.core.privacy), nor the cache
         key = None if config.report.show_customer_ids else pseudonym_key()
+        material = config_material(config.to_json_dict(), _input_digests(config, config_path, input_sha))
+        data_key = data_stage_key(material, input_sha256=input_sha, pseudonym=key_fingerprint(key), code=code)
+        chapters: dict[str, dict[str, Any]] = {}
         study = {
             "name": config.name,
             "title": localised(config.title, config.report.lang) or config.name,
@@ -223,7 +299,14 @@ def run_study(
             "title_page": {key: localised(getattr(config.report, key), config.report.lang)
                            for key in ("subtitle", "author", "organisation")},
         }
-        if config.data.kind == "transactions":
+        data_stage = cache.begin("data", "data", data_key, snapshots)
+        if data_stage.cache == "miss" and notebooks:
+            # it boots and imports what the notebooks use while the data is prepared
+            kernel.start(cwd=staging / "notebooks", preload=preload)
+        if data_stage.cache == "hit":
+            progress.cached(["load", "clean", "customer summary"], data_stage.seconds)
+            study.update(data_stage.value)
+        elif config.data.kind == "transactions":
             loaded = progress.stage("load", lambda: load_transactions(config.data))
             cleaning = progress.stage(
                 "clean", lambda: clean_transactions(loaded, config.cleaning, config.analysis)
@@ -234,7 +317,6 @@ def run_study(
             customers = attach_covariates(customers, covariate_table, config, con=cleaning.con, log_table=cleaning.table)
             # raw customer ids: beside the run folder, never in it (see run_folder_safety)
             cleaning.write_quarantine(folder.private_staging / QUARANTINE)
-            private_files[QUARANTINE] = folder.private_location(QUARANTINE)
             if config.report.show_customer_ids:
                 cleaning.write_transactions(staging / "tables" / "transactions.parquet")
             else:
@@ -275,32 +357,62 @@ def run_study(
             run.save_section("cleaning", {"input_rows": len(contracts), "kept_rows": len(contracts),
                                           "quarantined_rows": 0, "dropped": {}, "changed": {}})
             run.save_section("data", describe_contracts(contracts, config.data.covariates))
+        # what the data decide about the study, restored with the data stage's files on a hit
+        stages = {"data": cache.finish(data_stage, {"observation_end": to_jsonable(study["observation_end"]),
+                                                    "period": study["period"]}).record()}
+        # the quarantine holds raw customer ids: beside the run folder, never in it (see run_folder_safety)
+        private_files = {p.name: folder.private_location(p.name) for p in sorted(folder.private_staging.iterdir())
+                         if p.name != STAGING_MARKER}
         run.save_section("study", study)
+        study_sha = sha256_of(staging / "sections" / "study.json")
+        order = [chapter_of(notebook) for notebook in notebooks]
+
+        chapter_keys: dict[str, str] = {}
+        for entry_, notebook in planned:  # in registry order: a chapter's requirements come first
+            chapter_keys[entry_.name] = chapter_key(
+                entry_.name, material, notebook_stem=notebook.stem, data_key=data_key,
+                code=key_of([code, sha256_of(notebook)]), settings_sections=entry_.settings_sections,
+                required={name: study_sha if name == STUDY_SECTION else chapter_keys.get(name)
+                          for name in cache_requirements(entry_.name)},
+            )
+        all_cached = all(cache.has("chapter", k) for k in chapter_keys.values())
+        if not kernel.started and not all_cached:
+            kernel.start(cwd=staging / "notebooks", preload=preload)
 
         def run_notebook(notebook: Path, on: StudyKernel) -> None:
             # the executed notebook lives in <run>/notebooks/ and names its run folder relative to
             # itself, so it still points at its own run folder once the staging folder is renamed
             parameters = {"run_dir": "..", **config.notebook_parameters.get(notebook.stem, {})}
-            record = progress.stage(
+            chapter = chapter_of(notebook)
+
+            def execute() -> None:
+                if not on.started:  # every chapter looked cached, but this entry could not be restored
+                    on.start(cwd=staging / "notebooks", preload=preload)
+                execute_notebook(notebook, staging / "notebooks" / notebook.name, parameters, progress=not quiet,
+                                 cwd=staging / "notebooks", kernel=on)
+
+            outcome = progress.stage(
                 f"notebook {notebook.stem}",
-                lambda nb=notebook, params=parameters: run_chapter(
-                    run, nb, lambda: execute_notebook(
-                        nb, staging / "notebooks" / nb.name, params, progress=not quiet, cwd=staging / "notebooks",
-                        kernel=on,
-                    ),
+                lambda: cache.stage(
+                    "chapter", chapter, chapter_keys[chapter], snapshots, lambda: run_chapter(run, notebook, execute),
+                    owns=chapter_owns(chapter, staging),
                 ),
             )
+            chapters[chapter] = outcome.record()
+            record = outcome.value
             if record["status"] == "not_estimable" and not quiet:
-                print(f"chapter {chapter_of(notebook)} not estimable: {record['reason']}", file=sys.stderr, flush=True)
+                print(f"chapter {chapter} not estimable: {record['reason']}", file=sys.stderr, flush=True)
 
-        run_in_dependency_order(notebooks, {entry.name: runs_after(entry.name) for entry, _ in planned}, chapter_of, run_notebook, kernel,
-                                kernels=kernels, preload=preload)
+        run_in_dependency_order(notebooks, {entry.name: runs_after(entry.name) for entry, _ in planned}, chapter_of,
+                                run_notebook, kernel, kernels=1 if all_cached else kernels, preload=preload)
         kernel.shutdown()  # its memory is free before the report is rendered
+        chapters = {entry.name: chapters[entry.name] for entry, _ in planned if entry.name in chapters}
 
         results = run.results
         write_json(staging / "results.json", results)
 
         renderer = render.available_renderer(config.report.renderer)
+        renderer_version = _renderer_version(renderer)
         title = localised(config.title, config.report.lang) or f"Customer analytics: {config.name}"
 
         def manifest(outputs: list[str]) -> dict[str, Any]:
@@ -309,29 +421,57 @@ def run_study(
                         **({"survey": config.survey.path} if config.survey and config.survey.path else {})},
                 config=config.to_json_dict(), started=started.isoformat(),
                 finished=dt.datetime.now(dt.UTC).isoformat(), renderer=renderer,
-                renderer_version=_renderer_version(renderer), outputs=outputs,
-                private_outputs=private_files,
+                renderer_version=renderer_version, outputs=outputs, private_outputs=private_files,
+                chapters=chapters, stages=stages, environment=packages,
             )
 
         write_json(staging / "manifest.json", manifest([]))
 
-        def render_report() -> dict[str, Path]:
+        def render_report() -> StageResult:
             source = render.build_document(staging, title=title, lang=config.report.lang)
-            return render.render_document(
-                source, formats=list(config.report.formats), renderer=renderer,
-                timestamp=document_timestamp(study["observation_end"]),
-                font_paths=_font_paths(config),
+            timestamp, fonts = document_timestamp(study["observation_end"]), _font_paths(config)
+            # the document embeds the figures; the tables are in its text
+            figures = {name: digest for name, digest in snapshots.take().files.items()
+                       if name.startswith("run/figures/")}
+            entry = render_key(
+                source_sha256=sha256_of(source), figures=figures, renderer=renderer,
+                renderer_version=renderer_version, formats=list(config.report.formats), fonts=fonts,
+                timestamp=timestamp.isoformat(), code=code,
             )
+            return cache.stage("render", "render", entry, snapshots, lambda: {
+                fmt: path.name for fmt, path in render.render_document(
+                    source, formats=list(config.report.formats), renderer=renderer, timestamp=timestamp,
+                    font_paths=fonts,
+                ).items()
+            })
 
-        outputs = progress.stage("render", render_report)
-        write_json(staging / "manifest.json", manifest(sorted(p.name for p in outputs.values())))
+        rendered = progress.stage("render", render_report)
+        stages["render"] = rendered.record()
+        write_json(staging / "manifest.json", manifest(sorted(rendered.value.values())))
 
         folder.publish()
     except BaseException:
         kernel.shutdown()
         folder.discard()
         raise
+    try:
+        cache.prune()
+    except OSError:  # a cache that cannot be tidied never fails a run that succeeded
+        pass
     return target
+
+
+def _input_digests(config: StudyConfig, config_path: Path, input_sha: str) -> dict[str, str]:
+    """sha256 of each input file by its dotted config key: the data, the survey, the covariate table."""
+    from ..core.config import resolve_path
+
+    digests = {"data.path": input_sha}
+    if config.survey is not None and getattr(config.survey, "path", None) is not None:
+        digests["survey.path"] = sha256_file(config.survey.path)
+    covariates = config.clv.covariates
+    if covariates is not None and covariates.path is not None:
+        digests["clv.covariates.path"] = sha256_file(resolve_path(covariates.path, config_path.resolve().parent))
+    return digests
 
 
 def _display_path(path: Path) -> str:
