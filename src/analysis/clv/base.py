@@ -193,6 +193,8 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
         return score if self.free.all() else np.ascontiguousarray(score[:, self.free])
 
     def score(self, log_params):
+        if self._derivative_sums is not None:
+            return self._fitting_derivatives(log_params, hessian=False)[0]
         if self._score is None:
             return super().score(log_params)
         if self._free_to_full is not None:  # sum first: one small product instead of one per row
@@ -202,7 +204,30 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
             return ((self.freq_weights @ self._score(params)) * chain) @ self._free_to_full
         return self.score_obs(log_params).sum(axis=0)
 
+    # Models that know their second derivatives too define ``_derivative_sums(params, hessian)``: the
+    # frequency-weighted sums over rows of the score and (when ``hessian``) of the Hessian with
+    # respect to the natural parameters (k and k × k, else None), with the terms of one variable
+    # computed once per distinct value. The fitting-scale score and Hessian follow by the chain rule.
+    _derivative_sums = None
+
+    def _fitting_derivatives(self, log_params, hessian: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+        """Score and Hessian on the fitting scale from the natural-scale sums: for φ = log θ,
+        dℓ/dφ_j = θ_j g_j and d²ℓ/dφ_j dφ_k = θ_j θ_k H_jk + [j = k] θ_j g_j."""
+        params = self.to_natural(self.expand(log_params))
+        gradient, natural_hessian = self._derivative_sums(params, hessian)
+        chain = np.ones_like(params)
+        chain[:self.n_positive] = params[:self.n_positive]
+        free = self.free
+        if not hessian:
+            return (chain * gradient)[free], None
+        fitting_hessian = natural_hessian * np.outer(chain, chain)
+        positive = np.arange(params.size) < self.n_positive
+        fitting_hessian[positive, positive] += (chain * gradient)[positive]
+        return (chain * gradient)[free], fitting_hessian[np.ix_(free, free)]
+
     def hessian(self, log_params):
+        if self._derivative_sums is not None:
+            return self._fitting_derivatives(log_params)[1]
         if self._score is None:
             return super().hessian(log_params)
         from statsmodels.tools.numdiff import approx_fprime
@@ -292,6 +317,9 @@ class TransactionModel(LogScaleLikelihoodModel):
     # (params, frequency, recency, T) -> per-row derivatives of the log-likelihood with respect to
     # each (per-row) parameter, rows × 4; None: numerical derivatives
     individual_score: ClassVar = None
+    # (params, frequency, recency, T, weights, distinct, hessian) -> the weighted sums of the score and
+    # (when ``hessian``) of the Hessian in the natural parameters; models without covariates only
+    derivative_sums: ClassVar = None
     # per process, the parameters the covariates act on and the sign of the effect:
     # θ_i = θ·exp(sign·γᵀx_i) (Fader & Hardie 2007); empty: the model takes no covariates
     covariate_effects: ClassVar[dict[str, tuple[tuple[str, int], ...]]] = {}
@@ -321,6 +349,8 @@ class TransactionModel(LogScaleLikelihoodModel):
             ) if self.design.names else np.zeros((len(self.freq_weights), 0))
         if self.individual_score is not None:
             self._score = self._chain_score
+        if self.derivative_sums is not None and self.design is None:
+            self._derivative_sums = self._transaction_derivative_sums
         if self.design is not None and self.free[self.n_positive:].any():
             self._free_to_full = self._standardising_map()
 
@@ -414,6 +444,11 @@ class TransactionModel(LogScaleLikelihoodModel):
             score[:, coefficients] = (sign * per_customer[:, target] * individual[target])[:, None] * (
                 self.design_matrix[:, columns])
         return score
+
+    def _transaction_derivative_sums(self, params, hessian):
+        c = self.data_columns
+        return self.derivative_sums(params, c["frequency"], c["recency"], c["T"], self.freq_weights,
+                                    self.distinct_columns(), hessian)
 
     def distinct_columns(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Distinct values of x, t_x and T and each row's index into them, for the likelihood's

@@ -61,6 +61,10 @@ class BetaGeo(TransactionModel):
     def individual_score(params, x, t_x, T):
         return bgnbd_score(params, x, t_x, T)
 
+    @staticmethod
+    def derivative_sums(params, x, t_x, T, weights, distinct, hessian):
+        return beta_geometric_derivative_sums(params, x, t_x, T, weights, distinct, hessian, shift=0)
+
 
 def bgnbd_score(params, x, t_x, T) -> np.ndarray:
     """Per-customer gradient of :func:`bgnbd_loglik` in (r, alpha, a, b): the common term plus
@@ -83,6 +87,70 @@ def bgnbd_score(params, x, t_x, T) -> np.ndarray:
     d_b = (-(digamma(b) - digamma(a + b)) + w_alive * (digamma(b + x) - psi_abx)
            + w_dropped * (digamma(b_minus) - psi_abx))
     return np.column_stack([d_r, d_alpha, d_a, d_b])
+
+
+def beta_geometric_derivative_sums(params, x, t_x, T, weights, distinct, hessian, shift=0):
+    """Weighted sums over rows of the gradient and Hessian of the BG/NBD (``shift`` 0) or MBG/NBD
+    (``shift`` 1) log-likelihood in (r, alpha, a, b).
+
+    Both are ℓ = C + log(e^A + e^D): C = ln Γ(r+x) − ln Γ(r) + r ln α − ln B(a, b), the alive branch
+    A = ln B(a, b+x+shift) − (r+x) ln(α+T) and the dropped one D = ln B(a+1, b+x+shift−1) −
+    (r+x) ln(α+t_x) (BG/NBD: only when x > 0). With the branch shares w_A + w_D = 1,
+    ∇ℓ = ∇C + w_A∇A + w_D∇D and ∇²ℓ = ∇²C + w_A∇²A + w_D∇²D + w_A w_D δδᵀ, δ = ∇A − ∇D (the
+    derivative of the shares). Digamma and trigamma terms of x, and the logs of α + T and α + t_x,
+    are computed once per distinct value (``distinct``: see ``TransactionModel.distinct_columns``).
+    """
+    from scipy.special import expit, polygamma
+
+    r, alpha, a, b = params
+    ux, ix = distinct["x"]
+    uT, iT = distinct["T"]
+    ut, it = distinct["t_x"]
+    has_dropped = ux + shift > 0  # per distinct x
+    b_dropped = np.where(has_dropped, b + ux + shift - 1, 1.0)  # unused (share 0) where there is no dropped branch
+    log_T, log_t = np.log(alpha + uT)[iT], np.log(alpha + ut)[it]
+    rx = r + x
+    alive = betaln(a, b + ux + shift)[ix] - rx * log_T
+    with np.errstate(invalid="ignore"):
+        dropped = np.where(has_dropped, betaln(a + 1, b_dropped), -np.inf)[ix] - rx * log_t
+    share_alive = expit(alive - dropped)
+    share_dropped = expit(dropped - alive)
+    w_alive, w_dropped = weights * share_alive, weights * share_dropped
+    inv_T, inv_t = (1 / (alpha + uT))[iT], (1 / (alpha + ut))[it]
+    psi_abx = digamma(a + b + ux + shift)
+    weight_x = np.bincount(ix, weights, minlength=ux.size)
+    alive_x = np.bincount(ix, w_alive, minlength=ux.size)
+    dropped_x = np.bincount(ix, w_dropped, minlength=ux.size)
+    n = weight_x.sum()
+    gradient = np.array([
+        weight_x @ digamma(r + ux) - n * (digamma(r) - np.log(alpha)) - w_alive @ log_T - w_dropped @ log_t,
+        n * r / alpha - (w_alive * rx) @ inv_T - (w_dropped * rx) @ inv_t,
+        n * (digamma(a + b) - digamma(a)) + alive_x @ (digamma(a) - psi_abx) + dropped_x @ (digamma(a + 1) - psi_abx),
+        n * (digamma(a + b) - digamma(b)) + alive_x @ (digamma(b + ux + shift) - psi_abx)
+        + dropped_x @ (digamma(b_dropped) - psi_abx),
+    ])
+    if not hessian:
+        return gradient, None
+    trigamma = lambda v: polygamma(1, v)  # noqa: E731
+    # δ = ∇A − ∇D per row; ψ(a) − ψ(a+1) = −1/a and ψ(b+x+shift) − ψ(b+x+shift−1) = 1/(b+x+shift−1)
+    delta = [log_t - log_T, rx * (inv_t - inv_T), np.full(x.shape, -1 / a), (1 / b_dropped)[ix]]
+    both = weights * share_alive * share_dropped
+    tri_abx = trigamma(a + b + ux + shift)
+    h = np.empty((4, 4))
+    h[0, 0] = weight_x @ (trigamma(r + ux) - trigamma(r))
+    h[0, 1] = n / alpha - w_alive @ inv_T - w_dropped @ inv_t
+    h[1, 1] = -n * r / alpha**2 + (w_alive * rx) @ inv_T**2 + (w_dropped * rx) @ inv_t**2
+    h[2, 2] = (n * (trigamma(a + b) - trigamma(a)) + alive_x.sum() * trigamma(a) + dropped_x.sum() * trigamma(a + 1)
+               - weight_x @ tri_abx)
+    h[2, 3] = n * trigamma(a + b) - weight_x @ tri_abx
+    h[3, 3] = (n * (trigamma(a + b) - trigamma(b)) + alive_x @ trigamma(b + ux + shift)
+               + dropped_x @ trigamma(b_dropped) - weight_x @ tri_abx)
+    h[0, 2] = h[0, 3] = h[1, 2] = h[1, 3] = 0.0
+    for j in range(4):
+        for k in range(j, 4):
+            h[j, k] += both @ (delta[j] * delta[k])
+            h[k, j] = h[j, k]
+    return gradient, h
 
 
 class BetaGeoResults(TransactionResults):

@@ -13,7 +13,7 @@ Fader & Hardie (2013). The Gamma-Gamma model of monetary value (note 025).
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import digamma, gammaln
+from scipy.special import digamma, gammaln, polygamma
 
 from .base import BTYDResults, LogScaleLikelihoodModel
 
@@ -43,6 +43,40 @@ class GammaGamma(LogScaleLikelihoodModel):
     def start_params_natural(self):
         mean = float(np.average(self.data_columns["monetary_value"], weights=self.freq_weights))
         return np.array([2.0, 3.0, mean])
+
+    def _derivative_sums(self, params, hessian):
+        """Weighted sums of the gradient and Hessian in (p, q, γ); the digamma and trigamma terms of
+        x are computed once per distinct frequency (rows are distinct (x, m) pairs, x has few values)."""
+        p, q, gamma = params
+        if getattr(self, "_distinct_x", None) is None:
+            c = self.data_columns
+            ux, ix = np.unique(c["frequency"], return_inverse=True)
+            self._distinct_x = (ux, ix.ravel(), np.log(c["monetary_value"]) + np.log(c["frequency"]))
+        ux, ix, log_mx = self._distinct_x
+        x, w = self.data_columns["frequency"], self.freq_weights
+        spend = self.data_columns["monetary_value"] * x
+        weight_x = np.bincount(ix, w, minlength=ux.size)
+        n = weight_x.sum()
+        psi_pxq, psi_px = digamma(p * ux + q), digamma(p * ux)
+        log_rate = np.log(gamma + spend)  # ln(γ + m x)
+        shape = p * x + q
+        gradient = np.array([
+            (weight_x * ux) @ (psi_pxq - psi_px) + (w * x) @ (log_mx - log_rate),
+            weight_x @ psi_pxq - n * (digamma(q) - np.log(gamma)) - w @ log_rate,
+            n * q / gamma - w @ (shape / (gamma + spend)),
+        ])
+        if not hessian:
+            return gradient, None
+        tri_pxq = polygamma(1, p * ux + q)
+        inverse_rate = 1 / (gamma + spend)
+        h = np.empty((3, 3))
+        h[0, 0] = (weight_x * ux**2) @ (tri_pxq - polygamma(1, p * ux))
+        h[0, 1] = (weight_x * ux) @ tri_pxq
+        h[0, 2] = -(w * x) @ inverse_rate
+        h[1, 1] = weight_x @ tri_pxq - n * polygamma(1, q)
+        h[1, 2] = n / gamma - w @ inverse_rate
+        h[2, 2] = -n * q / gamma**2 + (w * shape) @ inverse_rate**2
+        return gradient, np.triu(h) + np.triu(h, 1).T
 
     def _score(self, params):
         p, q, gamma = params
