@@ -243,8 +243,10 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
 
         ``start_params`` are natural-scale values. When the first optimiser does not converge,
         Nelder–Mead then BFGS are tried from its end point; a fit that still has not converged
-        warns (ConvergenceWarning) and says so in ``results.converged``.
+        warns (ConvergenceWarning) and says so in ``results.converged``. A ``callback`` (called
+        with the optimiser's free parameters after each iteration) is passed to every stage.
         """
+        callback = kwargs.pop("callback", None)
         natural = self.start_params_natural() if start_params is None else np.asarray(start_params, float)
         if len(natural) != len(self.param_names):
             raise ValueError(f"start_params has {len(natural)} values for the parameters {list(self.param_names)}")
@@ -254,16 +256,21 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
             warnings.simplefilter("ignore", RuntimeWarning)
             # statsmodels checks df against unique rows; ours count customers on purpose
             warnings.filterwarnings("ignore", message="df_", category=UserWarning)
-            fitted = super().fit(start_params=start, method=method, maxiter=maxiter, disp=disp, **kwargs)
+            fitted = super().fit(start_params=start, method=method, maxiter=maxiter, disp=disp, callback=callback,
+                                 **kwargs)
             if not fitted.mle_retvals.get("converged", False):
-                polished = super().fit(start_params=fitted.params, method="nm", maxiter=20000, disp=disp)
-                fitted = super().fit(start_params=polished.params, method="bfgs", maxiter=maxiter, disp=disp)
+                polished = super().fit(start_params=fitted.params, method="nm", maxiter=20000, disp=disp,
+                                       callback=callback)
+                fitted = super().fit(start_params=polished.params, method="bfgs", maxiter=maxiter, disp=disp,
+                                     callback=callback)
             # BFGS stops on a small gradient; these likelihoods are flat near the optimum, so a few
-            # Newton steps (numerical Hessian) pin the estimate down to the published rounding.
+            # Newton steps (the model's analytic Hessian where it has one, else a numerical one) pin
+            # the estimate down to the published rounding.
             newton = None
             if fitted.mle_retvals.get("converged", False):
                 try:
-                    newton = super().fit(start_params=fitted.params, method="newton", maxiter=10, tol=1e-6, disp=disp)
+                    newton = super().fit(start_params=fitted.params, method="newton", maxiter=10, tol=1e-6, disp=disp,
+                                         callback=callback)
                 except np.linalg.LinAlgError:  # a flat direction: the Hessian is singular, keep BFGS's answer
                     newton = None
             if newton is not None and np.isfinite(newton.llf) and newton.llf >= fitted.llf - 1e-9:

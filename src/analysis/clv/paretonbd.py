@@ -17,12 +17,16 @@ and BG/NBD models (note 019).
 
 from __future__ import annotations
 
+import warnings
 from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 from scipy.special import betaln, gammaln, hyp2f1
 from scipy.stats import nbinom
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
+from . import exponential_dropout
 from .base import TransactionModel, TransactionResults, distinct_pairs, on_distinct
 
 
@@ -115,13 +119,163 @@ class ParetoNBD(TransactionModel):
             distinct["end_points"] = end_point_pairs(c["frequency"], c["recency"], c["T"])
         return distinct
 
+    def fit(self, start_params=None, method: str = "bfgs", maxiter: int = 2000, disp: bool = False, **kwargs):
+        """Maximum likelihood (see :meth:`LogScaleLikelihoodModel.fit`), watching for the
+        exponential-dropout ridge (models without covariates).
+
+        When the data show no heterogeneity in dropout, the likelihood rises towards s, β → ∞ with
+        s/β fixed, where the Pareto/NBD becomes NBD purchasing with one exponential dropout rate
+        μ = s/β for all (:class:`~analysis.clv.exponential_dropout.ExponentialDropoutNBD`), and the
+        hypergeometric terms grow slow and then fail along the way. So once an iterate has
+        s > ``RIDGE_WATCH_S``, or the fit does not converge, the limit model is fitted and the fit
+        is reported at that boundary (``results.dropout_limit``; ``at_boundary`` ["s"]) when
+
+        - the limit's fit converged,
+        - the boundary is a maximum in the direction of heterogeneity: the derivative of the
+          log-likelihood in κ = 1/s (the squared coefficient of variation of the dropout rates) at
+          κ = 0, ``heterogeneity_score``, is not positive, and
+        - the best Pareto/NBD log-likelihood met is not above the limit's by more than
+          ``LIMIT_LOGLIK_TOLERANCE``.
+
+        Otherwise the Pareto/NBD fit goes on from where the watch stopped it (an interior maximum at
+        a large s). A fit that converges with s ≤ ``RIDGE_WATCH_S`` is returned as it is.
+        """
+        if self.design is not None or "callback" in kwargs:
+            return super().fit(start_params, method, maxiter, disp, **kwargs)
+
+        def watch(free_params, *args):
+            if self.expand(free_params)[2] > np.log(RIDGE_WATCH_S):
+                raise _ReachedRidge(np.array(free_params, dtype=float))
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                results = super().fit(start_params, method, maxiter, disp, callback=watch, **kwargs)
+            if results.converged:
+                return results
+            stop = results.fitted.params
+        except _ReachedRidge as reached:
+            results, stop = None, reached.log_params
+        at_limit = self._fit_at_dropout_limit(stop)
+        if at_limit is not None:
+            return at_limit
+        # not the boundary: an interior maximum beyond the watch, or a fit that failed either way
+        if results is None:
+            results = super().fit(self.to_natural(self.expand(stop)), method, maxiter, disp, **kwargs)
+        elif not results.converged:
+            warnings.warn(f"ParetoNBD did not converge: {results.fitted.mle_retvals}; estimates are unreliable",
+                          ConvergenceWarning, stacklevel=2)
+        return results
+
+    def _fit_at_dropout_limit(self, stop) -> ParetoNBDResults | None:
+        """The fit at the exponential-dropout boundary, started from the Pareto/NBD's iterate ``stop``
+        (free parameters, log scale), or None when the boundary is not the maximum (see :meth:`fit`)."""
+        r, alpha, s, beta = self.to_natural(self.expand(stop))
+        c = self.data_columns
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            limit = exponential_dropout.ExponentialDropoutNBD(c["frequency"], c["recency"], c["T"], weights=self.freq_weights,
+                                          compress=False).fit(start_params=[r, alpha, s / beta])
+        with np.errstate(all="ignore"):
+            pareto_loglik = self.loglike(stop)
+        score = limit.heterogeneity_score()
+        if not (limit.converged and score <= 0 and not pareto_loglik > limit.llf + LIMIT_LOGLIK_TOLERANCE):
+            return None
+        return ParetoNBDResults.at_dropout_limit(self, limit, pareto_loglik, float(s), score)
+
+
+# the dropout rates' shape s above which the fit watches for the exponential-dropout ridge (their
+# coefficient of variation 1/√s is then below 32%; the hypergeometric terms slow down as s grows)
+RIDGE_WATCH_S = 10.0
+# the limit is as good as the Pareto/NBD when the Pareto/NBD's best log-likelihood is not higher by more
+LIMIT_LOGLIK_TOLERANCE = 0.01
+# the shape reported at the boundary (s → ∞), with β = s/μ: large enough that every Pareto/NBD
+# quantity equals the limit's to within 1e-6 relative, and flagged in ``at_boundary``
+S_AT_LIMIT = 1e6
+
+
+class _ReachedRidge(Exception):
+    """Raised by the fit's watch: an iterate with s > RIDGE_WATCH_S (its free log-parameters)."""
+
+    def __init__(self, log_params):
+        super().__init__("s > RIDGE_WATCH_S")
+        self.log_params = log_params
+
 
 class ParetoNBDResults(TransactionResults):
     """Pareto/NBD estimates and predictions. Every prediction takes the customers' ``covariates=``
-    (one row each) when the model was fitted with covariates."""
+    (one row each) when the model was fitted with covariates.
+
+    At the exponential-dropout boundary (``dropout_limit`` is then a dict: μ = s/β, its standard
+    error and interval, the log-likelihoods compared), s is reported as ``S_AT_LIMIT`` with no
+    standard error, β = s/μ, and every prediction is the limit model's with μ = s/β.
+    """
+
+    dropout_limit: dict | None = None
+
+    @classmethod
+    def at_dropout_limit(cls, model, limit, pareto_loglik: float, s_at_stop: float,
+                         heterogeneity_score: float) -> ParetoNBDResults:
+        """The Pareto/NBD's results at s → ∞ from the fit of the limit model ``limit`` (r, α, μ):
+        log β = log s − log μ, so log β has log μ's variance and the opposite covariances."""
+        results = object.__new__(cls)
+        names = list(model.param_names)
+        r, alpha, mu = limit.params.to_numpy()
+        results.model, results.fitted, results.fixed = model, limit.fitted, []
+        results.limit = limit
+        results.params = pd.Series([r, alpha, S_AT_LIMIT, S_AT_LIMIT / mu], index=names)
+        results.log_params = pd.Series(np.log(results.params.to_numpy()), index=names)
+        to_pareto = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, -1]], dtype=float)  # d log(r, α, s, β)/d log(r, α, μ)
+        cov = to_pareto @ limit.cov_log_params.to_numpy() @ to_pareto.T
+        results.cov_log_params = pd.DataFrame(cov, index=names, columns=names)
+        se = results.params.to_numpy() * np.sqrt(np.abs(np.diag(cov)))
+        se[2] = np.nan  # s is not estimated: it is at the edge of its range
+        results.bse = pd.Series(se, index=names)
+        results.llf, results.nobs, results.k_free = limit.llf, limit.nobs, limit.k_free
+        results.aic, results.bic = limit.aic, limit.bic
+        results.at_boundary = ["s"]
+        results.converged = limit.converged
+        interval = limit.conf_int().loc["mu"]
+        results.dropout_limit = {
+            "mu": float(mu), "se": float(limit.bse["mu"]), "ci": [float(interval["lower"]), float(interval["upper"])],
+            "loglik_limit": float(limit.llf),
+            "loglik_pareto_nbd": float(pareto_loglik) if np.isfinite(pareto_loglik) else None,
+            "s_pareto_nbd": s_at_stop, "heterogeneity_score": float(heterogeneity_score),
+            "tolerance": LIMIT_LOGLIK_TOLERANCE, "s_reported": S_AT_LIMIT,
+        }
+        return results
+
+    def _limit_params(self):
+        r, alpha, s, beta = self.params.to_numpy()
+        return r, alpha, s / beta
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        intervals = super().conf_int(alpha)
+        if self.dropout_limit is not None:
+            intervals.loc["s"] = np.nan
+        return intervals
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        if self.dropout_limit is not None:
+            out["ci"]["s"] = None
+            out["dropout_limit"] = dict(self.dropout_limit)
+        return out
+
+    def summary(self) -> str:
+        text = super().summary()
+        if self.dropout_limit is None:
+            return text
+        limit = self.dropout_limit
+        return text + (f"\n\nat the exponential-dropout boundary s → ∞ (reported as s = {S_AT_LIMIT:g}, β = s/μ): "
+                       f"μ = s/β = {limit['mu']:.6g} (SE {limit['se']:.3g}); log-likelihood of the limit "
+                       f"{limit['loglik_limit']:.4f}, best Pareto/NBD met {limit['loglik_pareto_nbd']} at "
+                       f"s = {limit['s_pareto_nbd']:.4g}")
 
     def expected_purchases(self, t, *, covariates=None):
         """E[X(t)] for a new customer (Schmittlein et al. 1987, eq. 17)."""
+        if self.dropout_limit is not None:
+            return exponential_dropout.expected_purchases(*self._limit_params(), t)
         r, alpha, s, beta = self.customer_params(covariates)
         t = np.asarray(t, float)
         return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))
@@ -129,6 +283,8 @@ class ParetoNBDResults(TransactionResults):
     def probability_alive(self, frequency, recency, T, *, covariates=None):
         """P(alive | x, t_x, T) (Fader & Hardie 2005, eq. 20)."""
         x, t_x, T = (np.asarray(v, float) for v in (frequency, recency, T))
+        if self.dropout_limit is not None:
+            return exponential_dropout.probability_alive(*self._limit_params(), x, t_x, T)
         params = self.customer_params(covariates, n=x.size if covariates is not None else None)
         r, alpha, s, beta = params
         log_a0 = _log_a0(params if covariates is not None else self.params.to_numpy(), x, t_x, T)
@@ -137,6 +293,8 @@ class ParetoNBDResults(TransactionResults):
 
     def expected_purchases_while_alive(self, t, frequency, T, *, compress: bool = True, covariates=None):
         # compress: accepted for the common signature; this closed form costs no special function
+        if self.dropout_limit is not None:
+            return exponential_dropout.expected_purchases_while_alive(*self._limit_params(), t, frequency, T)
         r, alpha, s, beta = self.customer_params(covariates)
         x, T = np.asarray(frequency, float), np.asarray(T, float)
         t = np.asarray(t, float)
@@ -155,6 +313,8 @@ class ParetoNBDResults(TransactionResults):
         eq. 19 times the priors), a remaining lifetime τ ~ Exponential(μ) (memoryless), and
         Poisson(λ·min(τ, t)) purchases."""
         x, t_x, T = (np.asarray(v, float) for v in (frequency, recency, T))
+        if self.dropout_limit is not None:
+            return exponential_dropout.simulate_future_purchases(*self._limit_params(), t, x, t_x, T, n_sims, seed)
         r, alpha, s, beta = self.customer_params(covariates, n=x.size if covariates is not None else None)
         rng = np.random.default_rng(seed)
         shape = (n_sims, x.size)
@@ -171,6 +331,8 @@ class ParetoNBDResults(TransactionResults):
         NB(x) (β/(β+t))^s + α^r β^s B(r+x, s+1)/B(r, s) · [2F1(r+s, u; r+s+x+1; |α−β|/m) / m^(r+s)
         − Σ_{i≤x} Γ(r+s+i)/(Γ(r+s) i!) t^i 2F1(r+s+i, u; r+s+x+1; |α−β|/(m+t)) / (m+t)^(r+s+i)].
         """
+        if self.dropout_limit is not None:
+            return exponential_dropout.probability_of_purchases(*self._limit_params(), x, t)
         r, alpha, s, beta = self.params
         x, t = np.broadcast_arrays(np.asarray(x, float), np.asarray(t, float))
         alive = np.exp(nbinom.logpmf(x, r, alpha / (alpha + t)) + s * (np.log(beta) - np.log(beta + t)))
