@@ -1,7 +1,9 @@
-"""The analytic derivatives behind the fits (BG/NBD, MBG/NBD, Gamma-Gamma): the score equals a
-numerical derivative of the log-likelihood, the Hessian a numerical derivative of that score, at
-the CDNOW estimates and at extreme parameter values; and the standard errors equal those of a
-numerical Hessian of the log-likelihood (how they were computed before the analytic Hessians).
+"""The analytic derivatives behind the fits (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma): the score
+equals a numerical derivative of the log-likelihood, the Hessian a numerical derivative of that
+score, at the CDNOW estimates and at extreme parameter values; and the standard errors equal those
+of a numerical Hessian of the log-likelihood (how they were computed before the analytic Hessians).
+(Pareto/NBD: the derivatives in r and s of its hypergeometric term are central differences in the
+function's order, and its Hessian is the central-difference derivative of the score.)
 
 Oracle: statsmodels' central differences (``approx_fprime``, ``approx_hess3``), whose own error at
 these step sizes is about 1e-7 relative for the gradient and 1e-5 for the Hessian of the
@@ -15,11 +17,13 @@ import numpy as np
 import pytest
 from statsmodels.tools.numdiff import approx_fprime, approx_hess3
 
-from analysis.clv import BetaGeo, GammaGamma, ModifiedBetaGeo
+from analysis.clv import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
 
 # natural-scale parameters: the published CDNOW estimates, then near-zero, large and mixed values
 TRANSACTION_POINTS = [(0.243, 4.414, 0.793, 2.426), (0.01, 0.05, 0.002, 50.0), (20.0, 300.0, 40.0, 0.05),
                       (1.0, 1.0, 1.0, 1.0), (3.0, 0.2, 0.3, 400.0)]
+PARETO_POINTS = [(0.553, 10.578, 0.606, 11.669), (0.05, 0.2, 0.01, 0.5), (5.0, 100.0, 8.0, 300.0),
+                 (1.0, 1.0, 1.0, 1.0), (0.5, 50.0, 3.0, 2.0)]
 SPEND_POINTS = [(6.25, 3.74, 15.44), (0.01, 0.5, 0.01), (300.0, 200.0, 5000.0), (1.0, 1.0, 1.0)]
 
 
@@ -54,6 +58,16 @@ def test_transaction_score_and_hessian_match_numerical_derivatives(calibration, 
     assert np.array_equal(hessian, hessian.T)
 
 
+@pytest.mark.parametrize("point", PARETO_POINTS)
+def test_paretonbd_score_and_hessian_match_numerical_derivatives(calibration, point):
+    x, t_x, T, _ = calibration
+    model = ParetoNBD(x, t_x, T)
+    log_params = np.log(point)
+    assert _relative_gap(model.score(log_params), approx_fprime(log_params, model.loglike, centered=True)) < 1e-6
+    # both sides are difference quotients of a score that holds difference quotients (in r and s)
+    assert _hessian_gap(model.hessian(log_params), approx_fprime(log_params, model.score, centered=True)) < 1e-4
+
+
 @pytest.mark.parametrize("point", SPEND_POINTS)
 def test_spend_score_and_hessian_match_numerical_derivatives(calibration, point):
     x, _, _, m = calibration
@@ -74,7 +88,7 @@ def test_weighted_rows_give_the_derivatives_of_the_customers(calibration):
     np.testing.assert_allclose(compressed.hessian(log_params), per_customer.hessian(log_params), rtol=1e-10)
 
 
-@pytest.mark.parametrize("model_class", [BetaGeo, ModifiedBetaGeo, GammaGamma])
+@pytest.mark.parametrize("model_class", [BetaGeo, ModifiedBetaGeo, ParetoNBD, GammaGamma])
 def test_standard_errors_equal_those_of_a_numerical_hessian(calibration, model_class):
     """At the CDNOW estimates the analytic Hessian gives the standard errors a numerical Hessian
     of the log-likelihood gives, to 1e-4 relative (the numerical Hessian's own accuracy)."""

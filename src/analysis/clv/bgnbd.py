@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-from scipy.special import betaln, digamma, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, polygamma
 from scipy.stats import nbinom
 
 from .base import TransactionModel, TransactionResults, on_distinct, on_distinct_pairs
@@ -98,57 +98,64 @@ def beta_geometric_derivative_sums(params, x, t_x, T, weights, distinct, hessian
     (r+x) ln(α+t_x) (BG/NBD: only when x > 0). With the branch shares w_A + w_D = 1,
     ∇ℓ = ∇C + w_A∇A + w_D∇D and ∇²ℓ = ∇²C + w_A∇²A + w_D∇²D + w_A w_D δδᵀ, δ = ∇A − ∇D (the
     derivative of the shares). Digamma and trigamma terms of x, and the logs of α + T and α + t_x,
-    are computed once per distinct value (``distinct``: see ``TransactionModel.distinct_columns``).
+    are computed once per distinct value (``distinct``: see ``TransactionModel.distinct_columns``),
+    and the gradient's sums of a branch's terms are taken per distinct value of their variable.
     """
-    from scipy.special import expit, polygamma
-
     r, alpha, a, b = params
     ux, ix = distinct["x"]
     uT, iT = distinct["T"]
     ut, it = distinct["t_x"]
     has_dropped = ux + shift > 0  # per distinct x
     b_dropped = np.where(has_dropped, b + ux + shift - 1, 1.0)  # unused (share 0) where there is no dropped branch
-    log_T, log_t = np.log(alpha + uT)[iT], np.log(alpha + ut)[it]
+    log_uT, log_ut = np.log(alpha + uT), np.log(alpha + ut)
     rx = r + x
-    alive = betaln(a, b + ux + shift)[ix] - rx * log_T
+    alive = betaln(a, b + ux + shift)[ix] - rx * log_uT[iT]
     with np.errstate(invalid="ignore"):
-        dropped = np.where(has_dropped, betaln(a + 1, b_dropped), -np.inf)[ix] - rx * log_t
+        dropped = np.where(has_dropped, betaln(a + 1, b_dropped), -np.inf)[ix] - rx * log_ut[it]
     share_alive = expit(alive - dropped)
-    share_dropped = expit(dropped - alive)
-    w_alive, w_dropped = weights * share_alive, weights * share_dropped
-    inv_T, inv_t = (1 / (alpha + uT))[iT], (1 / (alpha + ut))[it]
+    w_alive = weights * share_alive
+    w_dropped = weights - w_alive
+
+    def per(index, values, size):
+        return np.bincount(index, values, minlength=size)
+
     psi_abx = digamma(a + b + ux + shift)
-    weight_x = np.bincount(ix, weights, minlength=ux.size)
-    alive_x = np.bincount(ix, w_alive, minlength=ux.size)
-    dropped_x = np.bincount(ix, w_dropped, minlength=ux.size)
+    weight_x, alive_x = per(ix, weights, ux.size), per(ix, w_alive, ux.size)
+    dropped_x = weight_x - alive_x
+    alive_T, dropped_t = per(iT, w_alive, uT.size), per(it, w_dropped, ut.size)
+    alive_purchases_T, dropped_purchases_t = per(iT, w_alive * rx, uT.size), per(it, w_dropped * rx, ut.size)
+    inv_uT, inv_ut = 1 / (alpha + uT), 1 / (alpha + ut)
     n = weight_x.sum()
+    dot = np.dot  # (numpy's ``@`` of two long vectors is far slower than np.dot)
     gradient = np.array([
-        weight_x @ digamma(r + ux) - n * (digamma(r) - np.log(alpha)) - w_alive @ log_T - w_dropped @ log_t,
-        n * r / alpha - (w_alive * rx) @ inv_T - (w_dropped * rx) @ inv_t,
-        n * (digamma(a + b) - digamma(a)) + alive_x @ (digamma(a) - psi_abx) + dropped_x @ (digamma(a + 1) - psi_abx),
-        n * (digamma(a + b) - digamma(b)) + alive_x @ (digamma(b + ux + shift) - psi_abx)
-        + dropped_x @ (digamma(b_dropped) - psi_abx),
+        dot(weight_x, digamma(r + ux)) - n * (digamma(r) - np.log(alpha)) - dot(alive_T, log_uT)
+        - dot(dropped_t, log_ut),
+        n * r / alpha - dot(alive_purchases_T, inv_uT) - dot(dropped_purchases_t, inv_ut),
+        n * (digamma(a + b) - digamma(a)) + dot(alive_x, digamma(a) - psi_abx) + dot(dropped_x, digamma(a + 1) - psi_abx),
+        n * (digamma(a + b) - digamma(b)) + dot(alive_x, digamma(b + ux + shift) - psi_abx)
+        + dot(dropped_x, digamma(b_dropped) - psi_abx),
     ])
     if not hessian:
         return gradient, None
     trigamma = lambda v: polygamma(1, v)  # noqa: E731
     # δ = ∇A − ∇D per row; ψ(a) − ψ(a+1) = −1/a and ψ(b+x+shift) − ψ(b+x+shift−1) = 1/(b+x+shift−1)
-    delta = [log_t - log_T, rx * (inv_t - inv_T), np.full(x.shape, -1 / a), (1 / b_dropped)[ix]]
-    both = weights * share_alive * share_dropped
+    inv_T, inv_t = inv_uT[iT], inv_ut[it]
+    delta = [log_ut[it] - log_uT[iT], rx * (inv_t - inv_T), np.full(x.shape, -1 / a), (1 / b_dropped)[ix]]
+    both = w_alive * (1 - share_alive)
     tri_abx = trigamma(a + b + ux + shift)
     h = np.empty((4, 4))
-    h[0, 0] = weight_x @ (trigamma(r + ux) - trigamma(r))
-    h[0, 1] = n / alpha - w_alive @ inv_T - w_dropped @ inv_t
-    h[1, 1] = -n * r / alpha**2 + (w_alive * rx) @ inv_T**2 + (w_dropped * rx) @ inv_t**2
+    h[0, 0] = dot(weight_x, trigamma(r + ux) - trigamma(r))
+    h[0, 1] = n / alpha - dot(alive_T, inv_uT) - dot(dropped_t, inv_ut)
+    h[1, 1] = -n * r / alpha**2 + dot(alive_purchases_T, inv_uT**2) + dot(dropped_purchases_t, inv_ut**2)
     h[2, 2] = (n * (trigamma(a + b) - trigamma(a)) + alive_x.sum() * trigamma(a) + dropped_x.sum() * trigamma(a + 1)
-               - weight_x @ tri_abx)
-    h[2, 3] = n * trigamma(a + b) - weight_x @ tri_abx
-    h[3, 3] = (n * (trigamma(a + b) - trigamma(b)) + alive_x @ trigamma(b + ux + shift)
-               + dropped_x @ trigamma(b_dropped) - weight_x @ tri_abx)
+               - dot(weight_x, tri_abx))
+    h[2, 3] = n * trigamma(a + b) - dot(weight_x, tri_abx)
+    h[3, 3] = (n * (trigamma(a + b) - trigamma(b)) + dot(alive_x, trigamma(b + ux + shift))
+               + dot(dropped_x, trigamma(b_dropped)) - dot(weight_x, tri_abx))
     h[0, 2] = h[0, 3] = h[1, 2] = h[1, 3] = 0.0
     for j in range(4):
         for k in range(j, 4):
-            h[j, k] += both @ (delta[j] * delta[k])
+            h[j, k] += dot(both, delta[j] * delta[k])
             h[k, j] = h[j, k]
     return gradient, h
 

@@ -248,7 +248,7 @@ class ExponentialDropoutNBDResults(TransactionResults):
         at = [model._loglik(np.array([r, alpha, mu * np.exp(m)])) for m in (-step, 0.0, step)]
         slope = (at[2] - at[0]) / (2 * step)
         curvature = (at[2] - 2 * at[1] + at[0]) / step**2
-        return float(model.freq_weights @ (0.5 * (curvature - slope + slope**2)))
+        return float(np.dot(model.freq_weights, 0.5 * (curvature - slope + slope**2)))
 
     def probability_of_purchases(self, x, t):
         r, alpha, mu = self.params

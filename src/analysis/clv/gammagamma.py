@@ -60,22 +60,23 @@ class GammaGamma(LogScaleLikelihoodModel):
         psi_pxq, psi_px = digamma(p * ux + q), digamma(p * ux)
         log_rate = np.log(gamma + spend)  # ln(γ + m x)
         shape = p * x + q
+        dot = np.dot  # (numpy's ``@`` of two long vectors is far slower than np.dot)
         gradient = np.array([
-            (weight_x * ux) @ (psi_pxq - psi_px) + (w * x) @ (log_mx - log_rate),
-            weight_x @ psi_pxq - n * (digamma(q) - np.log(gamma)) - w @ log_rate,
-            n * q / gamma - w @ (shape / (gamma + spend)),
+            dot(weight_x * ux, psi_pxq - psi_px) + dot(w * x, log_mx - log_rate),
+            dot(weight_x, psi_pxq) - n * (digamma(q) - np.log(gamma)) - dot(w, log_rate),
+            n * q / gamma - dot(w, shape / (gamma + spend)),
         ])
         if not hessian:
             return gradient, None
         tri_pxq = polygamma(1, p * ux + q)
         inverse_rate = 1 / (gamma + spend)
         h = np.empty((3, 3))
-        h[0, 0] = (weight_x * ux**2) @ (tri_pxq - polygamma(1, p * ux))
-        h[0, 1] = (weight_x * ux) @ tri_pxq
-        h[0, 2] = -(w * x) @ inverse_rate
-        h[1, 1] = weight_x @ tri_pxq - n * polygamma(1, q)
-        h[1, 2] = n / gamma - w @ inverse_rate
-        h[2, 2] = -n * q / gamma**2 + (w * shape) @ inverse_rate**2
+        h[0, 0] = dot(weight_x * ux**2, tri_pxq - polygamma(1, p * ux))
+        h[0, 1] = dot(weight_x * ux, tri_pxq)
+        h[0, 2] = -dot(w * x, inverse_rate)
+        h[1, 1] = dot(weight_x, tri_pxq) - n * polygamma(1, q)
+        h[1, 2] = n / gamma - dot(w, inverse_rate)
+        h[2, 2] = -n * q / gamma**2 + dot(w * shape, inverse_rate**2)
         return gradient, np.triu(h) + np.triu(h, 1).T
 
     def _score(self, params):

@@ -22,8 +22,9 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 from scipy.stats import nbinom
+from statsmodels.tools.numdiff import approx_fprime
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from . import exponential_dropout
@@ -85,6 +86,97 @@ def end_point_pairs(x, t_x, T):
     return distinct_pairs(np.concatenate([x, x]), np.concatenate([t_x, T]))
 
 
+def _log_tail(p, q, alpha, beta, t):
+    """log J(t) = log ∫_t^∞ (α+τ)^(−p) (β+τ)^(−q) dτ
+    = log 2F1(p+q−1, u; p+q; |α−β|/(m+t)) − (p+q−1) log(m+t) − log(p+q−1), m = max(α, β) and u = q
+    if α ≥ β else p (Fader & Hardie 2005, eq. 19: the likelihood's integral term is s(J(t_x) − J(T))
+    with p = r + x, q = s + 1)."""
+    a = p + q - 1
+    if alpha >= beta:
+        b, big = q, alpha
+    else:
+        b, big = p, beta
+    return _log_hyp2f1_c_is_a_plus_1(a, b, abs(alpha - beta) / (big + t)) - a * np.log(big + t) - np.log(a)
+
+
+# step in the orders p and q for the derivatives of log J in r and s: Richardson-extrapolated
+# central differences with steps h and h/2, whose error, O(h⁴) plus the hypergeometric function's
+# rounding over h, is about 1e-10 per end point
+ORDER_STEP = 2e-3
+
+
+def _order_derivative(log_tail_at):
+    """d/dp of a smooth function of an order p from ``log_tail_at(shift)`` (the function at p + shift)."""
+    def central(h):
+        return (log_tail_at(h) - log_tail_at(-h)) / (2 * h)
+
+    return (4 * central(ORDER_STEP / 2) - central(ORDER_STEP)) / 3
+
+
+def paretonbd_gradient_sum(params, x, t_x, T, weights, distinct) -> np.ndarray:
+    """Weighted sum over rows of the gradient of :func:`paretonbd_loglik` in (r, α, s, β).
+
+    ℓ = C + log(e^A + e^D) with C = ln Γ(r+x) − ln Γ(r) + r ln α + s ln β, the alive branch
+    A = −(r+x) ln(α+T) − s ln(β+T) and the dropped one D = ln s + ln(J(t_x) − J(T)) (see
+    :func:`_log_tail`), so ∇ℓ = ∇C + w_A ∇A + w_D ∇D with the branches' shares w. The derivatives of
+    log J at each distinct end point (x, t): in α and β exact, ∂J/∂α = −p J_(p+1) and ∂J/∂β =
+    −q J_(q+1) (differentiating under the integral); in r and s (the hypergeometric function's
+    parameters) extrapolated central differences in the orders p and q (``_order_derivative``).
+    """
+    r, alpha, s, beta = params
+    ux, ix = distinct["x"]
+    uT, iT = distinct["T"]
+    (px, pt), inverse = distinct["end_points"]
+    p, q = r + px, s + 1
+    log_j = _log_tail(p, q, alpha, beta, pt)
+    pair_gradient = np.column_stack([
+        _order_derivative(lambda h: _log_tail(p + h, q, alpha, beta, pt)),
+        -p * np.exp(_log_tail(p + 1, q, alpha, beta, pt) - log_j),
+        _order_derivative(lambda h: _log_tail(p, q + h, alpha, beta, pt)),
+        -q * np.exp(_log_tail(p, q + 1, alpha, beta, pt) - log_j),
+    ])
+    at_tx, at_T = inverse[:x.size], inverse[x.size:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.exp(log_j[at_T] - log_j[at_tx])  # J(T)/J(t_x) ≤ 1; 1 when t_x = T (no dropped branch)
+        log_integral = log_j[at_tx] + np.log1p(-ratio)
+    log_alpha_T, log_beta_T = np.log(alpha + uT), np.log(beta + uT)
+    alive = -(r + x) * log_alpha_T[iT] - s * log_beta_T[iT]
+    dropped = np.log(s) + log_integral
+    w_alive = weights * expit(alive - dropped)
+    w_dropped = weights - w_alive
+    # d log(J(t_x) − J(T)) = (∇log J(t_x) − ratio ∇log J(T)) / (1 − ratio), weighted by the dropped share
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dropped_weight = np.where(ratio < 1, w_dropped / (1 - ratio), 0.0)
+    # (summed per distinct end point first: a weighted count per pair, then one small product)
+    pairs = log_j.size
+    log_integral_gradient = np.dot(np.bincount(at_tx, dropped_weight, minlength=pairs)
+                                   - np.bincount(at_T, dropped_weight * ratio, minlength=pairs), pair_gradient)
+    # the alive branch's terms are functions of T: its weights summed per distinct T
+    weight_x = np.bincount(ix, weights, minlength=ux.size)
+    n = weight_x.sum()
+    alive_T = np.bincount(iT, w_alive, minlength=uT.size)
+    alive_purchases_T = np.bincount(iT, w_alive * (r + x), minlength=uT.size)
+    dot = np.dot  # (numpy's ``@`` of two long vectors is far slower than np.dot)
+    return np.array([
+        dot(weight_x, digamma(r + ux)) - n * (digamma(r) - np.log(alpha)) - dot(alive_T, log_alpha_T),
+        n * r / alpha - dot(alive_purchases_T, 1 / (alpha + uT)),
+        n * np.log(beta) - dot(alive_T, log_beta_T) + (n - alive_T.sum()) / s,
+        n * s / beta - s * dot(alive_T, 1 / (beta + uT)),
+    ]) + log_integral_gradient
+
+
+def paretonbd_derivative_sums(params, x, t_x, T, weights, distinct, hessian):
+    """The gradient sum of :func:`paretonbd_gradient_sum` and, when ``hessian``, the Hessian as its
+    central-difference derivative (symmetrised): 8 gradients, each one pass over the rows."""
+    params = np.asarray(params, dtype=float)
+    gradient = paretonbd_gradient_sum(params, x, t_x, T, weights, distinct)
+    if not hessian:
+        return gradient, None
+    matrix = approx_fprime(params, lambda at: paretonbd_gradient_sum(at, x, t_x, T, weights, distinct),
+                           centered=True)
+    return gradient, (matrix + matrix.T) / 2
+
+
 def paretonbd_loglik(params, x, t_x, T, distinct=None):
     """Per-row log-likelihood (Fader & Hardie 2005, eq. 19); ``distinct`` (see
     ``ParetoNBD.distinct_columns``: the columns' distinct values and the end-point pairs) only
@@ -106,6 +198,7 @@ class ParetoNBD(TransactionModel):
 
     param_names = ("r", "alpha", "s", "beta")
     loglik_function = staticmethod(paretonbd_loglik)
+    derivative_sums = staticmethod(paretonbd_derivative_sums)
     covariate_effects: ClassVar = {"purchase": (("alpha", -1),), "dropout": (("beta", -1),)}
 
     def start_params_natural(self):
