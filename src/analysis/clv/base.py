@@ -356,7 +356,8 @@ class TransactionModel(LogScaleLikelihoodModel):
             ) if self.design.names else np.zeros((len(self.freq_weights), 0))
         if self.individual_score is not None:
             self._score = self._chain_score
-        if self.derivative_sums is not None and self.design is None:
+        if self.derivative_sums is not None and not self.free[self.n_positive:].any():
+            # no covariates, or only coefficients held at 0: the base model's derivatives
             self._derivative_sums = self._transaction_derivative_sums
         if self.design is not None and self.free[self.n_positive:].any():
             self._free_to_full = self._standardising_map()
@@ -454,8 +455,19 @@ class TransactionModel(LogScaleLikelihoodModel):
 
     def _transaction_derivative_sums(self, params, hessian):
         c = self.data_columns
-        return self.derivative_sums(params, c["frequency"], c["recency"], c["T"], self.freq_weights,
-                                    self.distinct_columns(), hessian)
+        k = self.n_positive
+        gradient, natural_hessian = self.derivative_sums(params[:k], c["frequency"], c["recency"], c["T"],
+                                                         self.freq_weights, self.distinct_columns(), hessian)
+        if len(params) == k:
+            return gradient, natural_hessian
+        # coefficients held at 0 (not identified): zeros in their places, which the fit does not use
+        full_gradient = np.zeros(len(params))
+        full_gradient[:k] = gradient
+        if natural_hessian is None:
+            return full_gradient, None
+        full_hessian = np.zeros((len(params), len(params)))
+        full_hessian[:k, :k] = natural_hessian
+        return full_gradient, full_hessian
 
     def distinct_columns(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Distinct values of x, t_x and T and each row's index into them, for the likelihood's
