@@ -143,3 +143,25 @@ def test_paretonbd_with_heterogeneous_dropout_is_not_at_the_boundary(cdnow_sampl
     s = cdnow_sample_summary
     fit = ParetoNBD(s["frequency_cal"].astype(float), s["recency_cal"], s["T_cal"]).fit()
     assert fit.dropout_limit is None and fit.at_boundary == [] and fit.params["s"] == pytest.approx(0.606, abs=5e-4)
+
+
+def test_the_clv_study_reads_a_fit_at_the_boundary(ridge_log):
+    """What the CLV study does with a fit (src/analysis/clv/study.py): fit table, period-transaction
+    check, parameter and prediction intervals, all finite at the boundary; s is held at its value
+    (at_boundary) while β, hence μ = s/β, is drawn."""
+    from analysis.clv.diagnostics import period_transactions
+    from analysis.clv.study import _fit_transactions, customer_intervals, poorly_determined
+
+    x, t_x, T_obs = ridge_log
+    fits, failed = _fit_transactions(["paretonbd"], x, t_x, T_obs)
+    fit = fits["paretonbd"]
+    assert not failed and fit.dropout_limit is not None
+    assert poorly_determined(fit) == ["s"]
+    table = period_transactions(fit, x, T_obs, max_count=7)
+    # expected counts of customers with 0, 1, …, 7+ repeat purchases add up to the customers
+    assert table.table["expected"].sum() == pytest.approx(len(x), rel=1e-6)
+    assert np.isfinite(table.chisq)
+    columns, summary = customer_intervals(fit, 39.0, x[:200], t_x[:200], T_obs[:200], n_draws=50, n_sims=200)
+    assert summary["parameter_interval"] and summary["prediction_interval"] and summary["held_at_estimate"] == ["s"]
+    assert np.all(np.isfinite(columns.to_numpy()))
+    assert np.all(columns["expected_purchases_parameter_lower"] < columns["expected_purchases_parameter_upper"])

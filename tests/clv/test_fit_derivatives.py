@@ -100,3 +100,17 @@ def test_standard_errors_equal_those_of_a_numerical_hessian(calibration, model_c
     numerical = approx_hess3(log_params, model.loglike)
     log_se = np.sqrt(np.diag(np.linalg.inv(-numerical)))
     np.testing.assert_allclose(fit.bse.to_numpy(), fit.params.to_numpy() * log_se, rtol=1e-4)
+
+
+@pytest.mark.parametrize("point", SPEND_POINTS)
+def test_spend_loglik_per_distinct_frequency_is_the_formula(calibration, point):
+    """The fit's log-likelihood (gamma functions once per distinct frequency) is FHL (2005b)'s
+    per-customer formula, ``gammagamma_loglik``, to rounding."""
+    from analysis.clv.gammagamma import gammagamma_loglik
+
+    x, _, _, m = calibration
+    repeat = x > 0
+    model = GammaGamma(x[repeat], m[repeat])
+    rows = model.data_columns
+    np.testing.assert_allclose(model._loglik(np.array(point)),
+                               gammagamma_loglik(point, rows["frequency"], rows["monetary_value"]), rtol=1e-12)

@@ -37,8 +37,22 @@ class GammaGamma(LogScaleLikelihoodModel):
         super().__init__({"frequency": x, "monetary_value": m}, weights, compress, **kwargs)
 
     def _loglik(self, params):
-        c = self.data_columns
-        return gammagamma_loglik(params, c["frequency"], c["monetary_value"])
+        # gammagamma_loglik with the gamma functions of x once per distinct frequency and the logs
+        # of the data once per fit
+        p, q, gamma = params
+        ux, ix, log_mx = self._distinct_frequencies()
+        x, m = self.data_columns["frequency"], self.data_columns["monetary_value"]
+        px = p * x
+        return ((gammaln(p * ux + q) - gammaln(p * ux))[ix] - gammaln(q) + q * np.log(gamma)
+                + px * log_mx - np.log(m) - (px + q) * np.log(gamma + m * x))
+
+    def _distinct_frequencies(self):
+        """The distinct frequencies, each row's index into them, and log(m) + log(x) per row."""
+        if getattr(self, "_distinct_x", None) is None:
+            c = self.data_columns
+            ux, ix = np.unique(c["frequency"], return_inverse=True)
+            self._distinct_x = (ux, ix.ravel(), np.log(c["monetary_value"]) + np.log(c["frequency"]))
+        return self._distinct_x
 
     def start_params_natural(self):
         mean = float(np.average(self.data_columns["monetary_value"], weights=self.freq_weights))
@@ -48,11 +62,7 @@ class GammaGamma(LogScaleLikelihoodModel):
         """Weighted sums of the gradient and Hessian in (p, q, γ); the digamma and trigamma terms of
         x are computed once per distinct frequency (rows are distinct (x, m) pairs, x has few values)."""
         p, q, gamma = params
-        if getattr(self, "_distinct_x", None) is None:
-            c = self.data_columns
-            ux, ix = np.unique(c["frequency"], return_inverse=True)
-            self._distinct_x = (ux, ix.ravel(), np.log(c["monetary_value"]) + np.log(c["frequency"]))
-        ux, ix, log_mx = self._distinct_x
+        ux, ix, log_mx = self._distinct_frequencies()
         x, w = self.data_columns["frequency"], self.freq_weights
         spend = self.data_columns["monetary_value"] * x
         weight_x = np.bincount(ix, w, minlength=ux.size)
