@@ -89,6 +89,9 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
 
     param_names: ClassVar[tuple[str, ...]] = ()
     natural_results: ClassVar[type | None] = None  # BTYDResults or a subclass
+    # a few Newton steps after BFGS (see fit); a model without analytic second derivatives, whose
+    # numerical Hessians would cost more than the rest of the fit, may do without
+    newton_polish: ClassVar[bool] = True
 
     def __init__(self, columns: dict[str, np.ndarray], weights=None, compress: bool = True, **kwargs):
         self._reject_unknown_keywords(kwargs)
@@ -267,7 +270,7 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
             # Newton steps (the model's analytic Hessian where it has one, else a numerical one) pin
             # the estimate down to the published rounding.
             newton = None
-            if fitted.mle_retvals.get("converged", False):
+            if self.newton_polish and fitted.mle_retvals.get("converged", False):
                 try:
                     newton = super().fit(start_params=fitted.params, method="newton", maxiter=10, tol=1e-6, disp=disp,
                                          callback=callback)

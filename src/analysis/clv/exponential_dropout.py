@@ -33,6 +33,8 @@ from .base import TransactionModel, TransactionResults, distinct_pairs, on_disti
 # the power series of E_p below is used for z ≤ 2.5, where 40 terms leave less than 2.5^41/41! ≈ 1e-33
 _SERIES_MAX_Z = 2.5
 _SERIES_TERMS = 40
+# ζ(2), …, ζ(29): the Taylor coefficients of ln Γ(1 + ε) (A&S 6.1.33)
+_ZETA = zeta(np.arange(2, 30))
 # the continued fraction converges within 50 terms for z > 2.5 or p ≥ 30 (more for small z and p)
 _CF_MIN_ORDER = 30.0
 _CF_MAX_TERMS = 2000
@@ -77,16 +79,21 @@ def _expint_series(q, z):
     log_gamma = gammaln(1 + eps)
     series = -np.euler_gamma * eps
     power = -eps
-    for k in range(2, 30):
+    for k, zeta_k in enumerate(_ZETA, start=2):
         power = power * -eps
-        series = series + zeta(k) * power / k
+        series = series + zeta_k * power / k
     log_gamma = np.where(near_one, series, log_gamma)
     with np.errstate(invalid="ignore", divide="ignore"):
         head = np.where(eps != 0, np.expm1(log_gamma - eps * log_z) / np.where(eps == 0, 1, eps),
                         -np.euler_gamma - log_z)
     tail = np.zeros_like(z)
     term = np.ones_like(z)
-    for k in range(1, _SERIES_TERMS + 1):
+    # terms until z^k/k! < 1e-18 at the largest z (at most _SERIES_TERMS)
+    largest, terms, bound = float(z.max(initial=0)), 0, 1.0
+    while terms < _SERIES_TERMS and bound > 1e-18:
+        terms += 1
+        bound *= largest / terms
+    for k in range(1, terms + 1):
         term = term * (-z) / k
         tail += term / (k + eps)
     return head - tail
@@ -154,6 +161,9 @@ class ExponentialDropoutNBD(TransactionModel):
 
     param_names = ("r", "alpha", "mu")
     loglik_function = staticmethod(exponential_dropout_loglik)
+    # BFGS's estimates are within 1e-5 of the optimum, relative, far inside the standard errors and
+    # the 0.01 at which the Pareto/NBD compares log-likelihoods; numerical Hessians would double the cost
+    newton_polish = False
 
     def start_params_natural(self):
         mean_T = max(float(np.average(self.data_columns["T"], weights=self.freq_weights)), 1.0)
