@@ -69,6 +69,14 @@ def on_distinct_pairs(function, a, b) -> np.ndarray:
     return function(pair_a, pair_b)[inverse]
 
 
+def weighted_sum(weights, values) -> np.ndarray:
+    """Σ_i weights_i·values_i over the first axis (``values`` a vector or a rows × k matrix), by
+    numpy's pairwise summation rather than a BLAS dot product: the same digits whatever the machine
+    and its threads, and no threads to wake (a BLAS dot of long vectors stalls on a busy machine)."""
+    weights, values = np.asarray(weights), np.asarray(values)
+    return np.sum(weights.reshape(weights.shape + (1,) * (values.ndim - 1)) * values, axis=0)
+
+
 def compress_rows(columns: dict[str, np.ndarray], weights: np.ndarray | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Unique rows of the given columns and how many customers (or how much weight) each holds."""
     names = list(columns)

@@ -24,7 +24,7 @@ import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, polygamma
 from scipy.stats import nbinom
 
-from .base import TransactionModel, TransactionResults, on_distinct, on_distinct_pairs
+from .base import TransactionModel, TransactionResults, on_distinct, on_distinct_pairs, weighted_sum
 
 
 def _at(value, rows):
@@ -126,7 +126,7 @@ def beta_geometric_derivative_sums(params, x, t_x, T, weights, distinct, hessian
     alive_purchases_T, dropped_purchases_t = per(iT, w_alive * rx, uT.size), per(it, w_dropped * rx, ut.size)
     inv_uT, inv_ut = 1 / (alpha + uT), 1 / (alpha + ut)
     n = weight_x.sum()
-    dot = np.dot  # (numpy's ``@`` of two long vectors is far slower than np.dot)
+    dot = weighted_sum
     gradient = np.array([
         dot(weight_x, digamma(r + ux)) - n * (digamma(r) - np.log(alpha)) - dot(alive_T, log_uT)
         - dot(dropped_t, log_ut),

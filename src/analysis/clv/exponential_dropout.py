@@ -28,7 +28,7 @@ import numpy as np
 from scipy.special import gammaln, zeta
 from scipy.stats import nbinom
 
-from .base import TransactionModel, TransactionResults, distinct_pairs, on_distinct
+from .base import TransactionModel, TransactionResults, distinct_pairs, on_distinct, weighted_sum
 
 # the power series of E_p below is used for z ≤ 2.5, where 40 terms leave less than 2.5^41/41! ≈ 1e-33
 _SERIES_MAX_Z = 2.5
@@ -258,7 +258,7 @@ class ExponentialDropoutNBDResults(TransactionResults):
         at = [model._loglik(np.array([r, alpha, mu * np.exp(m)])) for m in (-step, 0.0, step)]
         slope = (at[2] - at[0]) / (2 * step)
         curvature = (at[2] - 2 * at[1] + at[0]) / step**2
-        return float(np.dot(model.freq_weights, 0.5 * (curvature - slope + slope**2)))
+        return float(weighted_sum(model.freq_weights, 0.5 * (curvature - slope + slope**2)))
 
     def probability_of_purchases(self, x, t):
         r, alpha, mu = self.params

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma, gammaln, polygamma
 
-from .base import BTYDResults, LogScaleLikelihoodModel
+from .base import BTYDResults, LogScaleLikelihoodModel, weighted_sum
 
 
 def gammagamma_loglik(params, x, m):
@@ -70,7 +70,7 @@ class GammaGamma(LogScaleLikelihoodModel):
         psi_pxq, psi_px = digamma(p * ux + q), digamma(p * ux)
         log_rate = np.log(gamma + spend)  # ln(γ + m x)
         shape = p * x + q
-        dot = np.dot  # (numpy's ``@`` of two long vectors is far slower than np.dot)
+        dot = weighted_sum
         gradient = np.array([
             dot(weight_x * ux, psi_pxq - psi_px) + dot(w * x, log_mx - log_rate),
             dot(weight_x, psi_pxq) - n * (digamma(q) - np.log(gamma)) - dot(w, log_rate),

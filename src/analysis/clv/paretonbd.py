@@ -28,7 +28,7 @@ from statsmodels.tools.numdiff import approx_fprime
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from . import exponential_dropout
-from .base import TransactionModel, TransactionResults, distinct_pairs, on_distinct
+from .base import TransactionModel, TransactionResults, distinct_pairs, on_distinct, weighted_sum
 
 
 def _log_hyp2f1_c_is_a_plus_1(a, b, z):
@@ -149,14 +149,14 @@ def paretonbd_gradient_sum(params, x, t_x, T, weights, distinct) -> np.ndarray:
         dropped_weight = np.where(ratio < 1, w_dropped / (1 - ratio), 0.0)
     # (summed per distinct end point first: a weighted count per pair, then one small product)
     pairs = log_j.size
-    log_integral_gradient = np.dot(np.bincount(at_tx, dropped_weight, minlength=pairs)
-                                   - np.bincount(at_T, dropped_weight * ratio, minlength=pairs), pair_gradient)
+    log_integral_gradient = weighted_sum(np.bincount(at_tx, dropped_weight, minlength=pairs)
+                                         - np.bincount(at_T, dropped_weight * ratio, minlength=pairs), pair_gradient)
     # the alive branch's terms are functions of T: its weights summed per distinct T
     weight_x = np.bincount(ix, weights, minlength=ux.size)
     n = weight_x.sum()
     alive_T = np.bincount(iT, w_alive, minlength=uT.size)
     alive_purchases_T = np.bincount(iT, w_alive * (r + x), minlength=uT.size)
-    dot = np.dot  # (numpy's ``@`` of two long vectors is far slower than np.dot)
+    dot = weighted_sum
     return np.array([
         dot(weight_x, digamma(r + ux)) - n * (digamma(r) - np.log(alpha)) - dot(alive_T, log_alpha_T),
         n * r / alpha - dot(alive_purchases_T, 1 / (alpha + uT)),
