@@ -137,7 +137,10 @@ def beta_geometric_derivative_sums(params, x, t_x, T, weights, distinct, hessian
     ])
     if not hessian:
         return gradient, None
-    trigamma = lambda v: polygamma(1, v)  # noqa: E731
+
+    def trigamma(v):
+        return polygamma(1, v)
+
     # δ = ∇A − ∇D per row; ψ(a) − ψ(a+1) = −1/a and ψ(b+x+shift) − ψ(b+x+shift−1) = 1/(b+x+shift−1)
     inv_T, inv_t = inv_uT[iT], inv_ut[it]
     delta = [log_ut[it] - log_uT[iT], rx * (inv_t - inv_T), np.full(x.shape, -1 / a), (1 / b_dropped)[ix]]

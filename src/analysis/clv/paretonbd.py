@@ -267,8 +267,9 @@ class ParetoNBD(TransactionModel):
         c = self.data_columns
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            limit = exponential_dropout.ExponentialDropoutNBD(c["frequency"], c["recency"], c["T"], weights=self.freq_weights,
-                                          compress=False).fit(start_params=[r, alpha, s / beta])
+            limit_model = exponential_dropout.ExponentialDropoutNBD(c["frequency"], c["recency"], c["T"],
+                                                                    weights=self.freq_weights, compress=False)
+            limit = limit_model.fit(start_params=[r, alpha, s / beta])
         with np.errstate(all="ignore"):
             pareto_loglik = self.loglike(stop)
         score = limit.heterogeneity_score()
@@ -318,7 +319,8 @@ class ParetoNBDResults(TransactionResults):
         results.limit = limit
         results.params = pd.Series([r, alpha, S_AT_LIMIT, S_AT_LIMIT / mu], index=names)
         results.log_params = pd.Series(np.log(results.params.to_numpy()), index=names)
-        to_pareto = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, -1]], dtype=float)  # d log(r, α, s, β)/d log(r, α, μ)
+        # d log(r, α, s, β) / d log(r, α, μ), s held at S_AT_LIMIT
+        to_pareto = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, -1]], dtype=float)
         cov = to_pareto @ limit.cov_log_params.to_numpy() @ to_pareto.T
         results.cov_log_params = pd.DataFrame(cov, index=names, columns=names)
         se = results.params.to_numpy() * np.sqrt(np.abs(np.diag(cov)))
