@@ -69,6 +69,14 @@ def on_distinct_pairs(function, a, b) -> np.ndarray:
     return function(pair_a, pair_b)[inverse]
 
 
+def weighted_sum(weights, values) -> np.ndarray:
+    """Σ_i weights_i·values_i over the first axis (``values`` a vector or a rows × k matrix), by
+    numpy's pairwise summation rather than a BLAS dot product: the same digits whatever the machine
+    and its threads, and no threads to wake (a BLAS dot of long vectors stalls on a busy machine)."""
+    weights, values = np.asarray(weights), np.asarray(values)
+    return np.sum(weights.reshape(weights.shape + (1,) * (values.ndim - 1)) * values, axis=0)
+
+
 def compress_rows(columns: dict[str, np.ndarray], weights: np.ndarray | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Unique rows of the given columns and how many customers (or how much weight) each holds."""
     names = list(columns)
@@ -89,6 +97,9 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
 
     param_names: ClassVar[tuple[str, ...]] = ()
     natural_results: ClassVar[type | None] = None  # BTYDResults or a subclass
+    # a few Newton steps after BFGS (see fit); a model without analytic second derivatives, whose
+    # numerical Hessians would cost more than the rest of the fit, may do without
+    newton_polish: ClassVar[bool] = True
 
     def __init__(self, columns: dict[str, np.ndarray], weights=None, compress: bool = True, **kwargs):
         self._reject_unknown_keywords(kwargs)
@@ -193,6 +204,8 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
         return score if self.free.all() else np.ascontiguousarray(score[:, self.free])
 
     def score(self, log_params):
+        if self._derivative_sums is not None:
+            return self._fitting_derivatives(log_params, hessian=False)[0]
         if self._score is None:
             return super().score(log_params)
         if self._free_to_full is not None:  # sum first: one small product instead of one per row
@@ -202,7 +215,30 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
             return ((self.freq_weights @ self._score(params)) * chain) @ self._free_to_full
         return self.score_obs(log_params).sum(axis=0)
 
+    # Models that know their second derivatives too define ``_derivative_sums(params, hessian)``: the
+    # frequency-weighted sums over rows of the score and (when ``hessian``) of the Hessian with
+    # respect to the natural parameters (k and k × k, else None), with the terms of one variable
+    # computed once per distinct value. The fitting-scale score and Hessian follow by the chain rule.
+    _derivative_sums = None
+
+    def _fitting_derivatives(self, log_params, hessian: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+        """Score and Hessian on the fitting scale from the natural-scale sums: for φ = log θ,
+        dℓ/dφ_j = θ_j g_j and d²ℓ/dφ_j dφ_k = θ_j θ_k H_jk + [j = k] θ_j g_j."""
+        params = self.to_natural(self.expand(log_params))
+        gradient, natural_hessian = self._derivative_sums(params, hessian)
+        chain = np.ones_like(params)
+        chain[:self.n_positive] = params[:self.n_positive]
+        free = self.free
+        if not hessian:
+            return (chain * gradient)[free], None
+        fitting_hessian = natural_hessian * np.outer(chain, chain)
+        positive = np.arange(params.size) < self.n_positive
+        fitting_hessian[positive, positive] += (chain * gradient)[positive]
+        return (chain * gradient)[free], fitting_hessian[np.ix_(free, free)]
+
     def hessian(self, log_params):
+        if self._derivative_sums is not None:
+            return self._fitting_derivatives(log_params)[1]
         if self._score is None:
             return super().hessian(log_params)
         from statsmodels.tools.numdiff import approx_fprime
@@ -218,8 +254,10 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
 
         ``start_params`` are natural-scale values. When the first optimiser does not converge,
         Nelder–Mead then BFGS are tried from its end point; a fit that still has not converged
-        warns (ConvergenceWarning) and says so in ``results.converged``.
+        warns (ConvergenceWarning) and says so in ``results.converged``. A ``callback`` (called
+        with the optimiser's free parameters after each iteration) is passed to every stage.
         """
+        callback = kwargs.pop("callback", None)
         natural = self.start_params_natural() if start_params is None else np.asarray(start_params, float)
         if len(natural) != len(self.param_names):
             raise ValueError(f"start_params has {len(natural)} values for the parameters {list(self.param_names)}")
@@ -229,16 +267,21 @@ class LogScaleLikelihoodModel(GenericLikelihoodModel):
             warnings.simplefilter("ignore", RuntimeWarning)
             # statsmodels checks df against unique rows; ours count customers on purpose
             warnings.filterwarnings("ignore", message="df_", category=UserWarning)
-            fitted = super().fit(start_params=start, method=method, maxiter=maxiter, disp=disp, **kwargs)
+            fitted = super().fit(start_params=start, method=method, maxiter=maxiter, disp=disp, callback=callback,
+                                 **kwargs)
             if not fitted.mle_retvals.get("converged", False):
-                polished = super().fit(start_params=fitted.params, method="nm", maxiter=20000, disp=disp)
-                fitted = super().fit(start_params=polished.params, method="bfgs", maxiter=maxiter, disp=disp)
+                polished = super().fit(start_params=fitted.params, method="nm", maxiter=20000, disp=disp,
+                                       callback=callback)
+                fitted = super().fit(start_params=polished.params, method="bfgs", maxiter=maxiter, disp=disp,
+                                     callback=callback)
             # BFGS stops on a small gradient; these likelihoods are flat near the optimum, so a few
-            # Newton steps (numerical Hessian) pin the estimate down to the published rounding.
+            # Newton steps (the model's analytic Hessian where it has one, else a numerical one) pin
+            # the estimate down to the published rounding.
             newton = None
-            if fitted.mle_retvals.get("converged", False):
+            if self.newton_polish and fitted.mle_retvals.get("converged", False):
                 try:
-                    newton = super().fit(start_params=fitted.params, method="newton", maxiter=10, tol=1e-6, disp=disp)
+                    newton = super().fit(start_params=fitted.params, method="newton", maxiter=10, tol=1e-6, disp=disp,
+                                         callback=callback)
                 except np.linalg.LinAlgError:  # a flat direction: the Hessian is singular, keep BFGS's answer
                     newton = None
             if newton is not None and np.isfinite(newton.llf) and newton.llf >= fitted.llf - 1e-9:
@@ -292,6 +335,9 @@ class TransactionModel(LogScaleLikelihoodModel):
     # (params, frequency, recency, T) -> per-row derivatives of the log-likelihood with respect to
     # each (per-row) parameter, rows × 4; None: numerical derivatives
     individual_score: ClassVar = None
+    # (params, frequency, recency, T, weights, distinct, hessian) -> the weighted sums of the score and
+    # (when ``hessian``) of the Hessian in the natural parameters; models without covariates only
+    derivative_sums: ClassVar = None
     # per process, the parameters the covariates act on and the sign of the effect:
     # θ_i = θ·exp(sign·γᵀx_i) (Fader & Hardie 2007); empty: the model takes no covariates
     covariate_effects: ClassVar[dict[str, tuple[tuple[str, int], ...]]] = {}
@@ -321,6 +367,9 @@ class TransactionModel(LogScaleLikelihoodModel):
             ) if self.design.names else np.zeros((len(self.freq_weights), 0))
         if self.individual_score is not None:
             self._score = self._chain_score
+        if self.derivative_sums is not None and not self.free[self.n_positive:].any():
+            # no covariates, or only coefficients held at 0: the base model's derivatives
+            self._derivative_sums = self._transaction_derivative_sums
         if self.design is not None and self.free[self.n_positive:].any():
             self._free_to_full = self._standardising_map()
 
@@ -414,6 +463,22 @@ class TransactionModel(LogScaleLikelihoodModel):
             score[:, coefficients] = (sign * per_customer[:, target] * individual[target])[:, None] * (
                 self.design_matrix[:, columns])
         return score
+
+    def _transaction_derivative_sums(self, params, hessian):
+        c = self.data_columns
+        k = self.n_positive
+        gradient, natural_hessian = self.derivative_sums(params[:k], c["frequency"], c["recency"], c["T"],
+                                                         self.freq_weights, self.distinct_columns(), hessian)
+        if len(params) == k:
+            return gradient, natural_hessian
+        # coefficients held at 0 (not identified): zeros in their places, which the fit does not use
+        full_gradient = np.zeros(len(params))
+        full_gradient[:k] = gradient
+        if natural_hessian is None:
+            return full_gradient, None
+        full_hessian = np.zeros((len(params), len(params)))
+        full_hessian[:k, :k] = natural_hessian
+        return full_gradient, full_hessian
 
     def distinct_columns(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Distinct values of x, t_x and T and each row's index into them, for the likelihood's

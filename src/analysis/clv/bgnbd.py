@@ -21,10 +21,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-from scipy.special import betaln, digamma, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, polygamma
 from scipy.stats import nbinom
 
-from .base import TransactionModel, TransactionResults, on_distinct, on_distinct_pairs
+from .base import TransactionModel, TransactionResults, on_distinct, on_distinct_pairs, weighted_sum
 
 
 def _at(value, rows):
@@ -61,6 +61,10 @@ class BetaGeo(TransactionModel):
     def individual_score(params, x, t_x, T):
         return bgnbd_score(params, x, t_x, T)
 
+    @staticmethod
+    def derivative_sums(params, x, t_x, T, weights, distinct, hessian):
+        return beta_geometric_derivative_sums(params, x, t_x, T, weights, distinct, hessian, shift=0)
+
 
 def bgnbd_score(params, x, t_x, T) -> np.ndarray:
     """Per-customer gradient of :func:`bgnbd_loglik` in (r, alpha, a, b): the common term plus
@@ -83,6 +87,80 @@ def bgnbd_score(params, x, t_x, T) -> np.ndarray:
     d_b = (-(digamma(b) - digamma(a + b)) + w_alive * (digamma(b + x) - psi_abx)
            + w_dropped * (digamma(b_minus) - psi_abx))
     return np.column_stack([d_r, d_alpha, d_a, d_b])
+
+
+def beta_geometric_derivative_sums(params, x, t_x, T, weights, distinct, hessian, shift=0):
+    """Weighted sums over rows of the gradient and Hessian of the BG/NBD (``shift`` 0) or MBG/NBD
+    (``shift`` 1) log-likelihood in (r, alpha, a, b).
+
+    Both are ℓ = C + log(e^A + e^D): C = ln Γ(r+x) − ln Γ(r) + r ln α − ln B(a, b), the alive branch
+    A = ln B(a, b+x+shift) − (r+x) ln(α+T) and the dropped one D = ln B(a+1, b+x+shift−1) −
+    (r+x) ln(α+t_x) (BG/NBD: only when x > 0). With the branch shares w_A + w_D = 1,
+    ∇ℓ = ∇C + w_A∇A + w_D∇D and ∇²ℓ = ∇²C + w_A∇²A + w_D∇²D + w_A w_D δδᵀ, δ = ∇A − ∇D (the
+    derivative of the shares). Digamma and trigamma terms of x, and the logs of α + T and α + t_x,
+    are computed once per distinct value (``distinct``: see ``TransactionModel.distinct_columns``),
+    and the gradient's sums of a branch's terms are taken per distinct value of their variable.
+    """
+    r, alpha, a, b = params
+    ux, ix = distinct["x"]
+    uT, iT = distinct["T"]
+    ut, it = distinct["t_x"]
+    has_dropped = ux + shift > 0  # per distinct x
+    b_dropped = np.where(has_dropped, b + ux + shift - 1, 1.0)  # unused (share 0) where there is no dropped branch
+    log_uT, log_ut = np.log(alpha + uT), np.log(alpha + ut)
+    rx = r + x
+    alive = betaln(a, b + ux + shift)[ix] - rx * log_uT[iT]
+    with np.errstate(invalid="ignore"):
+        dropped = np.where(has_dropped, betaln(a + 1, b_dropped), -np.inf)[ix] - rx * log_ut[it]
+    share_alive = expit(alive - dropped)
+    w_alive = weights * share_alive
+    w_dropped = weights - w_alive
+
+    def per(index, values, size):
+        return np.bincount(index, values, minlength=size)
+
+    psi_abx = digamma(a + b + ux + shift)
+    weight_x, alive_x = per(ix, weights, ux.size), per(ix, w_alive, ux.size)
+    dropped_x = weight_x - alive_x
+    alive_T, dropped_t = per(iT, w_alive, uT.size), per(it, w_dropped, ut.size)
+    alive_purchases_T, dropped_purchases_t = per(iT, w_alive * rx, uT.size), per(it, w_dropped * rx, ut.size)
+    inv_uT, inv_ut = 1 / (alpha + uT), 1 / (alpha + ut)
+    n = weight_x.sum()
+    dot = weighted_sum
+    gradient = np.array([
+        dot(weight_x, digamma(r + ux)) - n * (digamma(r) - np.log(alpha)) - dot(alive_T, log_uT)
+        - dot(dropped_t, log_ut),
+        n * r / alpha - dot(alive_purchases_T, inv_uT) - dot(dropped_purchases_t, inv_ut),
+        n * (digamma(a + b) - digamma(a)) + dot(alive_x, digamma(a) - psi_abx) + dot(dropped_x, digamma(a + 1) - psi_abx),
+        n * (digamma(a + b) - digamma(b)) + dot(alive_x, digamma(b + ux + shift) - psi_abx)
+        + dot(dropped_x, digamma(b_dropped) - psi_abx),
+    ])
+    if not hessian:
+        return gradient, None
+
+    def trigamma(v):
+        return polygamma(1, v)
+
+    # δ = ∇A − ∇D per row; ψ(a) − ψ(a+1) = −1/a and ψ(b+x+shift) − ψ(b+x+shift−1) = 1/(b+x+shift−1)
+    inv_T, inv_t = inv_uT[iT], inv_ut[it]
+    delta = [log_ut[it] - log_uT[iT], rx * (inv_t - inv_T), np.full(x.shape, -1 / a), (1 / b_dropped)[ix]]
+    both = w_alive * (1 - share_alive)
+    tri_abx = trigamma(a + b + ux + shift)
+    h = np.empty((4, 4))
+    h[0, 0] = dot(weight_x, trigamma(r + ux) - trigamma(r))
+    h[0, 1] = n / alpha - dot(alive_T, inv_uT) - dot(dropped_t, inv_ut)
+    h[1, 1] = -n * r / alpha**2 + dot(alive_purchases_T, inv_uT**2) + dot(dropped_purchases_t, inv_ut**2)
+    h[2, 2] = (n * (trigamma(a + b) - trigamma(a)) + alive_x.sum() * trigamma(a) + dropped_x.sum() * trigamma(a + 1)
+               - dot(weight_x, tri_abx))
+    h[2, 3] = n * trigamma(a + b) - dot(weight_x, tri_abx)
+    h[3, 3] = (n * (trigamma(a + b) - trigamma(b)) + dot(alive_x, trigamma(b + ux + shift))
+               + dot(dropped_x, trigamma(b_dropped)) - dot(weight_x, tri_abx))
+    h[0, 2] = h[0, 3] = h[1, 2] = h[1, 3] = 0.0
+    for j in range(4):
+        for k in range(j, 4):
+            h[j, k] += dot(both, delta[j] * delta[k])
+            h[k, j] = h[j, k]
+    return gradient, h
 
 
 class BetaGeoResults(TransactionResults):

@@ -13,9 +13,9 @@ Fader & Hardie (2013). The Gamma-Gamma model of monetary value (note 025).
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import digamma, gammaln
+from scipy.special import digamma, gammaln, polygamma
 
-from .base import BTYDResults, LogScaleLikelihoodModel
+from .base import BTYDResults, LogScaleLikelihoodModel, weighted_sum
 
 
 def gammagamma_loglik(params, x, m):
@@ -37,12 +37,57 @@ class GammaGamma(LogScaleLikelihoodModel):
         super().__init__({"frequency": x, "monetary_value": m}, weights, compress, **kwargs)
 
     def _loglik(self, params):
-        c = self.data_columns
-        return gammagamma_loglik(params, c["frequency"], c["monetary_value"])
+        # gammagamma_loglik with the gamma functions of x once per distinct frequency and the logs
+        # of the data once per fit
+        p, q, gamma = params
+        ux, ix, log_mx = self._distinct_frequencies()
+        x, m = self.data_columns["frequency"], self.data_columns["monetary_value"]
+        px = p * x
+        return ((gammaln(p * ux + q) - gammaln(p * ux))[ix] - gammaln(q) + q * np.log(gamma)
+                + px * log_mx - np.log(m) - (px + q) * np.log(gamma + m * x))
+
+    def _distinct_frequencies(self):
+        """The distinct frequencies, each row's index into them, and log(m) + log(x) per row."""
+        if getattr(self, "_distinct_x", None) is None:
+            c = self.data_columns
+            ux, ix = np.unique(c["frequency"], return_inverse=True)
+            self._distinct_x = (ux, ix.ravel(), np.log(c["monetary_value"]) + np.log(c["frequency"]))
+        return self._distinct_x
 
     def start_params_natural(self):
         mean = float(np.average(self.data_columns["monetary_value"], weights=self.freq_weights))
         return np.array([2.0, 3.0, mean])
+
+    def _derivative_sums(self, params, hessian):
+        """Weighted sums of the gradient and Hessian in (p, q, γ); the digamma and trigamma terms of
+        x are computed once per distinct frequency (rows are distinct (x, m) pairs, x has few values)."""
+        p, q, gamma = params
+        ux, ix, log_mx = self._distinct_frequencies()
+        x, w = self.data_columns["frequency"], self.freq_weights
+        spend = self.data_columns["monetary_value"] * x
+        weight_x = np.bincount(ix, w, minlength=ux.size)
+        n = weight_x.sum()
+        psi_pxq, psi_px = digamma(p * ux + q), digamma(p * ux)
+        log_rate = np.log(gamma + spend)  # ln(γ + m x)
+        shape = p * x + q
+        dot = weighted_sum
+        gradient = np.array([
+            dot(weight_x * ux, psi_pxq - psi_px) + dot(w * x, log_mx - log_rate),
+            dot(weight_x, psi_pxq) - n * (digamma(q) - np.log(gamma)) - dot(w, log_rate),
+            n * q / gamma - dot(w, shape / (gamma + spend)),
+        ])
+        if not hessian:
+            return gradient, None
+        tri_pxq = polygamma(1, p * ux + q)
+        inverse_rate = 1 / (gamma + spend)
+        h = np.empty((3, 3))
+        h[0, 0] = dot(weight_x * ux**2, tri_pxq - polygamma(1, p * ux))
+        h[0, 1] = dot(weight_x * ux, tri_pxq)
+        h[0, 2] = -dot(w * x, inverse_rate)
+        h[1, 1] = dot(weight_x, tri_pxq) - n * polygamma(1, q)
+        h[1, 2] = n / gamma - dot(w, inverse_rate)
+        h[2, 2] = -n * q / gamma**2 + dot(w * shape, inverse_rate**2)
+        return gradient, np.triu(h) + np.triu(h, 1).T
 
     def _score(self, params):
         p, q, gamma = params

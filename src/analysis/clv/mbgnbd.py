@@ -13,6 +13,7 @@ from scipy.special import betaln, gammaln, hyp2f1
 from scipy.stats import nbinom
 
 from .base import BTYDResults, TransactionModel, on_distinct, on_distinct_pairs
+from .bgnbd import beta_geometric_derivative_sums
 
 
 def mbgnbd_loglik(params, x, t_x, T, distinct=None):
@@ -33,6 +34,11 @@ class ModifiedBetaGeo(TransactionModel):
 
     param_names = ("r", "alpha", "a", "b")
     loglik_function = staticmethod(mbgnbd_loglik)
+
+    @staticmethod
+    def derivative_sums(params, x, t_x, T, weights, distinct, hessian):
+        # the BG/NBD's two branches with b + x + 1 for b + x (a dropout chance at the first purchase too)
+        return beta_geometric_derivative_sums(params, x, t_x, T, weights, distinct, hessian, shift=1)
 
 
 class ModifiedBetaGeoResults(BTYDResults):

@@ -17,13 +17,18 @@ and BG/NBD models (note 019).
 
 from __future__ import annotations
 
+import warnings
 from typing import ClassVar
 
 import numpy as np
-from scipy.special import betaln, gammaln, hyp2f1
+import pandas as pd
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 from scipy.stats import nbinom
+from statsmodels.tools.numdiff import approx_fprime
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from .base import TransactionModel, TransactionResults, distinct_pairs, on_distinct
+from . import exponential_dropout
+from .base import TransactionModel, TransactionResults, distinct_pairs, on_distinct, weighted_sum
 
 
 def _log_hyp2f1_c_is_a_plus_1(a, b, z):
@@ -81,6 +86,97 @@ def end_point_pairs(x, t_x, T):
     return distinct_pairs(np.concatenate([x, x]), np.concatenate([t_x, T]))
 
 
+def _log_tail(p, q, alpha, beta, t):
+    """log J(t) = log ∫_t^∞ (α+τ)^(−p) (β+τ)^(−q) dτ
+    = log 2F1(p+q−1, u; p+q; |α−β|/(m+t)) − (p+q−1) log(m+t) − log(p+q−1), m = max(α, β) and u = q
+    if α ≥ β else p (Fader & Hardie 2005, eq. 19: the likelihood's integral term is s(J(t_x) − J(T))
+    with p = r + x, q = s + 1)."""
+    a = p + q - 1
+    if alpha >= beta:
+        b, big = q, alpha
+    else:
+        b, big = p, beta
+    return _log_hyp2f1_c_is_a_plus_1(a, b, abs(alpha - beta) / (big + t)) - a * np.log(big + t) - np.log(a)
+
+
+# step in the orders p and q for the derivatives of log J in r and s: Richardson-extrapolated
+# central differences with steps h and h/2, whose error, O(h⁴) plus the hypergeometric function's
+# rounding over h, is about 1e-10 per end point
+ORDER_STEP = 2e-3
+
+
+def _order_derivative(log_tail_at):
+    """d/dp of a smooth function of an order p from ``log_tail_at(shift)`` (the function at p + shift)."""
+    def central(h):
+        return (log_tail_at(h) - log_tail_at(-h)) / (2 * h)
+
+    return (4 * central(ORDER_STEP / 2) - central(ORDER_STEP)) / 3
+
+
+def paretonbd_gradient_sum(params, x, t_x, T, weights, distinct) -> np.ndarray:
+    """Weighted sum over rows of the gradient of :func:`paretonbd_loglik` in (r, α, s, β).
+
+    ℓ = C + log(e^A + e^D) with C = ln Γ(r+x) − ln Γ(r) + r ln α + s ln β, the alive branch
+    A = −(r+x) ln(α+T) − s ln(β+T) and the dropped one D = ln s + ln(J(t_x) − J(T)) (see
+    :func:`_log_tail`), so ∇ℓ = ∇C + w_A ∇A + w_D ∇D with the branches' shares w. The derivatives of
+    log J at each distinct end point (x, t): in α and β exact, ∂J/∂α = −p J_(p+1) and ∂J/∂β =
+    −q J_(q+1) (differentiating under the integral); in r and s (the hypergeometric function's
+    parameters) extrapolated central differences in the orders p and q (``_order_derivative``).
+    """
+    r, alpha, s, beta = params
+    ux, ix = distinct["x"]
+    uT, iT = distinct["T"]
+    (px, pt), inverse = distinct["end_points"]
+    p, q = r + px, s + 1
+    log_j = _log_tail(p, q, alpha, beta, pt)
+    pair_gradient = np.column_stack([
+        _order_derivative(lambda h: _log_tail(p + h, q, alpha, beta, pt)),
+        -p * np.exp(_log_tail(p + 1, q, alpha, beta, pt) - log_j),
+        _order_derivative(lambda h: _log_tail(p, q + h, alpha, beta, pt)),
+        -q * np.exp(_log_tail(p, q + 1, alpha, beta, pt) - log_j),
+    ])
+    at_tx, at_T = inverse[:x.size], inverse[x.size:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.exp(log_j[at_T] - log_j[at_tx])  # J(T)/J(t_x) ≤ 1; 1 when t_x = T (no dropped branch)
+        log_integral = log_j[at_tx] + np.log1p(-ratio)
+    log_alpha_T, log_beta_T = np.log(alpha + uT), np.log(beta + uT)
+    alive = -(r + x) * log_alpha_T[iT] - s * log_beta_T[iT]
+    dropped = np.log(s) + log_integral
+    w_alive = weights * expit(alive - dropped)
+    w_dropped = weights - w_alive
+    # d log(J(t_x) − J(T)) = (∇log J(t_x) − ratio ∇log J(T)) / (1 − ratio), weighted by the dropped share
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dropped_weight = np.where(ratio < 1, w_dropped / (1 - ratio), 0.0)
+    # (summed per distinct end point first: a weighted count per pair, then one small product)
+    pairs = log_j.size
+    log_integral_gradient = weighted_sum(np.bincount(at_tx, dropped_weight, minlength=pairs)
+                                         - np.bincount(at_T, dropped_weight * ratio, minlength=pairs), pair_gradient)
+    # the alive branch's terms are functions of T: its weights summed per distinct T
+    weight_x = np.bincount(ix, weights, minlength=ux.size)
+    n = weight_x.sum()
+    alive_T = np.bincount(iT, w_alive, minlength=uT.size)
+    alive_purchases_T = np.bincount(iT, w_alive * (r + x), minlength=uT.size)
+    dot = weighted_sum
+    return np.array([
+        dot(weight_x, digamma(r + ux)) - n * (digamma(r) - np.log(alpha)) - dot(alive_T, log_alpha_T),
+        n * r / alpha - dot(alive_purchases_T, 1 / (alpha + uT)),
+        n * np.log(beta) - dot(alive_T, log_beta_T) + (n - alive_T.sum()) / s,
+        n * s / beta - s * dot(alive_T, 1 / (beta + uT)),
+    ]) + log_integral_gradient
+
+
+def paretonbd_derivative_sums(params, x, t_x, T, weights, distinct, hessian):
+    """The gradient sum of :func:`paretonbd_gradient_sum` and, when ``hessian``, the Hessian as its
+    central-difference derivative (symmetrised): 8 gradients, each one pass over the rows."""
+    params = np.asarray(params, dtype=float)
+    gradient = paretonbd_gradient_sum(params, x, t_x, T, weights, distinct)
+    if not hessian:
+        return gradient, None
+    matrix = approx_fprime(params, lambda at: paretonbd_gradient_sum(at, x, t_x, T, weights, distinct),
+                           centered=True)
+    return gradient, (matrix + matrix.T) / 2
+
+
 def paretonbd_loglik(params, x, t_x, T, distinct=None):
     """Per-row log-likelihood (Fader & Hardie 2005, eq. 19); ``distinct`` (see
     ``ParetoNBD.distinct_columns``: the columns' distinct values and the end-point pairs) only
@@ -102,6 +198,7 @@ class ParetoNBD(TransactionModel):
 
     param_names = ("r", "alpha", "s", "beta")
     loglik_function = staticmethod(paretonbd_loglik)
+    derivative_sums = staticmethod(paretonbd_derivative_sums)
     covariate_effects: ClassVar = {"purchase": (("alpha", -1),), "dropout": (("beta", -1),)}
 
     def start_params_natural(self):
@@ -115,13 +212,165 @@ class ParetoNBD(TransactionModel):
             distinct["end_points"] = end_point_pairs(c["frequency"], c["recency"], c["T"])
         return distinct
 
+    def fit(self, start_params=None, method: str = "bfgs", maxiter: int = 2000, disp: bool = False, **kwargs):
+        """Maximum likelihood (see :meth:`LogScaleLikelihoodModel.fit`), watching for the
+        exponential-dropout ridge (models without covariates).
+
+        When the data show no heterogeneity in dropout, the likelihood rises towards s, β → ∞ with
+        s/β fixed, where the Pareto/NBD becomes NBD purchasing with one exponential dropout rate
+        μ = s/β for all (:class:`~analysis.clv.exponential_dropout.ExponentialDropoutNBD`), and the
+        hypergeometric terms grow slow and then fail along the way. So once an iterate has
+        s > ``RIDGE_WATCH_S``, or the fit does not converge, the limit model is fitted and the fit
+        is reported at that boundary (``results.dropout_limit``; ``at_boundary`` ["s"]) when
+
+        - the limit's fit converged,
+        - the boundary is a maximum in the direction of heterogeneity: the derivative of the
+          log-likelihood in κ = 1/s (the squared coefficient of variation of the dropout rates) at
+          κ = 0, ``heterogeneity_score``, is not positive, and
+        - the best Pareto/NBD log-likelihood met is not above the limit's by more than
+          ``LIMIT_LOGLIK_TOLERANCE``.
+
+        Otherwise the Pareto/NBD fit goes on from where the watch stopped it (an interior maximum at
+        a large s). A fit that converges with s ≤ ``RIDGE_WATCH_S`` is returned as it is.
+        """
+        if self.design is not None or "callback" in kwargs:
+            return super().fit(start_params, method, maxiter, disp, **kwargs)
+
+        def watch(free_params, *args):
+            if self.expand(free_params)[2] > np.log(RIDGE_WATCH_S):
+                raise _ReachedRidge(np.array(free_params, dtype=float))
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                results = super().fit(start_params, method, maxiter, disp, callback=watch, **kwargs)
+            if results.converged:
+                return results
+            stop = results.fitted.params
+        except _ReachedRidge as reached:
+            results, stop = None, reached.log_params
+        at_limit = self._fit_at_dropout_limit(stop)
+        if at_limit is not None:
+            return at_limit
+        # not the boundary: an interior maximum beyond the watch, or a fit that failed either way
+        if results is None:
+            results = super().fit(self.to_natural(self.expand(stop)), method, maxiter, disp, **kwargs)
+        elif not results.converged:
+            warnings.warn(f"ParetoNBD did not converge: {results.fitted.mle_retvals}; estimates are unreliable",
+                          ConvergenceWarning, stacklevel=2)
+        return results
+
+    def _fit_at_dropout_limit(self, stop) -> ParetoNBDResults | None:
+        """The fit at the exponential-dropout boundary, started from the Pareto/NBD's iterate ``stop``
+        (free parameters, log scale), or None when the boundary is not the maximum (see :meth:`fit`)."""
+        r, alpha, s, beta = self.to_natural(self.expand(stop))
+        c = self.data_columns
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            limit_model = exponential_dropout.ExponentialDropoutNBD(c["frequency"], c["recency"], c["T"],
+                                                                    weights=self.freq_weights, compress=False)
+            limit = limit_model.fit(start_params=[r, alpha, s / beta])
+        with np.errstate(all="ignore"):
+            pareto_loglik = self.loglike(stop)
+        score = limit.heterogeneity_score()
+        if not (limit.converged and score <= 0 and not pareto_loglik > limit.llf + LIMIT_LOGLIK_TOLERANCE):
+            return None
+        return ParetoNBDResults.at_dropout_limit(self, limit, pareto_loglik, float(s), score)
+
+
+# the dropout rates' shape s above which the fit watches for the exponential-dropout ridge (their
+# coefficient of variation 1/√s is then below 32%; the hypergeometric terms slow down as s grows)
+RIDGE_WATCH_S = 10.0
+# the limit is as good as the Pareto/NBD when the Pareto/NBD's best log-likelihood is not higher by more
+LIMIT_LOGLIK_TOLERANCE = 0.01
+# the shape reported at the boundary (s → ∞), with β = s/μ: large enough that every Pareto/NBD
+# quantity equals the limit's to within 1e-6 relative, and flagged in ``at_boundary``
+S_AT_LIMIT = 1e6
+
+
+class _ReachedRidge(Exception):
+    """Raised by the fit's watch: an iterate with s > RIDGE_WATCH_S (its free log-parameters)."""
+
+    def __init__(self, log_params):
+        super().__init__("s > RIDGE_WATCH_S")
+        self.log_params = log_params
+
 
 class ParetoNBDResults(TransactionResults):
     """Pareto/NBD estimates and predictions. Every prediction takes the customers' ``covariates=``
-    (one row each) when the model was fitted with covariates."""
+    (one row each) when the model was fitted with covariates.
+
+    At the exponential-dropout boundary (``dropout_limit`` is then a dict: μ = s/β, its standard
+    error and interval, the log-likelihoods compared), s is reported as ``S_AT_LIMIT`` with no
+    standard error, β = s/μ, and every prediction is the limit model's with μ = s/β.
+    """
+
+    dropout_limit: dict | None = None
+
+    @classmethod
+    def at_dropout_limit(cls, model, limit, pareto_loglik: float, s_at_stop: float,
+                         heterogeneity_score: float) -> ParetoNBDResults:
+        """The Pareto/NBD's results at s → ∞ from the fit of the limit model ``limit`` (r, α, μ):
+        log β = log s − log μ, so log β has log μ's variance and the opposite covariances."""
+        results = object.__new__(cls)
+        names = list(model.param_names)
+        r, alpha, mu = limit.params.to_numpy()
+        results.model, results.fitted, results.fixed = model, limit.fitted, []
+        results.limit = limit
+        results.params = pd.Series([r, alpha, S_AT_LIMIT, S_AT_LIMIT / mu], index=names)
+        results.log_params = pd.Series(np.log(results.params.to_numpy()), index=names)
+        # d log(r, α, s, β) / d log(r, α, μ), s held at S_AT_LIMIT
+        to_pareto = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, -1]], dtype=float)
+        cov = to_pareto @ limit.cov_log_params.to_numpy() @ to_pareto.T
+        results.cov_log_params = pd.DataFrame(cov, index=names, columns=names)
+        se = results.params.to_numpy() * np.sqrt(np.abs(np.diag(cov)))
+        se[2] = np.nan  # s is not estimated: it is at the edge of its range
+        results.bse = pd.Series(se, index=names)
+        results.llf, results.nobs, results.k_free = limit.llf, limit.nobs, limit.k_free
+        results.aic, results.bic = limit.aic, limit.bic
+        results.at_boundary = ["s"]
+        results.converged = limit.converged
+        interval = limit.conf_int().loc["mu"]
+        results.dropout_limit = {
+            "mu": float(mu), "se": float(limit.bse["mu"]), "ci": [float(interval["lower"]), float(interval["upper"])],
+            "loglik_limit": float(limit.llf),
+            "loglik_pareto_nbd": float(pareto_loglik) if np.isfinite(pareto_loglik) else None,
+            "s_pareto_nbd": s_at_stop, "heterogeneity_score": float(heterogeneity_score),
+            "tolerance": LIMIT_LOGLIK_TOLERANCE, "s_reported": S_AT_LIMIT,
+        }
+        return results
+
+    def _limit_params(self):
+        r, alpha, s, beta = self.params.to_numpy()
+        return r, alpha, s / beta
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        intervals = super().conf_int(alpha)
+        if self.dropout_limit is not None:
+            intervals.loc["s"] = np.nan
+        return intervals
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        if self.dropout_limit is not None:
+            out["ci"]["s"] = None
+            out["dropout_limit"] = dict(self.dropout_limit)
+        return out
+
+    def summary(self) -> str:
+        text = super().summary()
+        if self.dropout_limit is None:
+            return text
+        limit = self.dropout_limit
+        return text + (f"\n\nat the exponential-dropout boundary s → ∞ (reported as s = {S_AT_LIMIT:g}, β = s/μ): "
+                       f"μ = s/β = {limit['mu']:.6g} (SE {limit['se']:.3g}); log-likelihood of the limit "
+                       f"{limit['loglik_limit']:.4f}, best Pareto/NBD met {limit['loglik_pareto_nbd']} at "
+                       f"s = {limit['s_pareto_nbd']:.4g}")
 
     def expected_purchases(self, t, *, covariates=None):
         """E[X(t)] for a new customer (Schmittlein et al. 1987, eq. 17)."""
+        if self.dropout_limit is not None:
+            return exponential_dropout.expected_purchases(*self._limit_params(), t)
         r, alpha, s, beta = self.customer_params(covariates)
         t = np.asarray(t, float)
         return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))
@@ -129,6 +378,8 @@ class ParetoNBDResults(TransactionResults):
     def probability_alive(self, frequency, recency, T, *, covariates=None):
         """P(alive | x, t_x, T) (Fader & Hardie 2005, eq. 20)."""
         x, t_x, T = (np.asarray(v, float) for v in (frequency, recency, T))
+        if self.dropout_limit is not None:
+            return exponential_dropout.probability_alive(*self._limit_params(), x, t_x, T)
         params = self.customer_params(covariates, n=x.size if covariates is not None else None)
         r, alpha, s, beta = params
         log_a0 = _log_a0(params if covariates is not None else self.params.to_numpy(), x, t_x, T)
@@ -137,6 +388,8 @@ class ParetoNBDResults(TransactionResults):
 
     def expected_purchases_while_alive(self, t, frequency, T, *, compress: bool = True, covariates=None):
         # compress: accepted for the common signature; this closed form costs no special function
+        if self.dropout_limit is not None:
+            return exponential_dropout.expected_purchases_while_alive(*self._limit_params(), t, frequency, T)
         r, alpha, s, beta = self.customer_params(covariates)
         x, T = np.asarray(frequency, float), np.asarray(T, float)
         t = np.asarray(t, float)
@@ -155,6 +408,8 @@ class ParetoNBDResults(TransactionResults):
         eq. 19 times the priors), a remaining lifetime τ ~ Exponential(μ) (memoryless), and
         Poisson(λ·min(τ, t)) purchases."""
         x, t_x, T = (np.asarray(v, float) for v in (frequency, recency, T))
+        if self.dropout_limit is not None:
+            return exponential_dropout.simulate_future_purchases(*self._limit_params(), t, x, t_x, T, n_sims, seed)
         r, alpha, s, beta = self.customer_params(covariates, n=x.size if covariates is not None else None)
         rng = np.random.default_rng(seed)
         shape = (n_sims, x.size)
@@ -171,6 +426,8 @@ class ParetoNBDResults(TransactionResults):
         NB(x) (β/(β+t))^s + α^r β^s B(r+x, s+1)/B(r, s) · [2F1(r+s, u; r+s+x+1; |α−β|/m) / m^(r+s)
         − Σ_{i≤x} Γ(r+s+i)/(Γ(r+s) i!) t^i 2F1(r+s+i, u; r+s+x+1; |α−β|/(m+t)) / (m+t)^(r+s+i)].
         """
+        if self.dropout_limit is not None:
+            return exponential_dropout.probability_of_purchases(*self._limit_params(), x, t)
         r, alpha, s, beta = self.params
         x, t = np.broadcast_arrays(np.asarray(x, float), np.asarray(t, float))
         alive = np.exp(nbinom.logpmf(x, r, alpha / (alpha + t)) + s * (np.log(beta) - np.log(beta + t)))
