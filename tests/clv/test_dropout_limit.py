@@ -169,3 +169,20 @@ def test_the_clv_study_reads_a_fit_at_the_boundary(ridge_log):
     assert summary["parameter_interval"] and summary["prediction_interval"] and summary["held_at_estimate"] == ["s"]
     assert np.all(np.isfinite(columns.to_numpy()))
     assert np.all(columns["expected_purchases_parameter_lower"] < columns["expected_purchases_parameter_upper"])
+
+
+def test_the_chapter_reports_a_fit_at_the_boundary_as_its_limit():
+    """At s → ∞ the text gives μ = s/β with its SE, not s = 1,000,000 (SE n/a); an interior fit gets
+    no boundary note."""
+    from analysis.core.i18n import set_language
+    from analysis.narrative.clv import _boundary_note, _params
+
+    set_language("en")
+    fit = {"params": {"r": 0.8, "alpha": 4.0, "s": 1e6, "beta": 5e7}, "se": {"r": 0.05, "alpha": 0.3},
+           "at_boundary": ["s"], "dropout_limit": {"mu": 0.0190, "se": 0.0008}}
+    text = _params(fit, "paretonbd") + _boundary_note(fit)
+    assert "s → ∞ with s/beta = mu = 0.0190 (SE 0.0008)" in text and "1,000,000" not in text
+    assert "no spread in dropout rates" in text
+    interior = {"params": {"r": 0.55, "alpha": 10.6, "s": 0.61, "beta": 11.7},
+                "se": {"r": 0.05, "alpha": 0.8, "s": 0.2, "beta": 6.0}, "at_boundary": []}
+    assert _boundary_note(interior) == "" and "s = 0.610 (SE 0.200)" in _params(interior, "paretonbd")

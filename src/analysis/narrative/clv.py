@@ -26,8 +26,26 @@ ORDER = {"bgnbd": ("r", "alpha", "a", "b"), "paretonbd": ("r", "alpha", "s", "be
 
 
 def _params(fit: dict, model: str) -> str:
+    limit = fit.get("dropout_limit") if "s" in (fit.get("at_boundary") or []) else None
+    if limit:  # s → ∞ with s/β fixed: the estimate is the limit's common dropout rate μ = s/β
+        return (f"r = {num(fit['params']['r'], 3)} (SE {num(fit['se'].get('r'), 3)}), "
+                f"alpha = {num(fit['params']['alpha'], 3)} (SE {num(fit['se'].get('alpha'), 3)}), "
+                f"s → ∞ with s/beta = mu = {num(limit['mu'], 4)} (SE {num(limit['se'], 4)})")
     names = [k for k in ORDER[model] if k in fit["params"]]
     return ", ".join(f"{k} = {num(fit['params'][k], 3)} (SE {num(fit['se'].get(k), 3)})" for k in names)
+
+
+def _boundary_note(fit: dict) -> str:
+    """Why a Pareto/NBD fit at the exponential-dropout limit is reported as that limit."""
+    limit = fit.get("dropout_limit") if "s" in (fit.get("at_boundary") or []) else None
+    if not limit:
+        return ""
+    return tr(
+        f" — at the boundary s → ∞: the data show no spread in dropout rates between customers (the likelihood "
+        f"keeps rising as s grows with s/beta fixed), so the fit is its limit, every customer dropping out at "
+        f"rate mu = {num(limit['mu'], 4)} per period (Fader & Hardie's exponential-dropout special case)",
+        f"——处于边界 s → ∞：数据显示客户之间的流失率没有差异（s 增大而 s/beta 固定时似然仍在上升），因此报告其极限："
+        f"每位客户以相同的速率 mu = {num(limit['mu'], 4)}（每期）流失")
 
 
 def _reason_zh(holdout: dict, best: str) -> str:
@@ -79,7 +97,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
                 + ("" if fit.get("converged") else " (did not converge)"),
                 f"- {NAMES[key]}：{_params(fit, key)}；对数似然 {num(fit['loglik'], 1)}"
                 + ("" if fit.get("converged") else "（未收敛）"),
-            ))
+            ) + _boundary_note(fit))
     gg = clv.get("gammagamma")
     if gg:
         lines.append(tr(
