@@ -18,25 +18,20 @@ SHARED_DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
 CONFIGS = PROJECT_ROOT / "configs"
 
 
-# `make test` runs pytest-xdist with `--dist loadgroup --no-loadscope-reorder`. Each test file is one
-# unit of work on one worker (as under `--dist loadfile`), so its module fixtures run once, except
-# that files marked ``pytest.mark.xdist_group(NAME)`` form one unit: the session fixture they share
-# (``cdnow_sample_run``) then runs once. Units holding slow tests are handed out first, most slow
-# tests first: started last, a unit with whole-study runs would keep one core busy after the other
-# ran out of work.
+# `make test` runs pytest-xdist with `--dist loadfile --no-loadscope-reorder`: each test file is one
+# unit of work on one worker, so its module fixtures run once; the files are handed out in the order
+# set here, those with the most slow tests first (xdist would order them by test count, and a file of
+# whole-study runs started last keeps one core busy after the other ran out of work).
+# (`--dist loadgroup` would let files share a worker, but with pytest 9 xdist 3.8 ignores its groups.)
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    def unit(item):
-        marker = item.get_closest_marker("xdist_group")
-        return marker.args[0] if marker else item.nodeid.split("::")[0]
+    def file_of(item):
+        return item.nodeid.split("::")[0]
 
     slow_tests = {}
     for item in items:
-        slow_tests[unit(item)] = slow_tests.get(unit(item), 0) + bool(item.get_closest_marker("slow"))
-    for item in items:
-        if not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(unit(item)))  # read only under --dist loadgroup
-    items.sort(key=lambda item: -slow_tests[unit(item)])  # stable: a file's own order is kept
+        slow_tests[file_of(item)] = slow_tests.get(file_of(item), 0) + bool(item.get_closest_marker("slow"))
+    items.sort(key=lambda item: -slow_tests[file_of(item)])  # stable: each file's own order is kept
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -89,9 +84,9 @@ def cdnow_sample_summary(cdnow_sample_clean, cdnow_sample_config):
 
 @pytest.fixture(scope="session")
 def cdnow_sample_run(tmp_path_factory):
-    """The whole study of configs/cdnow_sample.yml as shipped (HTML and PDF), run once per worker
-    and shared by the files of the ``cdnow_sample_run`` group (pipeline, report, determinism):
-    each reads it, none writes into it."""
+    """The whole study of configs/cdnow_sample.yml as shipped (HTML and PDF), run at most once per
+    worker and read by test_pipeline.py, test_report.py and test_determinism.py (none writes into
+    it): each file that lands on a worker that already ran it saves a whole study."""
     from analysis.run.pipeline import run_study
 
     return run_study(CONFIGS / "cdnow_sample.yml", out_dir=tmp_path_factory.mktemp("e2e") / "cdnow_sample",

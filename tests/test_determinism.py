@@ -124,7 +124,6 @@ def _run(config: dict, folder: Path, *, key: str, hash_seed: str) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("cdnow_sample_run")  # the original is the study test_pipeline.py checks
 def test_shuffled_renamed_rekeyed_study_gives_the_same_results(cdnow_sample_run, tmp_path):
     config = yaml.safe_load((CONFIGS_DIR / "cdnow_sample.yml").read_text())
     source = PROJECT_ROOT / config["data"]["path"]

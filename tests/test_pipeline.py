@@ -13,9 +13,6 @@ from analysis.run.pipeline import run_study
 
 CONFIG = CONFIGS_DIR / "cdnow_sample.yml"
 
-pytestmark = pytest.mark.xdist_group("cdnow_sample_run")  # one worker runs the shared study once
-
-
 @pytest.fixture(scope="module")
 def full_run(cdnow_sample_run):
     return cdnow_sample_run

@@ -15,9 +15,6 @@ from analysis.narrative.traceability import untraceable_numbers
 from analysis.run.pipeline import run_study
 
 
-pytestmark = pytest.mark.xdist_group("cdnow_sample_run")  # shares the study with test_pipeline.py
-
-
 @pytest.fixture(scope="module")
 def sample_run(cdnow_sample_run):
     """configs/cdnow_sample.yml as shipped (the PDF too), the run test_pipeline.py checks."""
