@@ -69,13 +69,15 @@ validate: $(STAMP)
 	$(PY) -m analysis validate $(CONFIG)
 
 # test files are spread over the machine's cores (pytest-xdist); a file's tests stay on one worker,
-# so the whole studies its fixtures run are run once
+# so the whole studies its fixtures run are run once. tests/conftest.py hands out the files with the
+# most slow tests first, hence --no-loadscope-reorder (xdist would order them by test count).
 TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 test: $(STAMP)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/test_fuzz.py $(PYTEST_ARGS)

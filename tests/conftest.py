@@ -19,6 +19,22 @@ SHARED_DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
 CONFIGS = PROJECT_ROOT / "configs"
 
 
+# `make test` runs pytest-xdist with `--dist loadfile --no-loadscope-reorder`: each test file is one
+# unit of work on one worker, so its module fixtures run once; the files are handed out in the order
+# set here, those with the most slow tests first (xdist would order them by test count, and a file of
+# whole-study runs started last keeps one core busy after the other ran out of work).
+# (`--dist loadgroup` would let files share a worker, but with pytest 9 xdist 3.8 ignores its groups.)
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    def file_of(item):
+        return item.nodeid.split("::")[0]
+
+    slow_tests = {}
+    for item in items:
+        slow_tests[file_of(item)] = slow_tests.get(file_of(item), 0) + bool(item.get_closest_marker("slow"))
+    items.sort(key=lambda item: -slow_tests[file_of(item)])  # stable: each file's own order is kept
+
+
 @pytest.fixture(scope="session", autouse=True)
 def pseudonym_key_outside_home(tmp_path_factory):
     """Study runs in tests take their pseudonym key from a temporary file, never from (or into) the
@@ -90,6 +106,17 @@ def cdnow_sample_summary(cdnow_sample_clean, cdnow_sample_config):
         cdnow_sample_clean.transactions, period=analysis.period,
         calibration_end=analysis.calibration_end, observation_end=analysis.observation_end,
     )
+
+
+@pytest.fixture(scope="session")
+def cdnow_sample_run(tmp_path_factory):
+    """The whole study of configs/cdnow_sample.yml as shipped (HTML and PDF), run at most once per
+    worker and read by test_pipeline.py, test_report.py and test_determinism.py (none writes into
+    it): each file that lands on a worker that already ran it saves a whole study."""
+    from analysis.run.pipeline import run_study
+
+    return run_study(CONFIGS / "cdnow_sample.yml", out_dir=tmp_path_factory.mktemp("e2e") / "cdnow_sample",
+                     quiet=True)
 
 
 @pytest.fixture(autouse=True)

@@ -64,7 +64,7 @@ def test_price_times_quantity_and_row_numbers_follow_the_file(shared_dataset):
     config = DataSettings(path=path, columns={"customer": "CustomerID", "date": "InvoiceDate",
                                               "price": "UnitPrice", "quantity": "Quantity"})
     loaded = load_transactions(config).frame()
-    expected = pd.read_csv(path, dtype=str)
+    expected = pd.read_csv(path, dtype=str, usecols=["UnitPrice", "Quantity"])  # the two columns checked
     assert len(loaded) == len(expected) == 541_909
     # spot-check that DuckDB's row numbers are the file's data rows, in order
     for row in (1, 2, 100_000, 541_909):

@@ -13,10 +13,9 @@ from analysis.run.pipeline import run_study
 
 CONFIG = CONFIGS_DIR / "cdnow_sample.yml"
 
-
 @pytest.fixture(scope="module")
-def full_run(tmp_path_factory):
-    return run_study(CONFIG, out_dir=tmp_path_factory.mktemp("e2e") / "cdnow_sample", quiet=True)
+def full_run(cdnow_sample_run):
+    return cdnow_sample_run
 
 
 @pytest.mark.slow
