@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core.i18n import tr
-from ..plots.segments import cell_label, class_label
+from ..segments.labels import cell_label, class_label
 from .common import (
     attachments,
     get,

@@ -11,13 +11,8 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # runs are headless; notebooks still display figures inline
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -29,11 +24,22 @@ from ..core.jsonio import index_file, read_index, read_json, to_jsonable, write_
 from ..data.transaction_log import TransactionLog
 from ..report.escape import neutralise_formulas
 
+if TYPE_CHECKING:
+    import matplotlib.pyplot as plt
+
 FIGURE_DPI = 150
 
 # Arrow's own allocator keeps freed memory for reuse; with tables of millions of customers read
 # once per notebook, the system allocator hands it back and keeps the kernel's peak down
 pa.set_memory_pool(pa.system_memory_pool())
+
+
+def _headless_figures() -> None:
+    """Figures are drawn off screen (a notebook opens its run folder here, before any plot module
+    imports pyplot); the process that only creates run folders never imports matplotlib."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # notebooks still show the saved figures inline (_show_in_notebook)
 
 
 def _show_in_notebook(path: Path, caption: str) -> None:
@@ -71,6 +77,7 @@ class Run:
             raise FileNotFoundError(f"{root} is not a run folder (no config.json)")
         config = config_from_json(read_json(root / "config.json"))
         set_language(config.report.lang)  # figure labels and captions follow the report
+        _headless_figures()
         return cls(root=root, config=config)
 
     # data handed between stages -------------------------------------------------------------
@@ -149,6 +156,8 @@ class Run:
     def save_figure(self, fig: plt.Figure, name: str, *, caption: str, chapter: str) -> dict[str, Any]:
         path = self.root / "figures" / f"{name}.png"
         fig.savefig(path, dpi=FIGURE_DPI, bbox_inches="tight", metadata={"Software": None})
+        import matplotlib.pyplot as plt
+
         plt.close(fig)
         _show_in_notebook(path, caption)
         record = {"name": name, "path": f"figures/{name}.png", "caption": caption, "chapter": chapter}

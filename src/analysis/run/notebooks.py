@@ -121,6 +121,18 @@ def import_statements(notebooks: Iterable[Path]) -> list[str]:
     return list(statements)
 
 
+def _skip_iri_grammar() -> None:
+    """papermill → nbformat → jsonschema imports ``rfc3987_syntax`` when it is installed (it comes
+    with Jupyter's event schemas), and that module compiles a Lark grammar at import: 2.5 s of a
+    study's start-up on this machine, for an IRI format check notebook validation never makes. A
+    ``None`` entry makes its import fail, which jsonschema expects (the check is then skipped)."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)
+
+
+_skip_iri_grammar()  # before jupyter_client or papermill is imported (this module imports them lazily)
+
+
 class StudyKernel:
     """One Jupyter kernel that runs notebooks one after another.
 
