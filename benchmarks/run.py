@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # the benchmark modules import harness
 
 # whole-process comparisons first, then the scale and in-process ones; fresh_clone builds a venv
-ORDER = ["summary", "clv", "paretonbd", "end_to_end", "fresh_clone", "correctness", "pareto", "engines"]
+ORDER = ["study", "summary", "clv", "paretonbd", "end_to_end", "fresh_clone", "correctness", "pareto", "engines"]
 QUICK = ["summary", "clv", "paretonbd"]
 
 
