@@ -23,12 +23,10 @@ from analysis.run.cache import (
     MAX_SIZE_ENV,
     Snapshotter,
     StageCache,
-    apply_index_delta,
     chapter_key,
     config_material,
     data_stage_key,
     default_cache_dir,
-    index_delta,
     key_fingerprint,
     max_cache_size,
 )
@@ -130,29 +128,6 @@ def test_no_cache_recomputes_and_replaces_the_entry(tmp_path):
     assert json.loads((run3 / "sections" / "toy.json").read_text()) == {"estimate": 9.0}
 
 
-def test_index_records_are_merged_into_the_current_index(tmp_path):
-    """An upstream stage that registered other figures since: the stage's own records are appended
-    to what is there now, as the run folder's registry would have done."""
-    cache = StageCache(root=tmp_path / "cache", max_size=10**9)
-    run, private, snapshots = _folders(tmp_path / "first")
-    cache.stage("chapter", "toy", "k1", snapshots, lambda: _toy_chapter(run, private))
-    run2, _, snapshots2 = _folders(tmp_path / "second")
-    write_json(run2 / "figures" / "index.json", [{"name": "other", "chapter": "pareto"}])
-    cache.stage("chapter", "toy", "k1", snapshots2, lambda: pytest.fail("computed"))
-    assert json.loads((run2 / "figures" / "index.json").read_text()) == [
-        {"name": "other", "chapter": "pareto"}, {"name": "toy", "chapter": "toy"}]
-
-
-def test_index_delta_replays_register():
-    before = [{"name": "a"}, {"name": "b", "v": 1}, {"name": "c"}]
-    after = [{"name": "a"}, {"name": "c"}, {"name": "b", "v": 2}, {"name": "d"}]  # b registered again, d new
-    delta = index_delta(before, after)
-    assert delta == {"appended": [{"name": "b", "v": 2}, {"name": "d"}], "removed": []}
-    assert apply_index_delta(before, delta) == after
-    assert index_delta(before, before) == {"appended": [], "removed": []}
-    assert index_delta([{"name": "a"}, {"name": "b"}], [{"name": "b"}, {"name": "a"}])["appended"] == [{"name": "a"}]
-
-
 def test_a_stage_that_changed_another_stages_file_is_a_miss_when_that_file_differs(tmp_path):
     """toy changes study.json: restoring it over a different study.json would undo another stage's work."""
     cache = StageCache(root=tmp_path / "cache", max_size=10**9)
@@ -227,14 +202,6 @@ def test_a_stage_larger_than_the_limit_is_not_stored(tmp_path):
     run, private, snapshots = _folders(tmp_path / "first")
     cache.stage("chapter", "toy", "k1", snapshots, lambda: _toy_chapter(run, private))
     assert cache.list() == []
-
-
-def test_remembered_values(tmp_path):
-    cache = StageCache(root=tmp_path / "cache", max_size=10**9)
-    assert cache.remember("parameters", "nb1", lambda: ["run_dir"]) == ["run_dir"]
-    assert cache.remember("parameters", "nb1", lambda: pytest.fail("computed")) == ["run_dir"]
-    assert StageCache(root=tmp_path / "cache", read=False, max_size=10**9).remember(
-        "parameters", "nb1", lambda: ["run_dir", "lang"]) == ["run_dir", "lang"]
 
 
 def test_cache_list_and_clear_commands(tmp_path, monkeypatch, capsys):

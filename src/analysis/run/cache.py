@@ -3,9 +3,10 @@ is stored under a key of everything that decides what it writes, and a rerun res
 computing it again.
 
 What a stage writes is found by comparing the run's staging folders before and after it runs: the
-files it created or changed are copied into the cache, with the records it added to
-``figures/index.json`` and ``tables/index.json``. Restoring copies them back, so a run that reuses
-every stage writes the same bytes a cold run writes.
+files it created or changed are copied into the cache (for a chapter, only its own: its section,
+notebook, ``index-<chapter>.json`` files and the figures and tables they list, and the files it
+declares; see ``analysis.run.pipeline.chapter_owns``). Restoring copies them back, so a run that
+reuses every stage writes the same bytes a cold run writes.
 
 A stage's key is the sha256 of a JSON document (:func:`key_of`) that the pipeline builds from
 (see :mod:`analysis.run.pipeline`): the input file's sha256; the config sections that decide the data
@@ -49,13 +50,11 @@ CACHE_DIR_ENV = "ANALYSIS_CACHE_DIR"
 MAX_SIZE_ENV = "ANALYSIS_CACHE_MAX_SIZE"
 DEFAULT_MAX_SIZE = 2 * 1024**3
 # the layout and key format of an entry; a change orphans older entries (they are evicted in time)
-FORMAT = 1
+FORMAT = 2  # 2: no shared index files (each chapter's index is a file of its own)
 META = "meta.json"
 TAG = "CACHEDIR.TAG"  # https://bford.info/cachedir/: backup tools skip the folder
 TAG_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
             "# the stage cache of customer-analytics-kit (python -m analysis cache --list)\n")
-# figure and table indexes are shared by all chapters: a chapter's part of them is the records it adds
-INDEX_FILES = ("figures/index.json", "tables/index.json")
 # files up to this size are hashed on every snapshot; larger ones once per (size, mtime, inode)
 SMALL_FILE = 1 << 20
 
@@ -131,7 +130,6 @@ class Snapshot:
     """The files under a set of folders, relative name → sha256 (names are ``<root>/<path>``)."""
 
     files: dict[str, str]
-    indexes: dict[str, list[dict[str, Any]]]
 
 
 class Snapshotter:
@@ -145,18 +143,14 @@ class Snapshotter:
 
     def take(self) -> Snapshot:
         files: dict[str, str] = {}
-        indexes: dict[str, list[dict[str, Any]]] = {}
         for label, root in self.roots.items():
             for path in sorted(p for p in root.rglob("*") if p.is_file()):
                 relative = path.relative_to(root).as_posix()
                 if relative in self.ignore:
                     continue
                 name = f"{label}/{relative}"
-                if label == "run" and relative in INDEX_FILES:
-                    indexes[relative] = json.loads(path.read_text(encoding="utf-8"))
-                    continue
                 files[name] = self._hash(name, path)
-        return Snapshot(files=files, indexes=indexes)
+        return Snapshot(files=files)
 
     def _hash(self, name: str, path: Path) -> str:
         stat = path.stat()
@@ -170,26 +164,6 @@ class Snapshotter:
     def path_of(self, name: str) -> Path:
         label, relative = name.split("/", 1)
         return self.roots[label] / relative
-
-
-def index_delta(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """What a stage did to an index, as the run folder's ``_register`` does it: records appended in
-    order (replacing earlier records of the same name) and names removed. None when ``after``
-    cannot be made from ``before`` that way (the stage is then not cached)."""
-    for start in range(len(after), -1, -1):  # the fewest appended records that explain ``after``
-        appended = after[start:]
-        names = {r.get("name") for r in appended}
-        if after[:start] == [r for r in before if r.get("name") not in names]:
-            break
-    else:
-        return None
-    delta = {"appended": appended, "removed": sorted({r.get("name") for r in before} - {r.get("name") for r in after})}
-    return delta if apply_index_delta(before, delta) == after else None
-
-
-def apply_index_delta(index: list[dict[str, Any]], delta: Mapping[str, Any]) -> list[dict[str, Any]]:
-    gone = set(delta["removed"]) | {r.get("name") for r in delta["appended"]}
-    return [r for r in index if r.get("name") not in gone] + list(delta["appended"])
 
 
 @dataclass
@@ -299,7 +273,7 @@ class StageCache:
             if meta.get("format") != FORMAT or meta.get("key") != key or meta.get("kind") != kind:
                 raise ValueError("another format or key")
             files, numbers = dict(meta["files"]), dict(meta["numbers"])
-            preconditions, removed, indexes = dict(meta["preconditions"]), list(meta["removed"]), dict(meta["indexes"])
+            preconditions, removed = dict(meta["preconditions"]), list(meta["removed"])
         except (OSError, ValueError, KeyError, TypeError):
             if entry.exists():
                 self._remove(entry)
@@ -328,11 +302,6 @@ class StageCache:
             os.replace(partial, target)
         for name in removed:
             snapshotter.path_of(name).unlink(missing_ok=True)
-        from ..core.jsonio import write_json
-
-        for relative, delta in indexes.items():
-            path = snapshotter.roots["run"] / relative
-            write_json(path, apply_index_delta(current.indexes.get(relative, []), delta))
         os.utime(entry / META)  # least recently used is evicted first
         return meta
 
@@ -344,15 +313,6 @@ class StageCache:
         mine = owns or (lambda name: True)
         changed = sorted(n for n, digest in after.files.items() if before.files.get(n) != digest and mine(n))
         removed = sorted(n for n in set(before.files) - set(after.files) if mine(n))
-        indexes = {}
-        for relative in sorted(set(before.indexes) | set(after.indexes)):
-            old, new = before.indexes.get(relative, []), after.indexes.get(relative, [])
-            if old == new:
-                continue
-            delta = index_delta(old, new)
-            if delta is None:
-                return False
-            indexes[relative] = delta
         size = sum(snapshotter.path_of(n).stat().st_size for n in changed)
         if size > self.max_size:
             return False
@@ -361,7 +321,7 @@ class StageCache:
             "files": {n: after.files[n] for n in changed},
             "numbers": {n: number for number, n in enumerate(changed)},
             "preconditions": {n: before.files.get(n) for n in [*changed, *removed]},
-            "removed": removed, "indexes": indexes, "bytes": size,
+            "removed": removed, "bytes": size,
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
         building = self.partial / f"{kind}-{key[:16]}.{os.getpid()}.{secrets.token_hex(4)}"
@@ -385,34 +345,6 @@ class StageCache:
             self._remove(target)
         os.rename(building, target)
 
-    def remember(self, kind: str, key: str, compute: Callable[[], Any]) -> Any:
-        """A value without files (JSON), computed once per key: e.g. the parameters a notebook
-        declares, which papermill (slow to import) would otherwise read on every run."""
-        entry = self._entry(kind, key)
-        if self.read:
-            try:
-                meta = json.loads((entry / META).read_text(encoding="utf-8"))
-                if meta.get("format") == FORMAT and meta.get("key") == key and meta.get("kind") == kind:
-                    os.utime(entry / META)
-                    return meta["value"]
-            except (OSError, ValueError, KeyError):
-                pass
-        value = compute()
-        if self.write:
-            building = self.partial / f"{kind}-{key[:16]}.{os.getpid()}.{secrets.token_hex(4)}"
-            meta = {"format": FORMAT, "kind": kind, "name": kind, "key": key, "value": value, "files": {},
-                    "numbers": {}, "preconditions": {}, "removed": [], "indexes": {}, "bytes": 0,
-                    "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-            try:
-                self._prepare_root()
-                _private_dir(building)
-                _write_private(building / META, json.dumps(meta, sort_keys=True, indent=1) + "\n")
-                self._publish(building, entry)
-            except OSError:
-                shutil.rmtree(building, ignore_errors=True)
-        return value
-
-    # the whole cache ---------------------------------------------------------------------------
     def _prepare_root(self) -> None:
         for folder in (self.root, self.entries, self.partial):
             _private_dir(folder)

@@ -189,10 +189,6 @@ def plan_chapters(config: StudyConfig, *, quiet: bool = True) -> list[tuple[Chap
     return paths
 
 
-def notebooks_for(config: StudyConfig) -> list[Path]:
-    return [path for _, path in plan_chapters(config)]
-
-
 def cache_requirements(chapter_name: str) -> tuple[str, ...]:
     """What a chapter's cached result depends on besides the data and its settings: the chapters it
     follows (their keys) and, for the chapters that quote the study's facts, the study section."""
@@ -365,7 +361,6 @@ def run_study(
                          if p.name != STAGING_MARKER}
         run.save_section("study", study)
         study_sha = sha256_of(staging / "sections" / "study.json")
-        order = [chapter_of(notebook) for notebook in notebooks]
 
         chapter_keys: dict[str, str] = {}
         for entry_, notebook in planned:  # in registry order: a chapter's requirements come first
