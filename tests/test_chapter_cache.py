@@ -331,6 +331,40 @@ def test_unchanged_rerun_reuses_everything_byte_for_byte(cold_run, shared_cache,
 
 
 @pytest.mark.slow
+def test_an_all_cached_rerun_imports_no_analysis_library(cold_run, shared_cache, tmp_path):
+    """What makes an unchanged rerun fast: a fresh process that finds every stage cached copies the
+    files and imports neither pandas, numpy, matplotlib nor the narrative modules."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "fresh"
+    program = ("import sys; from analysis.cli import main; code = main(sys.argv[1:]); "
+               "print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'numpy', 'matplotlib', 'scipy', "
+               "'statsmodels'}) + sorted(m for m in sys.modules if m.startswith('analysis.narrative'))); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", program, "run", str(CONFIG), "--out", str(out), "--quiet"],
+                          capture_output=True, text=True, env={**os.environ, CACHE_DIR_ENV: str(shared_cache)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert set(_cache_states(out).values()) == {"hit"}
+    assert (out / "report.pdf").read_bytes() == (cold_run / "report.pdf").read_bytes()
+
+
+@pytest.mark.slow
+def test_a_new_title_renders_the_report_again_from_cached_chapters(cold_run, shared_cache, monkeypatch, tmp_path):
+    """The report's key covers what the document is built from: a title that only the report shows
+    reuses every chapter and renders a document that carries it."""
+    from analysis.run.pipeline import run_study
+
+    monkeypatch.setenv(CACHE_DIR_ENV, str(shared_cache))
+    retitled = run_study(CONFIG, out_dir=tmp_path / "retitled", quiet=True, overrides={"title": "A retitled study"})
+    states = _cache_states(retitled)
+    assert states.pop("stage:render") == "miss"
+    assert set(states.values()) == {"hit"}
+    assert "A retitled study" in (retitled / "report.qmd").read_text(encoding="utf-8")
+    assert "A retitled study" not in (cold_run / "report.qmd").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
 def test_clv_change_reruns_clv_and_its_dependants_only(cold_run, shared_cache, monkeypatch, tmp_path):
     from analysis.run.pipeline import run_study
 

@@ -10,7 +10,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 
-import duckdb
 import yaml
 from pydantic import (
     BaseModel,
@@ -117,6 +116,8 @@ class DataSettings(Strict):
     def _usable_date_format(cls, value: str | None) -> str | None:
         # DuckDB parses the dates, so DuckDB decides which formats exist (%Q does not)
         if value is not None:
+            import duckdb  # only for a config that names a date format
+
             try:
                 duckdb.execute("SELECT try_strptime('2000-01-01', ?)", [value]).fetchall()
             except duckdb.Error as exc:

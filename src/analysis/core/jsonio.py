@@ -5,34 +5,35 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import threading
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 
 def to_jsonable(value: Any) -> Any:
     """Convert numpy/pandas scalars and containers to plain JSON types; NaN and inf become None."""
+    # a value can only be a numpy or pandas object once that library is imported: a process that
+    # writes plain JSON (an all-cached rerun) never pays for importing them here
+    np, pd = sys.modules.get("numpy"), sys.modules.get("pandas")
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
+    if np is not None and isinstance(value, np.ndarray):
         return [to_jsonable(v) for v in value.tolist()]
-    if isinstance(value, pd.Series):
+    if pd is not None and isinstance(value, pd.Series):
         return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (bool, np.bool_)):
+    if isinstance(value, bool) or (np is not None and isinstance(value, np.bool_)):
         return bool(value)
-    if isinstance(value, (int, np.integer)):
+    if isinstance(value, int) or (np is not None and isinstance(value, np.integer)):
         return int(value)
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, float) or (np is not None and isinstance(value, np.floating)):
         number = float(value)
         return number if math.isfinite(number) else None
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None or (pd is not None and (value is pd.NA or value is pd.NaT)):
         return None
-    if isinstance(value, (pd.Timestamp,)):
+    if pd is not None and isinstance(value, pd.Timestamp):
         return value.date().isoformat() if value == value.normalize() else value.isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()

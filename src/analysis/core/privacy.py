@@ -31,10 +31,12 @@ import hmac
 import os
 import secrets
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:  # pandas is imported by the functions that take frames, not by the key's users
+    import pandas as pd
 
 KEY_ENV = "ANALYSIS_PSEUDONYM_KEY"
 KEY_FILE_ENV = "ANALYSIS_PSEUDONYM_KEY_FILE"
@@ -103,6 +105,8 @@ def pseudonymise(ids: pd.Series, key: bytes, length: int = PSEUDONYM_LENGTH) -> 
 
     The same id and key give the same pseudonym, so tables written by different stages still join.
     """
+    import pandas as pd
+
     unique = pd.unique(ids.astype("string"))
     mapping = {
         value: hmac.new(key, str(value).encode("utf-8"), hashlib.sha256).hexdigest()[:length]
@@ -128,6 +132,8 @@ def pseudonym_sql(key: bytes, column: str = "customer_id", length: int = PSEUDON
 def pseudonymise_in(con, ids: pd.Series, key: bytes, length: int = PSEUDONYM_LENGTH) -> pd.Series:
     """:func:`pseudonymise` computed by DuckDB connection ``con``: the same pseudonyms, without
     a Python dictionary of every id (millions of customers)."""
+    import pandas as pd
+
     con.register("ids_to_pseudonymise", pd.DataFrame({"customer_id": ids.to_numpy()}))
     try:
         hashed = con.execute(f"SELECT {pseudonym_sql(key, length=length)} AS id FROM ids_to_pseudonymise").df()["id"]

@@ -501,10 +501,13 @@ def chapter_key(
     })
 
 
-def render_key(*, source_sha256: str, figures: Mapping[str, str], renderer: str, renderer_version: str | None,
-               formats: list[str], fonts: list[str], timestamp: str, code: str) -> str:
-    """Rendering: the document source, the figures it embeds, the renderer and its version, the
-    fonts (path, size, modification time) and the date written into the PDF."""
+def render_key(*, run_files: Mapping[str, str], manifest: Mapping[str, Any], title: str, lang: str, renderer: str,
+               renderer_version: str | None, formats: list[str], fonts: list[str], timestamp: str,
+               code: str) -> str:
+    """Rendering: what the document is built from (the run folder's files by sha256, the stable part
+    of the manifest, the title and the language), the renderer and its version, the fonts (path,
+    size, modification time) and the date written into the PDF. The document itself is built only
+    on a miss, so an all-cached rerun never imports the narrative modules."""
     font_files = []
     for font in fonts:
         for path in sorted(Path(font).rglob("*")) if Path(font).is_dir() else [Path(font)]:
@@ -512,7 +515,7 @@ def render_key(*, source_sha256: str, figures: Mapping[str, str], renderer: str,
                 stat = path.stat()
                 font_files.append([str(path), stat.st_size, stat.st_mtime_ns])
     return key_of({
-        "format": FORMAT, "stage": "render", "source": source_sha256, "figures": dict(sorted(figures.items())),
-        "renderer": renderer, "renderer_version": renderer_version, "formats": sorted(formats),
-        "fonts": font_files, "timestamp": timestamp, "code": code,
+        "format": FORMAT, "stage": "render", "run_files": dict(sorted(run_files.items())), "manifest": manifest,
+        "title": title, "lang": lang, "renderer": renderer, "renderer_version": renderer_version,
+        "formats": sorted(formats), "fonts": font_files, "timestamp": timestamp, "code": code,
     })

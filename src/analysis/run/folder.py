@@ -13,25 +13,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from ..core.config import StudyConfig, config_from_json
 from ..core.i18n import set_language
 from ..core.jsonio import index_file, read_index, read_json, to_jsonable, write_json
-from ..data.transaction_log import TransactionLog
-from ..report.escape import neutralise_formulas
 
 if TYPE_CHECKING:
     import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    from ..data.transaction_log import TransactionLog
 
 FIGURE_DPI = 150
 
-# Arrow's own allocator keeps freed memory for reuse; with tables of millions of customers read
-# once per notebook, the system allocator hands it back and keeps the kernel's peak down
-pa.set_memory_pool(pa.system_memory_pool())
+
+def _system_memory_pool() -> None:
+    """Arrow's own allocator keeps freed memory for reuse; with tables of millions of customers read
+    once per notebook, the system allocator hands it back and keeps the kernel's peak down. Set when
+    a notebook opens its run folder: the process that only creates run folders (an all-cached
+    rerun) never imports Arrow, pandas or numpy."""
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 def _headless_figures() -> None:
@@ -78,17 +81,24 @@ class Run:
         config = config_from_json(read_json(root / "config.json"))
         set_language(config.report.lang)  # figure labels and captions follow the report
         _headless_figures()
+        _system_memory_pool()
         return cls(root=root, config=config)
 
     # data handed between stages -------------------------------------------------------------
     def transaction_log(self) -> TransactionLog:
         """Clean transactions queried in DuckDB where they lie, whatever their size."""
+        from ..data.transaction_log import TransactionLog
+
         return TransactionLog.from_parquet(self.root / "tables" / "transactions.parquet")
 
     def customers(self, columns: list[str] | None = None) -> pd.DataFrame:
         """The customer summary, with the per-customer predictions of the CLV stage as columns once
         it has run; with ``columns``, only those of them that exist (a study of 10^7 customers
         reads what it uses)."""
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         tables = self.root / "tables"
         frames = []
         for name in ("customers", "predictions"):
@@ -114,13 +124,18 @@ class Run:
 
     def contracts(self) -> pd.DataFrame:
         """Contractual data: customer_id, tenure, churned and covariates."""
+        import pandas as pd
+
         return pd.read_parquet(self.root / "tables" / "contracts.parquet")
 
     def opportunities(self) -> pd.DataFrame:
         """Discrete-time data: customer_id, frequency, recency, periods, weight (``analysis.data.opportunity``)."""
+        import pandas as pd
+
         return pd.read_parquet(self.root / "tables" / "opportunities.parquet")
 
     def save_data(self, frame: pd.DataFrame, name: str) -> Path:
+        _system_memory_pool()
         path = self.root / "tables" / f"{name}.parquet"
         frame.to_parquet(path, index=False)
         return path
@@ -141,6 +156,8 @@ class Run:
 
     def rng(self, name: str) -> np.random.Generator:
         """A generator seeded from the config seed and a stream name, the same in every run."""
+        import numpy as np
+
         return np.random.default_rng([self.config.seed, zlib.crc32(name.encode("utf-8"))])
 
     # figures and tables for the report ---------------------------------------------------------
@@ -170,6 +187,8 @@ class Run:
         tables = self.root / "tables"
         # text cells that a spreadsheet would run as formulas go behind a quote; the report's
         # table reader (narrative.common.table_md) takes it off again
+        from ..report.escape import neutralise_formulas
+
         neutralise_formulas(frame).to_csv(tables / f"{name}.csv", index=index)
         record = {
             "name": name, "path": f"tables/{name}.csv", "caption": caption, "chapter": chapter,

@@ -15,20 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .. import report as render
 from ..chapters import Chapter, chapter, chapter_of_notebook, plan_notebooks, registry
-from ..clv.customer_covariates import attach_covariates, read_covariate_table
 from ..core.config import StudyConfig, load_config, localised
 from ..core.errors import ConfigError, NotEstimable, StudyError, not_estimable
 from ..core.jsonio import index_file, read_json, to_jsonable, write_json
 from ..core.paths import PACKAGE_DIR, REPORTS_DIR
 from ..core.privacy import data_order, pseudonym_key, pseudonym_sql, pseudonymise, pseudonymise_in
-from ..data.cleaning import clean_transactions
-from ..data.describe import describe_contracts
-from ..data.loading import load_contracts, load_transactions
-from ..data.opportunity import describe_opportunities, load_opportunity_data
-from ..data.prepare import check_not_empty, summarize
-from ..report.engines import document_timestamp
+from ..report.engines import available_renderer, document_timestamp, render_document
 from .cache import (
     STUDY_SECTION,
     Snapshotter,
@@ -56,7 +49,19 @@ from .safety import STAGING_MARKER, RunFolder
 
 T = TypeVar("T")
 
+# The data stages and the document are computed only on a cache miss, and what computes them
+# (pandas, the narrative modules) is imported then: an all-cached rerun imports neither.
+
+
+def load_transactions(data):  # noqa: ANN001, ANN201 (the loader, imported when the data stage runs)
+    from ..data.loading import load_transactions as load
+
+    return load(data)
+
 QUARANTINE = "quarantine.csv.gz"
+# manifest fields that differ between two runs of the same study, or with the run folder's name
+# (the document uses none of them)
+VOLATILE_MANIFEST_KEYS = frozenset({"started", "finished", "outputs", "private_outputs", "chapters", "stages"})
 
 
 class Progress:
@@ -256,7 +261,11 @@ def run_study(
                                                   "the config file": config_path})
     planned = plan_chapters(config, quiet=quiet)
     notebooks = [path for _, path in planned]
-    covariate_table = read_covariate_table(config, config_path)  # bad covariates stop the run here
+    covariate_table = None
+    if config.clv.covariates is not None:  # bad covariates stop the run here
+        from ..clv.customer_covariates import read_covariate_table
+
+        covariate_table = read_covariate_table(config, config_path)
     cache = StageCache(read=use_cache)
     packages = package_versions()
     code = code_version(PACKAGE_DIR, packages)
@@ -303,6 +312,10 @@ def run_study(
             progress.cached(["load", "clean", "customer summary"], data_stage.seconds)
             study.update(data_stage.value)
         elif config.data.kind == "transactions":
+            from ..clv.customer_covariates import attach_covariates
+            from ..data.cleaning import clean_transactions
+            from ..data.prepare import check_not_empty, summarize
+
             loaded = progress.stage("load", lambda: load_transactions(config.data))
             cleaning = progress.stage(
                 "clean", lambda: clean_transactions(loaded, config.cleaning, config.analysis)
@@ -331,6 +344,8 @@ def run_study(
             del cleaning
             gc.collect()
         elif config.data.kind == "opportunity":
+            from ..data.opportunity import describe_opportunities, load_opportunity_data
+
             table, counts = progress.stage("load", lambda: load_opportunity_data(config.data, config.analysis))
             progress.stage("clean", lambda: None)
             progress.stage("customer summary", lambda: None)
@@ -341,6 +356,9 @@ def run_study(
             run.save_section("data", describe_opportunities(table, config.data))
             study["period"] = "opportunity"
         else:
+            from ..data.describe import describe_contracts
+            from ..data.loading import load_contracts
+
             contracts = progress.stage("load", lambda: load_contracts(config.data))
             progress.stage("clean", lambda: None)
             progress.stage("customer summary", lambda: None)
@@ -406,7 +424,7 @@ def run_study(
         results = run.results
         write_json(staging / "results.json", results)
 
-        renderer = render.available_renderer(config.report.renderer)
+        renderer = available_renderer(config.report.renderer)
         renderer_version = _renderer_version(renderer)
         title = localised(config.title, config.report.lang) or f"Customer analytics: {config.name}"
 
@@ -423,22 +441,30 @@ def run_study(
         write_json(staging / "manifest.json", manifest([]))
 
         def render_report() -> StageResult:
-            source = render.build_document(staging, title=title, lang=config.report.lang)
+            # the document is a function of the run folder's files, the stable part of the manifest
+            # (its timestamps but the run's date, and its stage records, change in every run), the
+            # title and the language; it is built only when that key misses
+            written = read_json(staging / "manifest.json")
+            stable_manifest = {k: v for k, v in written.items() if k not in VOLATILE_MANIFEST_KEYS}
+            stable_manifest["run_date"] = str(written.get("started", ""))[:10]
+            run_files = {name: digest for name, digest in snapshots.take().files.items()
+                         if name.startswith("run/") and name != "run/manifest.json"}
             timestamp, fonts = document_timestamp(study["observation_end"]), _font_paths(config)
-            # the document embeds the figures; the tables are in its text
-            figures = {name: digest for name, digest in snapshots.take().files.items()
-                       if name.startswith("run/figures/")}
             entry = render_key(
-                source_sha256=sha256_of(source), figures=figures, renderer=renderer,
-                renderer_version=renderer_version, formats=list(config.report.formats), fonts=fonts,
-                timestamp=timestamp.isoformat(), code=code,
+                run_files=run_files, manifest=stable_manifest, title=title, lang=config.report.lang, renderer=renderer, renderer_version=renderer_version, formats=list(config.report.formats),
+                fonts=fonts, timestamp=timestamp.isoformat(), code=code,
             )
-            return cache.stage("render", "render", entry, snapshots, lambda: {
-                fmt: path.name for fmt, path in render.render_document(
+
+            def build_and_render() -> dict[str, str]:
+                from ..report.document import build_document
+
+                source = build_document(staging, title=title, lang=config.report.lang)
+                return {fmt: path.name for fmt, path in render_document(
                     source, formats=list(config.report.formats), renderer=renderer, timestamp=timestamp,
                     font_paths=fonts,
-                ).items()
-            })
+                ).items()}
+
+            return cache.stage("render", "render", entry, snapshots, build_and_render)
 
         rendered = progress.stage("render", render_report)
         stages["render"] = rendered.record()
