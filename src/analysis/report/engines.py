@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
@@ -76,9 +77,9 @@ def _render_pandoc(
 ) -> dict[str, Path]:
     pandoc = _pandoc()
     here = resources.files("analysis.report")
-    outputs: dict[str, Path] = {}
     common = [pandoc, source.name, "--from", "markdown", "--standalone", "--toc", "--number-sections"]
-    if "html" in formats:
+
+    def html() -> Path:
         with resources.as_file(here / "filters" / "number_captions.lua") as lua, resources.as_file(
             here / "templates" / "report.css"
         ) as css:
@@ -88,12 +89,20 @@ def _render_pandoc(
                    "--resource-path", str(source.parent), "-o", "report.html"],
                 cwd=source.parent,
             )
-        outputs["html"] = source.parent / "report.html"
-    if "pdf" in formats:
+        return source.parent / "report.html"
+
+    def pdf() -> Path:
         typst_source = source.parent / "report.typ"
         _run(common + ["--to", "typst", "-o", typst_source.name], cwd=source.parent)
-        outputs["pdf"] = _compile_typst(typst_source, timestamp=timestamp, font_paths=font_paths)
-    return outputs
+        return _compile_typst(typst_source, timestamp=timestamp, font_paths=font_paths)
+
+    renderers = {fmt: make for fmt, make in (("html", html), ("pdf", pdf)) if fmt in formats}
+    if len(renderers) < 2:
+        return {fmt: make() for fmt, make in renderers.items()}
+    # the two outputs share nothing but the source: pandoc's HTML runs beside the PDF's typst compile
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {fmt: pool.submit(make) for fmt, make in renderers.items()}
+        return {fmt: future.result() for fmt, future in futures.items()}
 
 
 FALLBACK_TIMESTAMP = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
