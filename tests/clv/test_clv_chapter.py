@@ -190,7 +190,7 @@ def test_customer_intervals_without_a_simulator():
 def test_alive_path_of_a_model_without_covariates_equals_the_results_method():
     """The adapter that gives MBG/NBD an alive path reproduces BG/NBD's own ``alive_path`` exactly."""
     from analysis.clv import BetaGeo
-    from analysis.clv.base import TransactionResults
+    from analysis.models.base import TransactionResults
     from analysis.clv.simulate import simulate_bgnbd
     from analysis.clv.study import _NoCovariates
 

@@ -12,9 +12,9 @@ import pytest
 from statsmodels.tools.numdiff import approx_fprime
 
 from analysis.clv import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
-from analysis.clv.bgnbd import bgnbd_loglik
-from analysis.clv.covariates import CovariateDesign
-from analysis.clv.paretonbd import paretonbd_loglik
+from analysis.models.bgnbd import bgnbd_loglik
+from analysis.models.covariates import CovariateDesign
+from analysis.models.paretonbd import paretonbd_loglik
 from analysis.clv.simulate import simulate_bgnbd, simulate_paretonbd
 from analysis.retention import ShiftedBetaGeometric
 

@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 
 from analysis.clv import ParetoNBD
-from analysis.clv.exponential_dropout import (
+from analysis.models.exponential_dropout import (
     ExponentialDropoutNBD,
     ExponentialDropoutNBDResults,
     exponential_dropout_loglik,
     log_expint,
 )
-from analysis.clv.paretonbd import S_AT_LIMIT, ParetoNBDResults, paretonbd_loglik
+from analysis.models.paretonbd import S_AT_LIMIT, ParetoNBDResults, paretonbd_loglik
 from analysis.clv.simulate import simulate_paretonbd
 
 # a small set of customers: no purchase, a few, many, a last purchase at T, a short T

@@ -13,7 +13,7 @@ from analysis.satisfaction.drivers import (
     net_promoter_score,
     ordered_logit_drivers,
 )
-from analysis.satisfaction.pls import PLSPathModel
+from analysis.models.pls import PLSPathModel
 
 from .conftest import ECSI_BLOCKS, ECSI_PATHS
 

@@ -17,7 +17,7 @@ from analysis.satisfaction.measurement import (
     reliability_table,
     top_box_shares,
 )
-from analysis.satisfaction.pls import PLSPathModel
+from analysis.models.pls import PLSPathModel
 
 from .conftest import ECSI_BLOCKS, ECSI_PATHS
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.periods import PERIODS_PER_YEAR
-from .base import on_distinct_pairs
+from ..models.base import on_distinct_pairs
 
 
 def period_discount_rate(annual_rate: float, period: str) -> float:

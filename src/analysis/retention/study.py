@@ -17,7 +17,7 @@ from .churn import churn_durations, resolve_threshold, threshold_sensitivity
 from .churn_model import fit_churn_model
 from .cohorts import average_retention_curve, cohort_table
 from .economics import retention_value
-from .sbg import ShiftedBetaGeometric
+from ..models.sbg import ShiftedBetaGeometric
 from .settings import RetentionSettings
 from .survival import cox_model, kaplan_meier, kaplan_meier_by_group
 

@@ -39,7 +39,7 @@ from .measurement import (
     reliability_table,
     top_box_shares,
 )
-from .pls import PLSPathModel
+from ..models.pls import PLSPathModel
 from .settings import SurveySettings
 from .simulate import simulate_survey
 from .survey import SurveyTable, validate_survey
