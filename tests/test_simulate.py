@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import hyp2f1
 
-from analysis.models.simulate import TruePurchasing, simulate_transactions
 from analysis.data.summary import customer_summary
+from analysis.models.simulate import TruePurchasing, simulate_transactions
 
 
 def bgnbd_expected_repeats(t: float, r: float, alpha: float, a: float, b: float) -> float:

@@ -15,7 +15,7 @@ from analysis.clv import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
 from analysis.models.bgnbd import bgnbd_loglik
 from analysis.models.covariates import CovariateDesign
 from analysis.models.paretonbd import paretonbd_loglik
-from analysis.clv.simulate import simulate_bgnbd, simulate_paretonbd
+from analysis.models.simulate import simulate_bgnbd, simulate_paretonbd
 from analysis.retention import ShiftedBetaGeometric
 
 # CDNOW-sample values (FHL 2005a; Schmittlein et al. 1987 via Fader & Hardie 2005) as the base

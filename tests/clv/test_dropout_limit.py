@@ -22,7 +22,7 @@ from analysis.models.exponential_dropout import (
     log_expint,
 )
 from analysis.models.paretonbd import S_AT_LIMIT, ParetoNBDResults, paretonbd_loglik
-from analysis.clv.simulate import simulate_paretonbd
+from analysis.models.simulate import simulate_paretonbd
 
 # a small set of customers: no purchase, a few, many, a last purchase at T, a short T
 X = np.array([0.0, 0.0, 1, 3, 10, 40, 2, 7])

@@ -69,7 +69,7 @@ def test_paretonbd_large_frequencies_stay_finite(fits):
 
 def test_expected_purchases_of_new_customer_integrates_the_model(fits):
     # E[X(t)] for BG/NBD against the mean of a large simulation from the fitted parameters
-    from analysis.clv.simulate import simulate_bgnbd
+    from analysis.models.simulate import simulate_bgnbd
 
     res = fits[0]
     x, _, _ = simulate_bgnbd(200_000, *res.params, T=39.0, seed=11)

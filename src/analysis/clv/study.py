@@ -20,11 +20,11 @@ from ..core.periods import PERIOD_DAYS
 from ..data.transaction_log import TransactionLog, as_log
 from ..models.base import TransactionResults
 from ..models.bgnbd import BetaGeo
-from .customer_covariates import column_name
-from .diagnostics import period_transactions, spend_independence
 from ..models.gammagamma import GammaGamma
 from ..models.mbgnbd import ModifiedBetaGeo
 from ..models.paretonbd import ParetoNBD
+from .customer_covariates import column_name
+from .diagnostics import period_transactions, spend_independence
 from .settings import MODEL_NAMES, ClvSettings
 from .value import customer_lifetime_value, period_discount_rate
 

@@ -1,10 +1,27 @@
-"""Synthetic transaction logs with known ground truth, for tests and benchmarks.
+"""Seeded draws with known ground truth, for parameter-recovery tests and benchmarks: customer
+summaries from each model, and whole transaction logs for the data path.
 
 Purchasing follows the BG/NBD story (Fader, Hardie & Lee 2005a): each customer buys at time 0
 (their first purchase), then as a Poisson process with rate λ ~ Gamma(r, α) (α a rate), and after
 each repeat purchase becomes inactive with probability p ~ Beta(a, b). Each purchase's value
 follows the Gamma-Gamma model (Fader, Hardie & Lee 2005b): z ~ Gamma(p, ν), ν ~ Gamma(q, γ), so a
-customer's mean spend is p/ν. Times are in days here; the BG/NBD rate is per ``period_days``.
+customer's mean spend is p/ν. Under Pareto/NBD (Schmittlein, Morrison & Colombo 1987) the
+customer buys at rate λ until an exponential lifetime with rate μ ~ Gamma(s, β) ends.
+
+One draw of each process serves both outputs: :func:`simulate_bgnbd` summarises the purchase
+times that :func:`simulate_transactions` writes as a log (``_bgnbd_purchases``), and both draw the
+spend scale ν the same way (``_spend_scales``). In a log, times are in days and the BG/NBD rate is
+per ``period_days``; in a summary, times are in the model's periods and every customer is observed
+for ``T`` periods from a first purchase at time 0.
+
+References
+----------
+Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005a). "Counting your customers" the easy way: an
+alternative to the Pareto/NBD model. Marketing Science 24(2), 275–284.
+Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005b). RFM and CLV: using iso-value curves for
+customer base analysis. Journal of Marketing Research 42(4), 415–430.
+Schmittlein, D. C., Morrison, D. G. & Colombo, R. (1987). Counting your customers: who are they and
+what will they do next? Management Science 33(1), 1–24.
 """
 
 from __future__ import annotations
@@ -61,10 +78,12 @@ def simulate_transactions(
     rules are for.
     """
     rng = np.random.default_rng(seed)
-    first_day, _horizon, owner, times = _draw_purchases(rng, n_customers, purchasing, acquisition_days,
-                                                       observation_days)
+    first_day, _horizon, repeat_owner, repeat_times = _draw_log_purchases(
+        rng, n_customers, purchasing, acquisition_days, observation_days)
+    owner = np.concatenate([np.arange(n_customers), repeat_owner])  # first purchases at time 0, then repeats
+    times = np.concatenate([np.zeros(n_customers), repeat_times])
     elapsed_days = np.floor(times * purchasing.period_days).astype(np.int64)
-    nu = rng.gamma(spend.q, 1.0 / spend.gamma, size=n_customers)
+    nu = _spend_scales(rng, n_customers, spend.q, spend.gamma)
     amount = rng.gamma(spend.p, 1.0, size=owner.size) / nu[owner]
     order = np.lexsort((elapsed_days, owner))
     day = first_day[owner] + elapsed_days
@@ -85,24 +104,49 @@ def simulate_transactions(
     return log.reset_index(drop=True)
 
 
-def _draw_purchases(rng, n_customers, purchasing, acquisition_days, observation_days):
-    """First-purchase day, T (periods), and every purchase as (customer, time since the first, in
-    periods); repeat purchases follow the BG/NBD story."""
-    first_day = rng.integers(0, acquisition_days, size=n_customers)
-    horizon = (observation_days - first_day) / purchasing.period_days  # T in periods
-    rate = rng.gamma(purchasing.r, 1.0 / purchasing.alpha, size=n_customers)
-    dropout = rng.beta(purchasing.a, purchasing.b, size=n_customers)
-    owners = [np.arange(n_customers)]
-    times = [np.zeros(n_customers)]
-    active = np.arange(n_customers)
-    clock = np.zeros(n_customers)
+def _bgnbd_traits(rng, n: int, r, alpha, a, b) -> tuple[np.ndarray, np.ndarray]:
+    """Each customer's purchase rate λ ~ Gamma(r, α) (α a rate, scalar or per customer) and dropout
+    probability p ~ Beta(a, b)."""
+    return rng.gamma(r, 1.0 / alpha, size=n), rng.beta(a, b, size=n)
+
+
+def _bgnbd_purchases(rng, rate: np.ndarray, dropout: np.ndarray, horizon: np.ndarray):
+    """Every repeat purchase up to ``horizon`` as (customer, time since the first purchase): Poisson
+    purchasing at ``rate`` from time 0, dropout with probability ``dropout`` after each repeat
+    purchase (FHL 2005a, §2). Purchases are in rounds: the k-th repeat purchases of all customers,
+    then the (k+1)-th."""
+    owners, times = [np.empty(0, np.intp)], [np.empty(0)]
+    active = np.arange(rate.size)
+    clock = np.zeros(rate.size)
     while active.size:
         clock[active] += rng.exponential(1.0, size=active.size) / np.maximum(rate[active], 1e-300)
         active = active[clock[active] <= horizon[active]]
         owners.append(active)
         times.append(clock[active].copy())
         active = active[rng.random(active.size) >= dropout[active]]
-    return first_day, horizon, np.concatenate(owners), np.concatenate(times)
+    return np.concatenate(owners), np.concatenate(times)
+
+
+def _frequency_recency(owner: np.ndarray, times: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Repeat purchases per customer and the time of the last (0 without one)."""
+    recency = np.zeros(n)
+    np.maximum.at(recency, owner, times)
+    return np.bincount(owner, minlength=n), recency
+
+
+def _spend_scales(rng, n: int, q: float, gamma: float) -> np.ndarray:
+    """Each customer's ν ~ Gamma(q, γ) (γ a rate): their purchases' values are Gamma(p, ν)."""
+    return rng.gamma(q, 1.0 / gamma, size=n)
+
+
+def _draw_log_purchases(rng, n_customers, purchasing, acquisition_days, observation_days):
+    """First-purchase day, T (periods), and every repeat purchase as (customer, time since the
+    first, in periods)."""
+    first_day = rng.integers(0, acquisition_days, size=n_customers)
+    horizon = (observation_days - first_day) / purchasing.period_days  # T in periods
+    rate, dropout = _bgnbd_traits(rng, n_customers, purchasing.r, purchasing.alpha, purchasing.a, purchasing.b)
+    owner, times = _bgnbd_purchases(rng, rate, dropout, horizon)
+    return first_day, horizon, owner, times
 
 
 def exact_summary(n_customers: int, *, purchasing: TruePurchasing = TruePurchasing(), acquisition_days: int = 84,
@@ -111,11 +155,52 @@ def exact_summary(n_customers: int, *, purchasing: TruePurchasing = TruePurchasi
     same arguments, before times are cut to days and same-day purchases merge: what a BTYD fit
     would see with exact purchase times (for parameter-recovery checks)."""
     rng = np.random.default_rng(seed)
-    _, horizon, owner, times = _draw_purchases(rng, n_customers, purchasing, acquisition_days, observation_days)
-    counts = np.bincount(owner, minlength=n_customers)
-    recency = np.zeros(n_customers)
-    np.maximum.at(recency, owner, times)
-    return pd.DataFrame({"frequency": counts - 1, "recency": recency, "T": horizon})
+    _, horizon, owner, times = _draw_log_purchases(rng, n_customers, purchasing, acquisition_days, observation_days)
+    frequency, recency = _frequency_recency(owner, times, n_customers)
+    return pd.DataFrame({"frequency": frequency, "recency": recency, "T": horizon})
+
+
+def simulate_bgnbd(n: int, r: float, alpha: float | np.ndarray, a: float, b: float, T: float | np.ndarray,
+                   seed: int = 0, *, holdout: float | None = None):
+    """(frequency, recency, T) under BG/NBD: dropout only after repeat purchases. ``alpha`` may be
+    one value per customer. With ``holdout`` = t, also each customer's purchases in (T, T + t]."""
+    rng = np.random.default_rng(seed)
+    T = np.broadcast_to(np.asarray(T, float), (n,)).copy()
+    rate, dropout = _bgnbd_traits(rng, n, r, alpha, a, b)
+    owner, times = _bgnbd_purchases(rng, rate, dropout, T if holdout is None else T + holdout)
+    calibration = times <= T[owner]
+    frequency, recency = _frequency_recency(owner[calibration], times[calibration], n)
+    if holdout is None:
+        return frequency.astype(float), recency, T
+    return frequency.astype(float), recency, T, np.bincount(owner[~calibration], minlength=n).astype(float)
+
+
+def simulate_paretonbd(n: int, r: float, alpha: float | np.ndarray, s: float, beta: float, T: float | np.ndarray,
+                       seed: int = 0, *, holdout: float | None = None):
+    """(frequency, recency, T) under Pareto/NBD. ``alpha`` may be one value per customer. With
+    ``holdout`` = t, also each customer's purchases in (T, T + t]."""
+    rng = np.random.default_rng(seed)
+    T = np.broadcast_to(np.asarray(T, float), (n,)).copy()
+    rate = rng.gamma(r, 1 / alpha, n)
+    lifetime = rng.exponential(1.0, n) / rng.gamma(s, 1 / beta, n)
+    # given n Poisson events in [0, L], their times are uniform, the last is their maximum
+    horizon = np.minimum(lifetime, T)
+    frequency = rng.poisson(rate * horizon).astype(float)
+    recency = np.where(frequency > 0, horizon * rng.beta(np.maximum(frequency, 1), 1.0), 0.0)
+    if holdout is None:
+        return frequency, recency, T
+    later = rng.poisson(rate * np.clip(np.minimum(lifetime, T + holdout) - T, 0, None)).astype(float)
+    return frequency, recency, T, later
+
+
+def simulate_gammagamma(frequency: np.ndarray, p: float, q: float, gamma: float, seed: int = 0):
+    """Mean spend of each customer's ``frequency`` transactions (0 when none)."""
+    rng = np.random.default_rng(seed)
+    x = np.asarray(frequency, float)
+    nu = _spend_scales(rng, x.size, q, gamma)
+    # the sum of x Gamma(p, ν) values is Gamma(p x, ν)
+    totals = np.where(x > 0, rng.gamma(np.maximum(p * x, 1e-12), 1.0) / nu, 0.0)
+    return np.where(x > 0, totals / np.maximum(x, 1), 0.0)
 
 
 def write_parquet_chunks(
