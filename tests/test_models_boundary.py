@@ -52,3 +52,23 @@ def test_models_import_nothing_above_them():
     assert above_the_models(after_models) == [], after_models
     # the same check sees a layer above when one is imported: the CLV study needs the chapter registry
     assert "analysis.chapters.readiness" in above_the_models(after_a_study)
+
+
+def test_chapter_packages_re_export_the_models():
+    import analysis.clv
+    import analysis.retention
+    import analysis.satisfaction
+
+    for package in (analysis.models, analysis.clv, analysis.retention, analysis.satisfaction):
+        for name in package.__all__:
+            assert getattr(package, name) is not None, (package.__name__, name)
+    from analysis.clv import BetaGeo, GammaGamma
+    from analysis.models.bgnbd import BetaGeo as defined_here
+    from analysis.models.gammagamma import GammaGamma as spend_model
+    from analysis.models.pls import PLSPathModel
+    from analysis.models.sbg import ShiftedBetaGeometric
+    from analysis.retention import ShiftedBetaGeometric as contract_model
+    from analysis.satisfaction import PLSPathModel as survey_model
+
+    assert (BetaGeo, GammaGamma, contract_model, survey_model) == (
+        defined_here, spend_model, ShiftedBetaGeometric, PLSPathModel)
