@@ -61,7 +61,7 @@ print(json.dumps({"inner_s": time.perf_counter() - began}))
 
 
 def _customers(n: int, seed: int) -> pd.DataFrame:
-    from analysis.clv.simulate import simulate_bgnbd, simulate_gammagamma
+    from analysis.models.simulate import simulate_bgnbd, simulate_gammagamma
 
     rng = np.random.default_rng(seed)
     T = np.floor(rng.uniform(26, 39, n) * 7) / 7

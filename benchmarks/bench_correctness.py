@@ -19,7 +19,7 @@ import pandas as pd
 from analysis.clv import BetaGeo, GammaGamma
 from analysis.core.config import StudyConfig
 from analysis.data.prepare import prepare_transactions
-from analysis.data.simulate import (
+from analysis.models.simulate import (
     DENSE_OBSERVATION_DAYS,
     DENSE_PURCHASING,
     TrueSpend,

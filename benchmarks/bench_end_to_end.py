@@ -2,7 +2,7 @@
 of the whole process tree (the CLI and the notebook kernel it runs, sampled every 0.2 s), the time
 each stage took, and how time grows (the exponent of a power law fitted across sizes).
 
-Logs follow the dense preset of ``analysis.data.simulate`` (about ten purchase days per customer over
+Logs follow the dense preset of ``analysis.models.simulate`` (about ten purchase days per customer over
 two years), so 10^8 transactions come from about 10^7 customers.
 """
 
@@ -19,7 +19,7 @@ import numpy as np
 import yaml
 from measure import run_measured
 
-from analysis.data.simulate import DENSE_OBSERVATION_DAYS, DENSE_PURCHASING, write_parquet_chunks
+from analysis.models.simulate import DENSE_OBSERVATION_DAYS, DENSE_PURCHASING, write_parquet_chunks
 
 TRANSACTIONS_PER_CUSTOMER = 10.58  # the dense preset over two years (measured)
 

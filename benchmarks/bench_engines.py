@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from analysis.data.engines import EngineSettings, connect, customer_summary_ibis, normalise
-from analysis.data.simulate import DENSE_OBSERVATION_DAYS, DENSE_PURCHASING, write_parquet_chunks
+from analysis.models.simulate import DENSE_OBSERVATION_DAYS, DENSE_PURCHASING, write_parquet_chunks
 
 MAX_SIZE = int(os.environ.get("BENCH_ENGINES_MAX", "10000000"))
 OPTIONS = {"period": "week", "calibration_end": "2021-01-01", "observation_end": "2021-12-31"}

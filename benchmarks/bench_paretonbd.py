@@ -44,7 +44,7 @@ print(json.dumps({"inner_s": time.perf_counter() - began}))
 
 
 def _customers(n: int, r: float, alpha: float, s: float, beta: float, seed: int) -> pd.DataFrame:
-    from analysis.clv.simulate import simulate_paretonbd
+    from analysis.models.simulate import simulate_paretonbd
 
     rng = np.random.default_rng(seed)
     T = np.floor(rng.uniform(26, 52, n) * 7) / 7

@@ -74,7 +74,7 @@ print(json.dumps({"inner_s": time.perf_counter() - began}))
 
 
 def _write_log(folder: Path, size: int) -> tuple[int, dict[str, Path]]:
-    from analysis.data.simulate import simulate_transactions
+    from analysis.models.simulate import simulate_transactions
 
     log = simulate_transactions(max(1, round(size / TRANSACTIONS_PER_CUSTOMER)), seed=size % 9973)
     paths = {"parquet": folder / "log.parquet", "csv": folder / "log.csv"}

@@ -170,7 +170,7 @@ def test_yearly_discount_rate_converted_to_the_period():
 
 def test_telco_derl_is_84_months_at_10_percent_a_year():
     """Issue 13 item 6: 84.0 months at 10% a year (9.5 was 10% a month), for Telco's sBG fit."""
-    from analysis.retention.sbg import ShiftedBetaGeometric
+    from analysis.models.sbg import ShiftedBetaGeometric
 
     path = __import__("pathlib").Path(__file__).resolve().parents[1].parent / "shared/datasets/telco_churn/Telco-Customer-Churn.csv"
     if not path.exists():

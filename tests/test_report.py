@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from analysis.core.paths import CONFIGS_DIR
-from analysis.data.simulate import TruePurchasing, simulate_transactions
+from analysis.models.simulate import TruePurchasing, simulate_transactions
 from analysis.narrative.traceability import untraceable_numbers
 from analysis.run.pipeline import run_study
 

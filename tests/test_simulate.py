@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import hyp2f1
 
-from analysis.data.simulate import TruePurchasing, simulate_transactions
 from analysis.data.summary import customer_summary
+from analysis.models.simulate import TruePurchasing, simulate_transactions
 
 
 def bgnbd_expected_repeats(t: float, r: float, alpha: float, a: float, b: float) -> float:
@@ -55,7 +55,7 @@ def test_messy_log_keeps_the_quarantine_identity(tmp_path):
 
 
 def test_exact_summary_is_the_log_before_days_and_merges():
-    from analysis.data.simulate import exact_summary
+    from analysis.models.simulate import exact_summary
 
     options = {"purchasing": TruePurchasing(r=0.7, alpha=3.0, a=0.8, b=7.0), "observation_days": 730, "seed": 4}
     log = simulate_transactions(2000, **options)

@@ -8,8 +8,8 @@ import pytest
 
 import pandas_reference as reference
 from analysis.data import describe as overview
-from analysis.data.simulate import simulate_transactions
 from analysis.data.transaction_log import TransactionLog
+from analysis.models.simulate import simulate_transactions
 from analysis.pareto.windows import persistence, window_shares
 from analysis.retention.churn import gap_quantile
 from analysis.retention.cohorts import cohort_table

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from analysis.clv import BetaGeo, ParetoNBD
-from analysis.clv.simulate import simulate_bgnbd
+from analysis.models.simulate import simulate_bgnbd
 
 matplotlib.use("Agg")
 

@@ -171,8 +171,8 @@ def test_customer_intervals_without_a_simulator():
     prediction interval is empty; BG/NBD gets both, the prediction interval the wider (a count's own
     randomness against the estimate's)."""
     from analysis.clv import BetaGeo, ModifiedBetaGeo
-    from analysis.clv.simulate import simulate_bgnbd
     from analysis.clv.study import customer_intervals
+    from analysis.models.simulate import simulate_bgnbd
 
     x, t_x, T = simulate_bgnbd(600, 0.5, 4.0, 0.8, 3.0, 30.0, seed=1)
     for model, simulated in ((ModifiedBetaGeo, False), (BetaGeo, True)):
@@ -190,9 +190,9 @@ def test_customer_intervals_without_a_simulator():
 def test_alive_path_of_a_model_without_covariates_equals_the_results_method():
     """The adapter that gives MBG/NBD an alive path reproduces BG/NBD's own ``alive_path`` exactly."""
     from analysis.clv import BetaGeo
-    from analysis.clv.base import TransactionResults
-    from analysis.clv.simulate import simulate_bgnbd
     from analysis.clv.study import _NoCovariates
+    from analysis.models.base import TransactionResults
+    from analysis.models.simulate import simulate_bgnbd
 
     fit = BetaGeo(*simulate_bgnbd(400, 0.5, 4.0, 0.8, 3.0, 30.0, seed=3)).fit()
     times, grid = [0.0, 2.0, 5.0, 6.0], np.linspace(0.0, 30.0, 7)

@@ -12,10 +12,10 @@ import pytest
 from statsmodels.tools.numdiff import approx_fprime
 
 from analysis.clv import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
-from analysis.clv.bgnbd import bgnbd_loglik
-from analysis.clv.covariates import CovariateDesign
-from analysis.clv.paretonbd import paretonbd_loglik
-from analysis.clv.simulate import simulate_bgnbd, simulate_paretonbd
+from analysis.models.bgnbd import bgnbd_loglik
+from analysis.models.covariates import CovariateDesign
+from analysis.models.paretonbd import paretonbd_loglik
+from analysis.models.simulate import simulate_bgnbd, simulate_paretonbd
 from analysis.retention import ShiftedBetaGeometric
 
 # CDNOW-sample values (FHL 2005a; Schmittlein et al. 1987 via Fader & Hardie 2005) as the base

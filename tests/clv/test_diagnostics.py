@@ -14,7 +14,6 @@ from scipy.special import gamma as gamma_function
 from scipy.special import roots_jacobi
 
 from analysis.clv import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
-from analysis.clv.bgnbd import BetaGeoResults
 from analysis.clv.diagnostics import (
     expected_count_table,
     holdout_conditional_expectations,
@@ -22,8 +21,9 @@ from analysis.clv.diagnostics import (
     spend_independence,
     tracking,
 )
-from analysis.clv.mbgnbd import ModifiedBetaGeoResults
-from analysis.clv.paretonbd import ParetoNBDResults
+from analysis.models.bgnbd import BetaGeoResults
+from analysis.models.mbgnbd import ModifiedBetaGeoResults
+from analysis.models.paretonbd import ParetoNBDResults
 
 
 def _results(cls, names, values):

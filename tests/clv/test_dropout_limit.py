@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 
 from analysis.clv import ParetoNBD
-from analysis.clv.exponential_dropout import (
+from analysis.models.exponential_dropout import (
     ExponentialDropoutNBD,
     ExponentialDropoutNBDResults,
     exponential_dropout_loglik,
     log_expint,
 )
-from analysis.clv.paretonbd import S_AT_LIMIT, ParetoNBDResults, paretonbd_loglik
-from analysis.clv.simulate import simulate_paretonbd
+from analysis.models.paretonbd import S_AT_LIMIT, ParetoNBDResults, paretonbd_loglik
+from analysis.models.simulate import simulate_paretonbd
 
 # a small set of customers: no purchase, a few, many, a last purchase at T, a short T
 X = np.array([0.0, 0.0, 1, 3, 10, 40, 2, 7])

@@ -106,7 +106,7 @@ def test_standard_errors_equal_those_of_a_numerical_hessian(calibration, model_c
 def test_spend_loglik_per_distinct_frequency_is_the_formula(calibration, point):
     """The fit's log-likelihood (gamma functions once per distinct frequency) is FHL (2005b)'s
     per-customer formula, ``gammagamma_loglik``, to rounding."""
-    from analysis.clv.gammagamma import gammagamma_loglik
+    from analysis.models.gammagamma import gammagamma_loglik
 
     x, _, _, m = calibration
     repeat = x > 0

@@ -8,7 +8,7 @@ from scipy import stats
 from scipy.special import betaln
 
 from analysis.clv import BetaGeo, ParetoNBD
-from analysis.clv.paretonbd import paretonbd_loglik
+from analysis.models.paretonbd import paretonbd_loglik
 
 
 def log_grid(lo=-25.0, hi=6.0, n=3000):
@@ -69,7 +69,7 @@ def test_paretonbd_large_frequencies_stay_finite(fits):
 
 def test_expected_purchases_of_new_customer_integrates_the_model(fits):
     # E[X(t)] for BG/NBD against the mean of a large simulation from the fitted parameters
-    from analysis.clv.simulate import simulate_bgnbd
+    from analysis.models.simulate import simulate_bgnbd
 
     res = fits[0]
     x, _, _ = simulate_bgnbd(200_000, *res.params, T=39.0, seed=11)
@@ -96,7 +96,7 @@ def test_paretonbd_loglik_on_distinct_pairs_equals_row_by_row():
 
 
 def test_distinct_pairs_and_values_rebuild_every_row():
-    from analysis.clv.base import distinct_pairs, on_distinct
+    from analysis.models.base import distinct_pairs, on_distinct
 
     rng = np.random.default_rng(2)
     a = rng.integers(0, 5, 2000).astype(float)
@@ -116,11 +116,11 @@ def test_distinct_pairs_and_values_rebuild_every_row():
 
 def test_likelihoods_with_distinct_columns_equal_row_by_row(cdnow_sample_summary):
     from analysis.clv import ModifiedBetaGeo
-    from analysis.clv.mbgnbd import mbgnbd_loglik
+    from analysis.models.mbgnbd import mbgnbd_loglik
 
     x, t_x, T = (cdnow_sample_summary[c].astype(float).to_numpy() for c in ("frequency", "recency", "T"))
     params = np.array([0.5, 6.0, 0.9, 2.0])
-    from analysis.clv.bgnbd import bgnbd_loglik
+    from analysis.models.bgnbd import bgnbd_loglik
 
     for model, function in ((BetaGeo(x, t_x, T), bgnbd_loglik), (ModifiedBetaGeo(x, t_x, T), mbgnbd_loglik),
                             (ParetoNBD(x, t_x, T), paretonbd_loglik)):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from analysis.clv import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
-from analysis.clv.bgnbd import bgnbd_loglik
+from analysis.models.bgnbd import bgnbd_loglik
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from analysis.clv import BetaGeo, GammaGamma, ParetoNBD
-from analysis.clv.simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd
+from analysis.models.simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd
 
 BGNBD_TRUE = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 PARETO_TRUE = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}

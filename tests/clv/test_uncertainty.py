@@ -10,39 +10,11 @@ import pytest
 from scipy import stats
 from statsmodels.tools.numdiff import approx_fprime
 
-from analysis.clv import BetaGeo, GammaGamma, ParetoNBD
-from analysis.clv.value import clv_parameter_interval, customer_lifetime_value
+from analysis.clv import BetaGeo, ParetoNBD
+from analysis.models.simulate import simulate_bgnbd, simulate_paretonbd
 
 BGNBD_TRUE = (0.243, 4.414, 0.793, 2.426)  # FHL (2005a) CDNOW estimates
 PARETO_TRUE = (0.553, 10.578, 0.606, 11.669)
-
-
-def simulate_bgnbd_with_holdout(n, r, alpha, a, b, T, t, seed):
-    """BG/NBD customers observed to T (frequency, recency) and their purchases in (T, T + t]."""
-    rng = np.random.default_rng(seed)
-    rate, dropout = rng.gamma(r, 1 / alpha, n), rng.beta(a, b, n)
-    x, t_x, holdout, clock = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
-    active = np.arange(n)
-    while active.size:
-        clock[active] += rng.exponential(1.0, active.size) / rate[active]
-        active = active[clock[active] <= T + t]
-        calibration = clock[active] <= T
-        x[active[calibration]] += 1
-        t_x[active[calibration]] = clock[active[calibration]]
-        holdout[active[~calibration]] += 1
-        active = active[rng.random(active.size) >= dropout[active]]
-    return x, t_x, np.full(n, float(T)), holdout
-
-
-def simulate_paretonbd_with_holdout(n, r, alpha, s, beta, T, t, seed):
-    rng = np.random.default_rng(seed)
-    rate = rng.gamma(r, 1 / alpha, n)
-    lifetime = rng.exponential(1.0, n) / rng.gamma(s, 1 / beta, n)
-    active_cal = np.minimum(lifetime, T)
-    x = rng.poisson(rate * active_cal).astype(float)
-    t_x = np.where(x > 0, active_cal * rng.beta(np.maximum(x, 1), 1.0), 0.0)
-    holdout = rng.poisson(rate * np.clip(np.minimum(lifetime, T + t) - T, 0, None)).astype(float)
-    return x, t_x, np.full(n, float(T)), holdout
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +39,6 @@ def test_sample_params_follow_the_fitted_normal_on_the_fitting_scale(cdnow_fits)
 def test_sample_params_leave_coefficients_on_their_own_scale():
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"noise": rng.normal(size=2000)})
-    from analysis.clv.simulate import simulate_bgnbd
-
     x, t_x, T = simulate_bgnbd(2000, *BGNBD_TRUE, T=39.0, seed=4)
     fitted = BetaGeo(x, t_x, T, covariates=frame, dropout_covariates=[]).fit()
     draws = fitted.sample_params(5000, seed=5)
@@ -121,11 +91,11 @@ def test_parameter_interval_mean_converges_to_the_point_prediction(cdnow_fits):
 
 
 @pytest.mark.parametrize("model, true, simulate", [
-    (BetaGeo, BGNBD_TRUE, simulate_bgnbd_with_holdout),
-    (ParetoNBD, PARETO_TRUE, simulate_paretonbd_with_holdout),
+    (BetaGeo, BGNBD_TRUE, simulate_bgnbd),
+    (ParetoNBD, PARETO_TRUE, simulate_paretonbd),
 ])
 def test_prediction_interval_covers_simulated_holdout_purchases(model, true, simulate):
-    x, t_x, T, holdout = simulate(3000, *true, T=39.0, t=39.0, seed=12)
+    x, t_x, T, holdout = simulate(3000, *true, T=39.0, seed=12, holdout=39.0)
     fitted = model(x, t_x, T).fit()
     interval = fitted.prediction_interval(39.0, x, t_x, T, alpha=0.10, n_sims=500, seed=13)
     covered = (interval["lower"] <= holdout) & (holdout <= interval["upper"])
@@ -142,20 +112,7 @@ def test_prediction_interval_covers_simulated_holdout_purchases(model, true, sim
     assert np.all(np.abs(draws.mean(axis=0) - interval["expected"][:40]) < 5 * mc_se)
 
 
-def test_clv_parameter_interval(cdnow_fits):
-    data, bg, _ = cdnow_fits
-    x, t_x, T = (v[:100] for v in data)
-    spend = GammaGamma([1.0, 2.0, 3.0, 5.0, 2.0, 1.0], [20.0, 30.0, 25.0, 40.0, 35.0, 18.0]).fit()
-    m = np.where(x > 0, 30.0, 0.0)
-    options = {"horizon": 52, "discount_rate": 0.002, "margin": 0.3}
-    interval = clv_parameter_interval(bg, spend, x, t_x, T, m, n_draws=100, seed=2, **options)
-    assert np.array_equal(interval["estimate"].to_numpy(), customer_lifetime_value(bg, spend, x, t_x, T, m, **options))
-    assert np.all((interval["lower"] <= interval["estimate"]) & (interval["estimate"] <= interval["upper"]))
-
-
 def test_prediction_interval_with_covariates_uses_each_customers_parameters():
-    from analysis.clv.simulate import simulate_bgnbd
-
     rng = np.random.default_rng(21)
     frame = pd.DataFrame({"vip": rng.integers(0, 2, 1500).astype(float)})
     alpha = BGNBD_TRUE[1] * np.exp(-0.7 * frame["vip"].to_numpy())

@@ -8,8 +8,8 @@ import pytest
 from scipy.special import betaln
 
 from analysis.core.paths import RAW_DATA_DIR
+from analysis.models.sbg import survivors_to_durations
 from analysis.retention import ShiftedBetaGeometric
-from analysis.retention.sbg import survivors_to_durations
 
 COHORTS = pd.read_csv(RAW_DATA_DIR / "retention_cohorts" / "fader_hardie_2007.csv")
 

@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from analysis.models.pls import PLSPathModel
 from analysis.satisfaction.catalogue import QUADRANTS
 from analysis.satisfaction.drivers import (
     importance_performance,
     net_promoter_score,
     ordered_logit_drivers,
 )
-from analysis.satisfaction.pls import PLSPathModel
 
 from .conftest import ECSI_BLOCKS, ECSI_PATHS
 

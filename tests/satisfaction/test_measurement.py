@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from analysis.models.pls import PLSPathModel
 from analysis.satisfaction.measurement import (
     average_variance_extracted,
     composite_reliability,
@@ -17,7 +18,6 @@ from analysis.satisfaction.measurement import (
     reliability_table,
     top_box_shares,
 )
-from analysis.satisfaction.pls import PLSPathModel
 
 from .conftest import ECSI_BLOCKS, ECSI_PATHS
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from analysis.satisfaction.pls import PLSPathModel
+from analysis.models.pls import PLSPathModel
 
 from .conftest import ECSI_BLOCKS, ECSI_PATHS
 

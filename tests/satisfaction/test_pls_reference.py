@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.satisfaction.pls import PLSPathModel
+from analysis.models.pls import PLSPathModel
 
 from .conftest import ECSI_BLOCKS, ECSI_PATHS
 

@@ -11,8 +11,8 @@ import pytest
 pytest.importorskip("ibis", reason="ibis not installed: make setup-spark")
 
 from analysis.data.engines import EngineSettings, normalise, summarize_with_engine
-from analysis.data.simulate import simulate_transactions
 from analysis.data.summary import customer_summary
+from analysis.models.simulate import simulate_transactions
 
 OPTIONS = {"period": "week", "calibration_end": "1997-09-30", "observation_end": "1998-06-30"}
 

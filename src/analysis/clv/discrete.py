@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .bgbb import BetaGeoBetaBinom
+from ..models.bgbb import BetaGeoBetaBinom
 from .diagnostics import period_transactions
 from .settings import ClvSettings
 

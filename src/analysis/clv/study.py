@@ -18,13 +18,13 @@ from ..chapters.readiness import MIN_CUSTOMERS  # the same limit validate applie
 from ..core.errors import NotEstimable, not_estimable
 from ..core.periods import PERIOD_DAYS
 from ..data.transaction_log import TransactionLog, as_log
-from .base import TransactionResults
-from .bgnbd import BetaGeo
+from ..models.base import TransactionResults
+from ..models.bgnbd import BetaGeo
+from ..models.gammagamma import GammaGamma
+from ..models.mbgnbd import ModifiedBetaGeo
+from ..models.paretonbd import ParetoNBD
 from .customer_covariates import column_name
 from .diagnostics import period_transactions, spend_independence
-from .gammagamma import GammaGamma
-from .mbgnbd import ModifiedBetaGeo
-from .paretonbd import ParetoNBD
 from .settings import MODEL_NAMES, ClvSettings
 from .value import customer_lifetime_value, period_discount_rate
 
@@ -72,7 +72,7 @@ class ClvStudy:
 
 def _fit_transactions(names, frequency, recency, T) -> tuple[dict[str, Any], dict[str, str]]:
     """Each model's fit, and the reason for each model that gives no finite estimates (the
-    fallbacks of :meth:`~analysis.clv.base.LogScaleLikelihoodModel.fit` exhausted)."""
+    fallbacks of :meth:`~analysis.models.base.LogScaleLikelihoodModel.fit` exhausted)."""
     fits, failed = {}, {}
     for name in names:
         try:

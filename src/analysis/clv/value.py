@@ -13,10 +13,9 @@ discounted to the end of the period in which they fall.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ..core.periods import PERIODS_PER_YEAR
-from .base import on_distinct_pairs
+from ..models.base import on_distinct_pairs
 
 
 def period_discount_rate(annual_rate: float, period: str) -> float:
@@ -59,52 +58,3 @@ def customer_lifetime_value(transaction_results, spend_results, frequency, recen
     )
     spend = spend_results.conditional_expected_spend(frequency, monetary_value)
     return margin * spend * purchases
-
-
-def total_clv_interval(transaction_results, spend_results, frequency, recency, T, monetary_value, *,
-                       horizon: int, discount_rate: float, margin: float, rng: np.random.Generator,
-                       n_draws: int = 200, level: float = 0.95) -> tuple[float, float]:
-    """Interval for the total CLV from parameter uncertainty: draws of both models' parameters
-    from their asymptotic normal distributions (on the log scale), the total recomputed for each.
-    Identical customers are computed once."""
-    rows = np.column_stack([np.asarray(v, float) for v in (frequency, recency, T, monetary_value)])
-    unique, counts = np.unique(rows, axis=0, return_counts=True)
-    x, t_x, T_u, m = unique.T
-    transaction_draws = transaction_results.sample_params(n_draws, rng)
-    spend_draws = spend_results.sample_params(n_draws, rng)
-    totals = np.empty(n_draws)
-    for i in range(n_draws):
-        tr = _with_params(transaction_results, transaction_draws[i])
-        sp = _with_params(spend_results, spend_draws[i])
-        values = customer_lifetime_value(tr, sp, x, t_x, T_u, m, horizon=horizon,
-                                         discount_rate=discount_rate, margin=margin)
-        totals[i] = np.sum(values * counts)
-    tail = (1 - level) / 2
-    return float(np.nanquantile(totals, tail)), float(np.nanquantile(totals, 1 - tail))
-
-
-def clv_parameter_interval(transaction_results, spend_results, frequency, recency, T, monetary_value, *,
-                           horizon: int, discount_rate: float, margin: float, covariates=None,
-                           alpha: float = 0.05, n_draws: int = 200, seed=0) -> pd.DataFrame:
-    """PARAMETER interval of each customer's CLV: the CLV recomputed for draws of both models'
-    parameters from their sampling distributions (``sample_params``). It measures how well the
-    models are estimated, not how much a customer will actually spend. One row per customer:
-    ``estimate``, ``mean`` of the draws, ``lower`` and ``upper`` quantiles."""
-    rng = np.random.default_rng(seed)
-    options = {"horizon": horizon, "discount_rate": discount_rate, "margin": margin, "covariates": covariates}
-    args = (frequency, recency, T, monetary_value)
-    estimate = customer_lifetime_value(transaction_results, spend_results, *args, **options)
-    transaction_draws = transaction_results.sample_params(n_draws, rng)
-    spend_draws = spend_results.sample_params(n_draws, rng)
-    draws = np.vstack([
-        customer_lifetime_value(_with_params(transaction_results, transaction_draws[i]),
-                                _with_params(spend_results, spend_draws[i]), *args, **options)
-        for i in range(n_draws)
-    ])
-    return pd.DataFrame({"estimate": estimate, "mean": draws.mean(axis=0),
-                         "lower": np.quantile(draws, alpha / 2, axis=0),
-                         "upper": np.quantile(draws, 1 - alpha / 2, axis=0)})
-
-
-def _with_params(results, params: np.ndarray):
-    return results.with_params(params)

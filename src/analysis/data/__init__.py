@@ -1,3 +1,3 @@
 """The data path: loading a log into DuckDB with its checks, cleaning with a quarantine, the customer
 summary (DuckDB or another engine), the opportunity and contract tables, the data chapter's
-description, and synthetic logs with known truth. Imports no model."""
+description. Imports no model (synthetic logs with known truth are in ``analysis.models.simulate``)."""

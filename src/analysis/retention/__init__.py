@@ -1,4 +1,5 @@
-"""Retention and churn: sBG for contracts, survival analysis, churn rules and models, cohorts."""
+"""Retention and churn: sBG for contracts (defined in ``analysis.models``, re-exported here),
+survival analysis, churn rules and models, cohorts."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from ..core.lazy_exports import lazy_exports
 
 # what the package exports and the module that defines it, imported on first use (lazy_exports)
 _EXPORTS = {
-    "ShiftedBetaGeometric": "sbg",
-    "ShiftedBetaGeometricResults": "sbg",
+    "ShiftedBetaGeometric": "..models.sbg",
+    "ShiftedBetaGeometricResults": "..models.sbg",
     "auc": "churn_model",
     "concordance_index": "survival_measures",
     "cox_model": "survival",

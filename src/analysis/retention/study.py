@@ -13,11 +13,11 @@ from ..core.errors import NotEstimable, not_estimable
 from ..core.paths import RAW_DATA_DIR
 from ..core.periods import PERIOD_DAYS, PERIODS_PER_YEAR
 from ..data.transaction_log import MONEY, TransactionLog, as_log
+from ..models.sbg import ShiftedBetaGeometric
 from .churn import churn_durations, resolve_threshold, threshold_sensitivity
 from .churn_model import fit_churn_model
 from .cohorts import average_retention_curve, cohort_table
 from .economics import retention_value
-from .sbg import ShiftedBetaGeometric
 from .settings import RetentionSettings
 from .survival import cox_model, kaplan_meier, kaplan_meier_by_group
 

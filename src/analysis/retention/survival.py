@@ -105,7 +105,7 @@ def term_label(term: str) -> str:
 
 # statsmodels' default Newton steps can overshoot to all-NaN on a flat likelihood (many ties, a
 # covariate nearly constant among events); the quasi-Newton and simplex methods then still find the
-# maximum, as the CLV models' fits do (analysis.clv.base)
+# maximum, as the CLV models' fits do (analysis.models.base)
 COX_METHODS = ("newton", "bfgs", "lbfgs", "nm")
 # the smallest number of churns for its proportional-hazards check (for the Cox model itself:
 # readiness.MIN_COX_EVENTS, which validate applies too)

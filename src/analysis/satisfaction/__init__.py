@@ -1,8 +1,8 @@
 """Customer satisfaction and loyalty: the survey half of the course, linked to the transaction log.
 
 One module per concept: ``settings`` and ``survey`` (the ``survey:`` section and its strict
-validation), ``measurement`` (means, top-box shares, reliability), ``pls`` (the ACSI/ECSI path model
-and its 0-100 index), ``drivers`` (importance-performance, ordered logit, NPS), ``link``
+validation), ``measurement`` (means, top-box shares, reliability), the ACSI/ECSI path model and
+its 0-100 index (``analysis.models.pls``, re-exported here), ``drivers`` (importance-performance, ordered logit, NPS), ``link``
 (satisfaction -> behaviour), ``simulate`` (a survey with a known truth), ``loyalty`` (behavioural
 loyalty from the log alone), ``catalogue`` (every English/Chinese string), ``study`` (the chapter's
 results for ``results.json``).
@@ -15,8 +15,8 @@ from ..core.lazy_exports import lazy_exports
 # what the package exports and the module that defines it, imported on first use (lazy_exports)
 _EXPORTS = {
     "NetPromoterScore": "drivers",
-    "PLSPathModel": "pls",
-    "PLSPathResults": "pls",
+    "PLSPathModel": "..models.pls",
+    "PLSPathResults": "..models.pls",
     "SurveySettings": "settings",
     "SurveyTable": "survey",
     "cronbach_alpha": "measurement",

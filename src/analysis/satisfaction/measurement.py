@@ -6,7 +6,7 @@ Missing answers are handled as follows (and each table says how many answers it 
 - dimension means and Cronbach's alpha: *listwise within the dimension*, respondents who answered
   every item of that dimension (alpha's formula needs one covariance matrix of the block);
 - composite reliability and AVE: from the PLS outer loadings, hence listwise over all items, as the
-  PLS model itself (see :mod:`analysis.satisfaction.pls`).
+  PLS model itself (see :mod:`analysis.models.pls`).
 
 References
 ----------

@@ -18,6 +18,7 @@ import pandas as pd
 from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
 from ..core.privacy import pseudonymise
+from ..models.pls import PLSPathModel
 from .drivers import importance_performance, net_promoter_score, ordered_logit_drivers
 from .intervals import wilson_interval
 from .link import (
@@ -39,7 +40,6 @@ from .measurement import (
     reliability_table,
     top_box_shares,
 )
-from .pls import PLSPathModel
 from .settings import SurveySettings
 from .simulate import simulate_survey
 from .survey import SurveyTable, validate_survey

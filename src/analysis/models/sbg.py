@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, hyp2f1
 
-from ..clv.base import BTYDResults, LogScaleLikelihoodModel
+from .base import BTYDResults, LogScaleLikelihoodModel
 
 
 def sbg_loglik(params, duration, churned):

@@ -319,7 +319,7 @@ class TransactionModel(LogScaleLikelihoodModel):
         Time-invariant customer covariates, one row per customer in the order of ``frequency``
         (models with ``covariate_effects`` only). Numeric columns are used as they are; text,
         categorical and boolean columns become indicators with the first level dropped
-        (:class:`~analysis.clv.covariates.CovariateDesign`).
+        (:class:`~analysis.models.covariates.CovariateDesign`).
     purchase_covariates, dropout_covariates : list of str, optional
         The columns of ``covariates`` acting on the purchase and on the dropout process (default:
         all of them in both; an empty list: none).

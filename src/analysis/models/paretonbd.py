@@ -218,7 +218,7 @@ class ParetoNBD(TransactionModel):
 
         When the data show no heterogeneity in dropout, the likelihood rises towards s, β → ∞ with
         s/β fixed, where the Pareto/NBD becomes NBD purchasing with one exponential dropout rate
-        μ = s/β for all (:class:`~analysis.clv.exponential_dropout.ExponentialDropoutNBD`), and the
+        μ = s/β for all (:class:`~analysis.models.exponential_dropout.ExponentialDropoutNBD`), and the
         hypergeometric terms grow slow and then fail along the way. So once an iterate has
         s > ``RIDGE_WATCH_S``, or the fit does not converge, the limit model is fitted and the fit
         is reported at that boundary (``results.dropout_limit``; ``at_boundary`` ["s"]) when
