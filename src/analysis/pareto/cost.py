@@ -13,29 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
 
 from ..core.errors import NotEstimable
+from .settings import CostModel  # the parameters (settings, read without pandas); profit is CostModel.profit
 
-
-class CostModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    margin_rate: float = Field(default=0.30, gt=0, le=1, description="gross margin on revenue")
-    cost_per_order: float = Field(default=2.0, ge=0, description="handling cost of one purchase day")
-    cost_per_customer_per_period: float = Field(
-        default=0.10, ge=0, description="cost of keeping a customer on file per period (mailings, service)")
-    cost_column: str | None = Field(default=None, description="a per-customer cost column, if the data has one")
-
-    def profit(self, customers: pd.DataFrame) -> pd.Series:
-        """Profit per customer from the customer summary (total_value, n_transactions, T)."""
-        profit = (self.margin_rate * customers["total_value"]
-                  - self.cost_per_order * customers["n_transactions"]
-                  - self.cost_per_customer_per_period * customers["T"])
-        if self.cost_column:
-            profit = profit - customers[self.cost_column]
-        return profit
+__all__ = ["CostModel", "WhaleCurve", "whale_curve"]
 
 
 @dataclass(frozen=True)
