@@ -13,7 +13,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from analysis.core.config import load_config
 from analysis.data.prepare import clean, prepare_transactions, write_summary
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
@@ -24,7 +23,8 @@ REPORT_HEAVY = f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAV
 
 def fresh_python(code: str, cwd: Path) -> str:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, env=env,
+                          timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1]
 

@@ -132,8 +132,8 @@ def customer_summary_sql(
             aggregates.append(["CAST(0 AS BIGINT) AS frequency_holdout", "0.0::DOUBLE AS monetary_value_holdout"])
         # the holdout length, for the customers the calibration window holds (the same division
         # of two doubles as in Python)
-        aggregates.append([f"CASE WHEN {calibration['days']} > 0 THEN CAST({(end - cal_end).days} AS DOUBLE) "
-                           f"/ $period_days END AS duration_holdout"])
+        holdout_length = f"CAST({(end - cal_end).days} AS DOUBLE) / $period_days"
+        aggregates.append([f"CASE WHEN {calibration['days']} > 0 THEN {holdout_length} END AS duration_holdout"])
     # One pass over the purchase days per customer; ORDER BY compares VARCHARs byte by byte, which
     # for UTF-8 is code point order, the order pandas sorts the ids in.
     # the day's amount is the DECIMAL of the DOUBLE a per-day table holds, as when it is regrouped
@@ -148,7 +148,7 @@ def customer_summary_sql(
         ORDER BY customer_id
     """
     # the parameters are written into the query as typed literals, so that it can be copied to a file
-    parameters = {"$period_days": f"CAST({period_days!r} AS DOUBLE)", "$end": f"DATE '{end.isoformat()}'",
+    parameters = {"$period_days": f"CAST('{period_days!r}' AS DOUBLE)", "$end": f"DATE '{end.isoformat()}'",
                   "$horizon": f"DATE '{horizon.isoformat()}'"}
     if cal_end is not None:
         parameters["$cal_end"] = f"DATE '{cal_end.isoformat()}'"

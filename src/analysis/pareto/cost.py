@@ -5,7 +5,8 @@
 
 with tenure the number of periods from the customer's first purchase to the end of the window
 (the periods during which the firm serves or mails them). Every parameter is an assumption stated in
-the report.
+the report. The parameters and the formula are :class:`~analysis.pareto.settings.CostModel` (a part of
+the ``pareto:`` settings, read without pandas); this module holds what is computed from the profits.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.errors import NotEstimable
-from .settings import CostModel  # the parameters (settings, read without pandas); profit is CostModel.profit
+from .settings import CostModel  # re-exported: it was defined here
 
 __all__ = ["CostModel", "WhaleCurve", "whale_curve"]
 
