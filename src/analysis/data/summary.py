@@ -203,7 +203,10 @@ def _as_date(value) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        return dt.datetime.fromisoformat(value).date()
+        try:
+            return dt.datetime.fromisoformat(value).date()
+        except ValueError:
+            pass  # pandas reads more spellings of a date
     import pandas as pd  # anything else pandas reads as a time (numpy datetime64, …)
 
     return pd.Timestamp(value).date()
