@@ -258,7 +258,7 @@ def _print_readiness(config, customers, churn_threshold_days: int | None = None)
 
 def _summarize(args) -> int:
     from .core.config import load_config
-    from .data.prepare import prepare_transactions
+    from .data.prepare import clean, write_summary
 
     config = load_config(args.config)
     if config.data.kind != "transactions":
@@ -267,18 +267,15 @@ def _summarize(args) -> int:
         raise ConfigError("summarize needs transaction data (data.kind: transactions)", file=args.config)
     out = Path(args.out)
     _check_summary_out(out, config, args.config)
-    customers = prepare_transactions(config).customers
+    cleaning = clean(config)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.partial")
     try:
-        if out.suffix == ".csv":
-            customers.to_csv(partial, index=False)
-        else:
-            customers.to_parquet(partial, index=False)
+        written = write_summary(cleaning, config, partial, "csv" if out.suffix == ".csv" else "parquet")
         partial.replace(out)
     finally:
         partial.unlink(missing_ok=True)
-    print(f"{len(customers):,} customers written to {out}")
+    print(f"{written:,} customers written to {out}")
     return 0
 
 

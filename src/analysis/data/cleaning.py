@@ -50,12 +50,14 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..core.config import AnalysisSettings, CleaningSettings
 from ..core.errors import InputError
 from .loading import ROW, LoadedTransactions, literal, quote
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DROP_REASONS = (
     "missing_customer",

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..core.errors import ConfigError
 from ..core.periods import PERIOD_DAYS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class EngineSettings(BaseModel):
@@ -83,6 +85,8 @@ def customer_summary_ibis(table, *, con=None, period: str = "week", observation_
                           calibration_end=None) -> pd.DataFrame:
     """The customer summary of ``table`` (columns customer_id, date, amount), computed by ``con``
     (default: the backend the table belongs to)."""
+    import pandas as pd  # here, not at the top: the config imports EngineSettings and no pandas
+
     run = con.execute if con is not None else (lambda expr: expr.execute())
     period_days = PERIOD_DAYS[period]
     t = table.mutate(customer_id=table.customer_id.cast("string"), day=table.date.cast("date"),
@@ -113,6 +117,8 @@ def customer_summary_ibis(table, *, con=None, period: str = "week", observation_
 
 def normalise(summary: pd.DataFrame) -> pd.DataFrame:
     """Same dtypes and row order whichever engine produced the summary."""
+    import pandas as pd
+
     out = summary.copy()
     out["customer_id"] = out["customer_id"].astype("string")
     for column in ("first_purchase", "last_purchase"):

@@ -34,12 +34,15 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from ..core.config import DataSettings
 from ..core.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ROW = "_row"  # 1-based data-row number in the input file
 LINE = "__line"  # 0-based line number of a whitespace-aligned file
@@ -151,6 +154,8 @@ def read_raw_table(settings: DataSettings, con: duckdb.DuckDBPyConnection | None
             _scan_whitespace(con, path, settings)
             first_row = 0 if settings.header else 1
         else:
+            import pandas as pd  # only Excel files are read by pandas
+
             frame = pd.read_excel(path, dtype=str, header=None)
             if settings.header:
                 names = [("" if pd.isna(n) else str(n).strip()) or f"column{i}"

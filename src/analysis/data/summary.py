@@ -20,13 +20,17 @@ as DECIMAL, exactly, so the result does not depend on how threads split the work
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import numpy as np
-import pandas as pd
-import pyarrow as pa
 
 from ..core.periods import PERIOD_DAYS
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
 
 SUMMARY_COLUMNS = [
     "customer_id", "frequency", "recency", "T", "monetary_value",
@@ -70,17 +74,37 @@ def customer_summary(
     ----------
     Fader, Hardie & Lee (2005a), "Counting your customers the easy way", Marketing Science 24(2).
     """
-    period_days = PERIOD_DAYS[period]
     own_connection = con is None
     if own_connection:
         con = duckdb.connect()
         con.register("tx_input", transactions[["customer_id", "date", "amount"]])
         table = "tx_input"
+    query = customer_summary_sql(con, table, period=period, observation_end=observation_end,
+                                 calibration_end=calibration_end, per_day=per_day)
+    result = con.sql(query).to_arrow_table()
+    if own_connection:
+        con.close()
+    return _to_pandas(result)
+
+
+def customer_summary_sql(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    *,
+    period: str = "week",
+    observation_end: dt.date | None = None,
+    calibration_end: dt.date | None = None,
+    per_day: bool = False,
+) -> str:
+    """The query of :func:`customer_summary` on DuckDB table ``table``: one row per customer, sorted
+    by id, first and last purchase as DATE (the only implementation; :func:`write_customer_summary`
+    copies its result to a file without pandas)."""
+    period_days = PERIOD_DAYS[period]
     # execute(), unlike sql(), replaces a result the caller left unfinished on the connection;
-    # fetching all of it leaves the connection free for sql() below.
+    # fetching all of it leaves the connection free for sql() afterwards.
     (last_day,), = con.execute(f"SELECT MAX(CAST(date AS DATE)) FROM {table}").fetchall()
-    end = pd.Timestamp(observation_end).date() if observation_end else last_day
-    cal_end = pd.Timestamp(calibration_end).date() if calibration_end is not None else None
+    end = _as_date(observation_end) if observation_end else last_day
+    cal_end = _as_date(calibration_end) if calibration_end is not None else None
     # Days after the observation end count only when the calibration window reaches past it.
     horizon = max(end, cal_end) if cal_end is not None else end
     observation = _prefix_window(None if end == horizon else "$end")
@@ -105,7 +129,11 @@ def customer_summary(
                          ELSE 0.0 END AS monetary_value_holdout""",
             ])
         else:
-            aggregates.append(["0 AS frequency_holdout", "0.0::DOUBLE AS monetary_value_holdout"])
+            aggregates.append(["CAST(0 AS BIGINT) AS frequency_holdout", "0.0::DOUBLE AS monetary_value_holdout"])
+        # the holdout length, for the customers the calibration window holds (the same division
+        # of two doubles as in Python)
+        holdout_length = f"CAST({(end - cal_end).days} AS DOUBLE) / $period_days"
+        aggregates.append([f"CASE WHEN {calibration['days']} > 0 THEN {holdout_length} END AS duration_holdout"])
     # One pass over the purchase days per customer; ORDER BY compares VARCHARs byte by byte, which
     # for UTF-8 is code point order, the order pandas sorts the ids in.
     # the day's amount is the DECIMAL of the DOUBLE a per-day table holds, as when it is regrouped
@@ -119,13 +147,69 @@ def customer_summary(
         {"" if end == horizon else "HAVING MIN(day) <= $end"}
         ORDER BY customer_id
     """
-    parameters = {"period_days": period_days, "end": end, "horizon": horizon}
+    # the parameters are written into the query as typed literals, so that it can be copied to a file
+    parameters = {"$period_days": f"CAST('{period_days!r}' AS DOUBLE)", "$end": f"DATE '{end.isoformat()}'",
+                  "$horizon": f"DATE '{horizon.isoformat()}'"}
     if cal_end is not None:
-        parameters["cal_end"] = cal_end
-    result = con.sql(query, params=parameters).to_arrow_table()
-    if own_connection:
-        con.close()
-    return _to_pandas(result, end, cal_end, period_days)
+        parameters["$cal_end"] = f"DATE '{cal_end.isoformat()}'"
+    for name in sorted(parameters, key=len, reverse=True):  # $cal_end before $end
+        query = query.replace(name, parameters[name])
+    return query
+
+
+def write_customer_summary(con: duckdb.DuckDBPyConnection, query: str, path: Path, file_format: str) -> int:
+    """Write the result of :func:`customer_summary_sql` to ``path`` as ``file_format`` ("parquet" or
+    "csv") with DuckDB, in the types :func:`customer_summary`'s DataFrame is written in by pandas;
+    the number of customers written."""
+    if file_format == "parquet":
+        # pandas holds the purchase days as nanosecond timestamps and writes them so; the pandas
+        # dtypes are recorded as pandas records them, so that pandas reads back the same DataFrame
+        select = ("SELECT * REPLACE (CAST(first_purchase AS TIMESTAMP_NS) AS first_purchase, "
+                  f"CAST(last_purchase AS TIMESTAMP_NS) AS last_purchase) FROM ({query})")
+        columns = [row[0] for row in con.execute(f"DESCRIBE ({query})").fetchall()]
+        options = f"FORMAT parquet, KV_METADATA {{pandas: '{_escaped(_pandas_metadata(columns))}'}}"
+    elif file_format == "csv":
+        # pandas writes timestamps at midnight as dates, and missing values as blanks
+        select, options = query, "FORMAT csv, HEADER"
+    else:
+        raise ValueError(f"unknown summary file format {file_format!r}")
+    (written,), = con.execute(f"COPY ({select}) TO '{_escaped(str(path))}' ({options})").fetchall()
+    return int(written)
+
+
+# (pandas_type, numpy_type) of each column of customer_summary's DataFrame, as pandas' Parquet
+# metadata names them
+PANDAS_TYPES = {"customer_id": ("object", "string"), "frequency": ("int64", "int64"),
+                "n_transactions": ("int64", "int64"), "first_purchase": ("datetime", "datetime64[ns]"),
+                "last_purchase": ("datetime", "datetime64[ns]"), "frequency_cal": ("int64", "Int64"),
+                "frequency_holdout": ("int64", "Int64")}
+
+
+def _pandas_metadata(columns: list[str]) -> str:
+    described = [{"name": name, "field_name": name, "pandas_type": PANDAS_TYPES.get(name, ("float64",))[0],
+                  "numpy_type": PANDAS_TYPES.get(name, (None, "float64"))[1], "metadata": None}
+                 for name in columns]
+    return json.dumps({"index_columns": [], "column_indexes": [], "columns": described, "attributes": {},
+                       "creator": {"library": "customer-analytics-kit"}})
+
+
+def _escaped(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):  # pandas Timestamps too
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value).date()
+        except ValueError:
+            pass  # pandas reads more spellings of a date
+    import pandas as pd  # anything else pandas reads as a time (numpy datetime64, …)
+
+    return pd.Timestamp(value).date()
 
 
 def _prefix_window(upto: str | None) -> dict[str, str]:
@@ -154,7 +238,10 @@ def _window_aggregates(window: dict[str, str], window_end: str, *, suffix: str) 
     ]
 
 
-def _to_pandas(result: pa.Table, end: dt.date, cal_end: dt.date | None, period_days: float) -> pd.DataFrame:
+def _to_pandas(result: pa.Table) -> pd.DataFrame:
+    import pandas as pd
+    import pyarrow as pa
+
     for column in ("first_purchase", "last_purchase"):
         position = result.schema.get_field_index(column)
         result = result.set_column(position, column, result[column].cast(pa.timestamp("ns")))
@@ -165,9 +252,7 @@ def _to_pandas(result: pa.Table, end: dt.date, cal_end: dt.date | None, period_d
     summary["customer_id"] = summary["customer_id"].astype("string")
     summary["frequency"] = summary["frequency"].astype("int64")
     summary["n_transactions"] = summary["n_transactions"].astype("int64")
-    if cal_end is not None:
-        in_cal = summary["frequency_cal"].notna()
+    if "frequency_cal" in summary:
         summary["frequency_cal"] = summary["frequency_cal"].astype("Int64")
         summary["frequency_holdout"] = summary["frequency_holdout"].astype("Int64")
-        summary["duration_holdout"] = np.where(in_cal, (end - cal_end).days / period_days, np.nan)
     return summary

@@ -5,7 +5,8 @@
 
 with tenure the number of periods from the customer's first purchase to the end of the window
 (the periods during which the firm serves or mails them). Every parameter is an assumption stated in
-the report.
+the report. The parameters and the formula are :class:`~analysis.pareto.settings.CostModel` (a part of
+the ``pareto:`` settings, read without pandas); this module holds what is computed from the profits.
 """
 
 from __future__ import annotations
@@ -13,29 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
 
 from ..core.errors import NotEstimable
+from .settings import CostModel  # re-exported: it was defined here
 
-
-class CostModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    margin_rate: float = Field(default=0.30, gt=0, le=1, description="gross margin on revenue")
-    cost_per_order: float = Field(default=2.0, ge=0, description="handling cost of one purchase day")
-    cost_per_customer_per_period: float = Field(
-        default=0.10, ge=0, description="cost of keeping a customer on file per period (mailings, service)")
-    cost_column: str | None = Field(default=None, description="a per-customer cost column, if the data has one")
-
-    def profit(self, customers: pd.DataFrame) -> pd.Series:
-        """Profit per customer from the customer summary (total_value, n_transactions, T)."""
-        profit = (self.margin_rate * customers["total_value"]
-                  - self.cost_per_order * customers["n_transactions"]
-                  - self.cost_per_customer_per_period * customers["T"])
-        if self.cost_column:
-            profit = profit - customers[self.cost_column]
-        return profit
+__all__ = ["CostModel", "WhaleCurve", "whale_curve"]
 
 
 @dataclass(frozen=True)

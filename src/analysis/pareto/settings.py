@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .cost import CostModel
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class CostModel(BaseModel):
+    """A simple cost model, to turn revenue into profit per customer (see :mod:`analysis.pareto.cost`).
+
+    Its fields are settings, so it lives here, where reading a config imports no pandas or numpy.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    margin_rate: float = Field(default=0.30, gt=0, le=1, description="gross margin on revenue")
+    cost_per_order: float = Field(default=2.0, ge=0, description="handling cost of one purchase day")
+    cost_per_customer_per_period: float = Field(
+        default=0.10, ge=0, description="cost of keeping a customer on file per period (mailings, service)")
+    cost_column: str | None = Field(default=None, description="a per-customer cost column, if the data has one")
+
+    def profit(self, customers: pd.DataFrame) -> pd.Series:
+        """Profit per customer from the customer summary (total_value, n_transactions, T)."""
+        profit = (self.margin_rate * customers["total_value"]
+                  - self.cost_per_order * customers["n_transactions"]
+                  - self.cost_per_customer_per_period * customers["T"])
+        if self.cost_column:
+            profit = profit - customers[self.cost_column]
+        return profit
 
 
 class ParetoSettings(BaseModel):
