@@ -9,6 +9,7 @@ written, and an import error there stops the run instead of dropping the chapter
 from __future__ import annotations
 
 import contextlib
+import importlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,11 +45,14 @@ class Chapter:
     ----------
     name : str
         The results section the chapter writes (it writes no other) and its report chapter.
-    section : type, optional
+    section : type or str, optional
         What the chapter writes to its results section: a pydantic model of its keys
-        (:class:`analysis.core.section.Section`), or a tagged union of such models, one per shape.
-        Checked when the notebook finishes and before ``results.json`` is written. Required for a
-        chapter with a notebook; None for a chapter worded from the others' results.
+        (:class:`analysis.core.section.Section`), or a tagged union of such models, one per shape;
+        or, for a chapter in its own folder, the model's dotted path
+        (``"analysis.chapters.toy.section.ToySection"``, imported when first checked, as the
+        narrative module is). Checked when the notebook finishes and before ``results.json`` is
+        written. Required for a chapter with a notebook; None for a chapter worded from the others'
+        results.
     notebooks : mapping of str to str
         For each kind of data the chapter applies to, the stem of the notebook that computes it.
         Empty for a chapter worded from the other chapters' results (it has no section of its own).
@@ -95,6 +99,13 @@ class Chapter:
     def notebook(self, kind: str) -> Path | None:
         stem = self.notebooks.get(kind)
         return None if stem is None else self.notebook_dir / f"{stem}.ipynb"
+
+    def section_model(self) -> Any:
+        """The declared section type (a dotted path imported here)."""
+        if not isinstance(self.section, str):
+            return self.section
+        module, _, name = self.section.rpartition(".")
+        return getattr(importlib.import_module(module), name)
 
     @property
     def settings_sections(self) -> tuple[str, ...]:

@@ -153,7 +153,7 @@ def run_chapter(run: Run, notebook: Path, execute: Callable[[], None]) -> dict[s
                              "other chapters; a chapter writes only its own section")
     if chapter in run.results:
         run.update_section(chapter, {"status": "ok"})
-        check_section(chapter, entry.section, run.results[chapter])
+        check_section(chapter, entry.section_model(), run.results[chapter])
     return {"status": "ok"}
 
 
@@ -162,7 +162,7 @@ def check_sections(results: dict[str, Any]) -> None:
     cache and those the pipeline writes itself, like the data section of a contractual table)."""
     for entry in registry():
         if entry.section is not None and entry.name in results:
-            check_section(entry.name, entry.section, results[entry.name])
+            check_section(entry.name, entry.section_model(), results[entry.name])
 
 
 def _settled_sections(chapter_name: str) -> Callable[[str], bool]:
