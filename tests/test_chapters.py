@@ -29,8 +29,8 @@ from analysis.chapters import (
 from analysis.chapters.registry import check_registry
 from analysis.core.config import load_config, study_config_model
 from analysis.core.errors import ConfigError, SectionError, StudyError
-from analysis.core.section import Section, check_section
 from analysis.core.paths import PROJECT_ROOT
+from analysis.core.section import Section, check_section
 from analysis.run.pipeline import run_chapter
 
 LOG = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "c", "c"],
@@ -339,3 +339,64 @@ def test_adding_a_toy_chapter_takes_one_folder_and_one_registry_line(tmp_path):
     assert sorted(p.name for p in (tmp_path / "run" / "notebooks").glob("*.ipynb")) == ["01_data.ipynb", "toy.ipynb"]
     html = (tmp_path / "run" / "report.html").read_text()
     assert "Toy chapter" in html and "2 of 3 customers bought on two days or more." in html
+
+
+def _check_every_section(results: dict) -> None:
+    """Every chapter section of a study's results.json passes its declared model, and each model
+    refuses an undeclared key and a wrong status (so that the pass is not a model that takes anything)."""
+    from analysis.run.pipeline import check_sections
+
+    before = json.dumps(results, sort_keys=True)
+    check_sections(results)
+    assert json.dumps(results, sort_keys=True) == before  # the check leaves the results as they were
+    for entry in CHAPTERS:
+        if not entry.notebooks:
+            continue
+        assert entry.name in results, entry.name
+        section = results[entry.name]
+        assert section["status"] == "ok", (entry.name, section)
+        with pytest.raises(SectionError, match=rf"^chapter {entry.name} wrote the key '{entry.name}\.undeclared'"):
+            check_section(entry.name, entry.section_model(), {**section, "undeclared": 1})
+        with pytest.raises(SectionError, match=rf"'{entry.name}\.status' = 1"):
+            check_section(entry.name, entry.section_model(), {**section, "status": 1})
+
+
+@pytest.mark.slow
+def test_the_cdnow_sample_results_validate_against_every_section(cdnow_sample_run):
+    _check_every_section(json.loads((cdnow_sample_run / "results.json").read_text()))
+
+
+@pytest.mark.slow
+def test_the_cdnow_results_validate_against_every_section(tmp_path):
+    """The full CDNOW study (configs/cdnow.yml, 23,570 customers; about 90 s on 2 cores), HTML only."""
+    from analysis.run.pipeline import run_study
+
+    out = run_study(PROJECT_ROOT / "configs" / "cdnow.yml", out_dir=tmp_path / "cdnow", quiet=True,
+                    overrides={"report.formats": ["html"]})
+    _check_every_section(json.loads((out / "results.json").read_text()))
+
+
+@pytest.mark.slow
+def test_a_notebook_that_writes_an_undeclared_key_stops_the_run_with_a_message(tmp_path, capsys):
+    """01_data with one key more than TransactionDataSection declares: exit 1, the chapter, key and
+    value named on one line, no traceback, nothing published."""
+    from analysis import cli
+    from analysis.core.paths import NOTEBOOKS_DIR
+
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS_DIR, notebooks)
+    data_notebook = notebooks / "01_data.ipynb"
+    text = data_notebook.read_text(encoding="utf-8")
+    line = "facts = describe.describe_transactions(log, customers)"
+    assert text.count(line) == 1
+    data_notebook.write_text(text.replace(line, "facts = {**describe.describe_transactions(log, customers), 'share_repeat': 0.5}"),
+                             encoding="utf-8")
+    config = write_config(tmp_path / "study", {"report": {"formats": ["html"], "renderer": "pandoc",
+                                                          "notebooks": ["01_data"]}})
+    with use_registry(tuple(dataclasses.replace(c, notebook_dir=notebooks) for c in CHAPTERS)):
+        code = cli.main(["run", str(config), "--out", str(tmp_path / "run"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert err == ("error: chapter data wrote the key 'data.share_repeat', which its section TransactionDataSection "
+                   "does not declare (value: 0.5); declare it in the chapter's section model\n")
+    assert not (tmp_path / "run").exists()

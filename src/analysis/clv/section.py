@@ -3,8 +3,6 @@
 BG/BB of an opportunity table (:meth:`analysis.clv.discrete.DiscreteClvStudy.to_dict`, tagged
 ``setting: discrete``)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag
@@ -13,7 +11,7 @@ from ..core.section import NotEstimableRecord, Section, TableRecords
 
 
 class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class ModelFit(_Part):

@@ -11,13 +11,13 @@ A chapter the data cannot support has the section ``{"status": "not_estimable", 
 (:class:`NotEstimableSection`) whatever its model; a model inside a chapter that the data cannot
 support is a :data:`NotEstimableRecord` in place of its result.
 
-Imports pydantic only: the registry imports every section model.
+Imports pydantic only: the registry imports every section model. Section modules leave out
+``from __future__ import annotations`` and build their schemas on first use (``defer_build``): with
+string annotations pydantic compiles each one when the class is made, which doubled their import time.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
@@ -33,7 +33,7 @@ class Section(BaseModel):
     field accepts a whole number, an int field no float and no bool). ``status`` is set by the
     pipeline once the notebook has finished."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     status: Literal["ok"]
 
@@ -42,7 +42,7 @@ class NotEstimableRecord(BaseModel):
     """A chapter or a model inside it that the data cannot support
     (:func:`analysis.core.errors.not_estimable`)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     status: Literal["not_estimable"]
     reason: str
@@ -53,7 +53,7 @@ class NotEstimableSection(NotEstimableRecord):
     notebook saved before it stopped)."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _adapter(section: Any) -> TypeAdapter:
     return TypeAdapter(section)
 
@@ -107,7 +107,7 @@ def _key(chapter: str, loc: tuple, members: dict[str, str]) -> str:
     return ".".join([chapter, *(str(part) for part in loc if not _is_member_label(part))])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _members(declared: Any) -> dict[str, str]:
     """The tags of a tagged union's members (``Annotated[Model, Tag("discrete")]``) and their model names."""
     members: dict[str, str] = {}

@@ -6,8 +6,6 @@ or an opportunity table (:func:`analysis.data.opportunity.describe_opportunities
 carry their ``kind``.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag
@@ -18,7 +16,7 @@ from ..core.section import Section
 class Quantiles(BaseModel):
     """Mean, quantiles and largest value of a distribution (None where there are no values)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     mean: float | None
     p10: float | None
@@ -33,7 +31,7 @@ class Quantiles(BaseModel):
 class CalibrationCounts(BaseModel):
     """The customers first seen before the calibration end, and their purchases on either side of it."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     customers: int
     repeat_transactions: int

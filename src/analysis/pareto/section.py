@@ -1,7 +1,5 @@
 """The ``pareto`` section of ``results.json``, as :func:`analysis.pareto.study.run_pareto` writes it."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -10,7 +8,7 @@ from ..core.section import NotEstimableRecord, Section, TableRecords
 
 
 class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class Equivalence(_Part):

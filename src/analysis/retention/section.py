@@ -2,8 +2,6 @@
 (``setting: non-contractual``) or :func:`~analysis.retention.study.run_retention_contractual`
 (``setting: contractual``)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag
@@ -12,7 +10,7 @@ from ..core.section import NotEstimableRecord, Section, TableRecords
 
 
 class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class KaplanMeier(_Part):
@@ -23,7 +21,7 @@ class KaplanMeier(_Part):
     n: int
     events: int
     censored: int
-    rmst: dict[str, Any]  # restricted mean survival time: rmst, se, ci, horizon
+    rmst: dict[str, Any] | None  # restricted mean survival time: rmst, se, ci, horizon (None: no time observed)
     period: Literal["day", "week", "month"]
 
 

@@ -22,8 +22,8 @@ from ..core.config import StudyConfig, load_config, localised
 from ..core.errors import ConfigError, NotEstimable, StudyError, not_estimable
 from ..core.jsonio import index_file, read_json, to_jsonable, write_json
 from ..core.paths import PACKAGE_DIR, REPORTS_DIR
-from ..core.section import check_section
 from ..core.privacy import data_order, pseudonym_key, pseudonym_sql, pseudonymise, pseudonymise_in
+from ..core.section import check_section
 from ..data.cleaning import clean_transactions
 from ..data.describe import describe_contracts
 from ..data.loading import load_contracts, load_transactions

@@ -1,8 +1,6 @@
 """The ``satisfaction`` section of ``results.json``, as :func:`analysis.satisfaction.study.chapter_study`
 writes it: behavioural loyalty from the log always, the survey when ``survey:`` is configured."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -13,7 +11,7 @@ from ..core.section import Section, TableRecords
 class Loyalty(BaseModel):
     """Behavioural loyalty from the log alone (:func:`analysis.satisfaction.study.loyalty_study`)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     repeat_rate: dict[str, Any]  # share of customers who bought again, with its interval
     ladder_rule: dict[str, Any]  # min_repeat, active_within, period

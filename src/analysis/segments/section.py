@@ -1,7 +1,5 @@
 """The ``segments`` section of ``results.json``, as :func:`analysis.segments.study.run_segments` writes it."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -10,7 +8,7 @@ from ..core.section import Section, TableRecords
 
 
 class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class RfmMeans(_Part):

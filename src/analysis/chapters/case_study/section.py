@@ -1,8 +1,6 @@
 """The ``case_study`` section of ``results.json``: the claims :func:`analysis.narrative.claims.build`
 decides from the other chapters' results."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -14,7 +12,7 @@ class Claim(BaseModel):
     """A claim the report makes: its id (worded by ``analysis.narrative.case_study``) and the
     numbers it rests on."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     id: str
     values: dict[str, Any]
