@@ -33,7 +33,7 @@ from ..segments.settings import SegmentSettings
 from .case_study.section import CaseStudySection
 
 KINDS = ("transactions", "contractual", "opportunity")
-# a chapter added to the kit lives in its own folder here (notebook, settings, narrative)
+# a chapter added to the kit lives in its own folder here (notebook, settings, section, narrative)
 CHAPTERS_DIR = Path(__file__).resolve().parent
 
 

@@ -67,7 +67,8 @@ def check_section(chapter: str, section: Any, data: Mapping[str, Any]) -> None:
     SectionError
         Naming the chapter, the first offending key (dotted, from the section's top) and its value.
     """
-    declared = NotEstimableSection if data.get("status") == "not_estimable" else section
+    not_estimable = isinstance(data, Mapping) and data.get("status") == "not_estimable"
+    declared = NotEstimableSection if not_estimable else section
     try:
         _adapter(declared).validate_python(data, strict=True)
     except ValidationError as exc:
