@@ -1,30 +1,39 @@
 """The chapter registry: which chapters a study has, in which order, computed by which notebook,
 configured by which settings, and depending on which other chapters.
 
-Nothing here imports an analysis: settings models are small pydantic classes, notebooks are files,
-and a chapter's narrative module is named (imported when the report is written, and an import error
-there stops the run instead of dropping the chapter).
+Nothing here imports an analysis: settings and section models are small pydantic classes,
+notebooks are files, and a chapter's narrative module is named (imported when the report is
+written, and an import error there stops the run instead of dropping the chapter).
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
+from ..clv.section import ClvSection
 from ..clv.settings import ClvSettings
 from ..core.errors import ConfigError
 from ..core.paths import NOTEBOOKS_DIR
+from ..data.section import DataSection
+from ..pareto.section import ParetoSection
 from ..pareto.settings import ParetoSettings
+from ..retention.section import RetentionSection
 from ..retention.settings import RetentionSettings
+from ..satisfaction.section import SatisfactionSection
 from ..satisfaction.settings import SurveySettings
+from ..segments.section import SegmentsSection
 from ..segments.settings import SegmentSettings
+from .case_study.section import CaseStudySection
 
 KINDS = ("transactions", "contractual", "opportunity")
-# a chapter added to the kit lives in its own folder here (notebook, settings, narrative)
+# a chapter added to the kit lives in its own folder here (notebook, settings, section, narrative)
 CHAPTERS_DIR = Path(__file__).resolve().parent
 
 
@@ -36,6 +45,14 @@ class Chapter:
     ----------
     name : str
         The results section the chapter writes (it writes no other) and its report chapter.
+    section : type or str, optional
+        What the chapter writes to its results section: a pydantic model of its keys
+        (:class:`analysis.core.section.Section`), or a tagged union of such models, one per shape;
+        or, for a chapter in its own folder, the model's dotted path
+        (``"analysis.chapters.toy.section.ToySection"``, imported when first checked, as the
+        narrative module is). Checked when the notebook finishes and before ``results.json`` is
+        written. Required for a chapter with a notebook; None for a chapter worded from the others'
+        results.
     notebooks : mapping of str to str
         For each kind of data the chapter applies to, the stem of the notebook that computes it.
         Empty for a chapter worded from the other chapters' results (it has no section of its own).
@@ -67,6 +84,7 @@ class Chapter:
 
     name: str
     notebooks: Mapping[str, str] = field(default_factory=dict)
+    section: Any = None
     requires: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
     settings: str | None = None
@@ -82,6 +100,13 @@ class Chapter:
         stem = self.notebooks.get(kind)
         return None if stem is None else self.notebook_dir / f"{stem}.ipynb"
 
+    def section_model(self) -> Any:
+        """The declared section type (a dotted path imported here)."""
+        if not isinstance(self.section, str):
+            return self.section
+        module, _, name = self.section.rpartition(".")
+        return getattr(importlib.import_module(module), name)
+
     @property
     def settings_sections(self) -> tuple[str, ...]:
         """Every config section the chapter reads, its own first."""
@@ -93,24 +118,24 @@ class Chapter:
 # reads (checked by tests/test_chapters.py).
 CHAPTERS: tuple[Chapter, ...] = (
     Chapter("summary", narrative="analysis.narrative.summary"),
-    Chapter("data", notebooks={"transactions": "01_data"}, narrative="analysis.narrative.data"),
-    Chapter("pareto", notebooks={"transactions": "02_pareto"}, requires=("data",), settings="pareto",
+    Chapter("data", notebooks={"transactions": "01_data"}, section=DataSection, narrative="analysis.narrative.data"),
+    Chapter("pareto", notebooks={"transactions": "02_pareto"}, section=ParetoSection, requires=("data",), settings="pareto",
             settings_model=ParetoSettings, uses_settings=("analysis",), narrative="analysis.narrative.pareto",
             new_page=True),
-    Chapter("clv", notebooks={"transactions": "03_clv", "opportunity": "03_clv_opportunity"}, requires=("data",),
-            settings="clv", settings_model=ClvSettings, uses_settings=("analysis", "pareto"),
+    Chapter("clv", notebooks={"transactions": "03_clv", "opportunity": "03_clv_opportunity"}, section=ClvSection,
+            requires=("data",), settings="clv", settings_model=ClvSettings, uses_settings=("analysis", "pareto"),
             narrative="analysis.narrative.clv", new_page=True, files=("tables/predictions.parquet",)),
-    Chapter("retention", notebooks={"transactions": "04_retention", "contractual": "04_retention"},
+    Chapter("retention", notebooks={"transactions": "04_retention", "contractual": "04_retention"}, section=RetentionSection,
             requires=("data",), reads=("clv",), settings="retention", settings_model=RetentionSettings, uses_settings=("analysis",),
             narrative="analysis.narrative.retention", new_page=True),
-    Chapter("segments", notebooks={"transactions": "05_segments"}, requires=("data",), reads=("clv",),
+    Chapter("segments", notebooks={"transactions": "05_segments"}, section=SegmentsSection, requires=("data",), reads=("clv",),
             settings="segments", settings_model=SegmentSettings, uses_settings=("analysis", "pareto", "clv"),
             narrative="analysis.narrative.segments", new_page=True),
-    Chapter("satisfaction", notebooks={"transactions": "07_satisfaction"}, requires=("data",), reads=("clv",),
-            settings="survey", settings_model=SurveySettings, settings_required=False, uses_settings=("analysis",),
+    Chapter("satisfaction", notebooks={"transactions": "07_satisfaction"}, section=SatisfactionSection,
+            requires=("data",), reads=("clv",), settings="survey", settings_model=SurveySettings, settings_required=False, uses_settings=("analysis",),
             narrative="analysis.narrative.satisfaction", new_page=True, files=("tables/survey_simulated.csv",)),
     Chapter("case_study", notebooks={"transactions": "06_case_study", "contractual": "06_case_study"},
-            requires=("data",), reads=("pareto", "clv", "retention", "segments", "satisfaction"),
+            section=CaseStudySection, requires=("data",), reads=("pareto", "clv", "retention", "segments", "satisfaction"),
             uses_settings=("analysis",), narrative="analysis.narrative.case_study", new_page=True),
     Chapter("reproducibility", narrative="analysis.narrative.reproducibility"),
 )
@@ -195,7 +220,8 @@ def plan_notebooks(kind: str, wanted: list[str] | None) -> tuple[list[Chapter], 
 
 def check_registry(chapter_table: tuple[Chapter, ...]) -> None:
     """A registry is usable when names are unique, every requirement is a chapter listed earlier,
-    and no two chapters share a notebook or a settings key."""
+    no two chapters share a notebook or a settings key, and every chapter with a notebook declares
+    its section."""
     seen: set[str] = set()
     notebooks: set[str] = set()
     settings: set[str] = set()
@@ -216,6 +242,9 @@ def check_registry(chapter_table: tuple[Chapter, ...]) -> None:
             settings.add(entry.settings)
         seen.add(entry.name)
         notebooks |= stems
+    for entry in chapter_table:
+        if entry.notebooks and entry.section is None:
+            raise ValueError(f"chapter {entry.name!r} has a notebook but no section model (what it writes to results.json)")
 
 
 check_registry(CHAPTERS)

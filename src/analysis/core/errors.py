@@ -58,6 +58,11 @@ class RenderError(StudyError):
     exit_code = 3
 
 
+class SectionError(StudyError):
+    """A chapter wrote a results section that its declared section model does not allow (an
+    undeclared key, a value of the wrong type): a bug in the kit or in an added chapter, exit 1."""
+
+
 class NotEstimable(Exception):
     """The data cannot support a model or a whole chapter: too few customers, nobody buying twice,
     all values equal, a model that diverges under every fallback.

@@ -21,6 +21,7 @@ from ..core.errors import ConfigError, NotEstimable, StudyError, not_estimable
 from ..core.jsonio import index_file, read_json, to_jsonable, write_json
 from ..core.paths import PACKAGE_DIR, REPORTS_DIR
 from ..core.privacy import data_order, pseudonym_key, pseudonym_sql, pseudonymise, pseudonymise_in
+from ..core.section import check_section
 from ..report.engines import available_renderer, document_timestamp, render_document
 from .cache import (
     STUDY_SECTION,
@@ -128,7 +129,8 @@ def run_chapter(run: Run, notebook: Path, execute: Callable[[], None]) -> dict[s
     :class:`~analysis.core.errors.NotEstimable` (the data cannot support it) is recorded as
     ``{"status": "not_estimable", "reason": ...}`` and the study goes on; so is a chapter whose
     required chapter was not estimable. Any other failure propagates: it is a bug. A chapter writes
-    its own section and no other (checked here: a chapter that changed another's section is a bug).
+    its own section and no other (checked here: a chapter that changed another's section is a bug),
+    and its section as the registry declares it (:func:`analysis.core.section.check_section`).
     """
     entry = chapter_of_notebook(notebook.stem)
     chapter = entry.name
@@ -156,7 +158,16 @@ def run_chapter(run: Run, notebook: Path, execute: Callable[[], None]) -> dict[s
                              "other chapters; a chapter writes only its own section")
     if chapter in run.results:
         run.update_section(chapter, {"status": "ok"})
+        check_section(chapter, entry.section_model(), run.results[chapter])
     return {"status": "ok"}
+
+
+def check_sections(results: dict[str, Any]) -> None:
+    """Every chapter's section in ``results`` against its declared model (those restored from the
+    cache and those the pipeline writes itself, like the data section of a contractual table)."""
+    for entry in registry():
+        if entry.section is not None and entry.name in results:
+            check_section(entry.name, entry.section_model(), results[entry.name])
 
 
 def _settled_sections(chapter_name: str) -> Callable[[str], bool]:
@@ -422,6 +433,7 @@ def run_study(
         chapters = {entry.name: chapters[entry.name] for entry, _ in planned if entry.name in chapters}
 
         results = run.results
+        check_sections(results)
         write_json(staging / "results.json", results)
 
         renderer = available_renderer(config.report.renderer)
