@@ -350,20 +350,35 @@ def test_an_all_cached_rerun_imports_no_analysis_library(cold_run, shared_cache,
 
 
 @pytest.mark.slow
-def test_a_new_title_renders_the_report_again_from_cached_chapters(cold_run, shared_cache, monkeypatch, tmp_path):
-    """The report's key covers what the document is built from: a new title (in the study section)
-    reruns only the chapters that quote the study section, and the report is rendered again with it."""
+def test_a_new_title_renders_the_report_again(cold_run, shared_cache, monkeypatch, tmp_path):
+    """A changed title is never served the cached report of the old one."""
     from analysis.run.pipeline import run_study
 
     monkeypatch.setenv(CACHE_DIR_ENV, str(shared_cache))
     retitled = run_study(CONFIG, out_dir=tmp_path / "retitled", quiet=True, overrides={"title": "A retitled study"})
-    states = _cache_states(retitled)
-    assert states.pop("stage:render") == "miss"
-    quoting_the_study = {name for name in states if not name.startswith("stage:") and "study" in cache_requirements(name)}
-    assert quoting_the_study == {"satisfaction", "case_study"}  # the registry's reads of the study section
-    assert {name for name, state in states.items() if state == "miss"} == quoting_the_study
+    assert _cache_states(retitled)["stage:render"] == "miss"
     assert "A retitled study" in (retitled / "report.qmd").read_text(encoding="utf-8")
     assert "A retitled study" not in (cold_run / "report.qmd").read_text(encoding="utf-8")
+
+
+def test_the_reports_key_sees_the_manifest_but_its_timestamps_and_stage_records():
+    """The report is rebuilt only on a miss, so its key must change with every manifest field the
+    document may show (git state, versions, inputs, the run's date) and with none of those that
+    differ between two runs of the same study (timestamps, stage records, the private folder's name)."""
+    from analysis.run.pipeline import document_manifest
+
+    base = {"git": {"commit": "abc", "dirty": False}, "packages": {"pandas": "2.2"}, "inputs": {"log.csv": "0" * 64},
+            "started": "2026-11-30T10:00:00+00:00", "finished": "2026-11-30T10:00:20+00:00",
+            "chapters": {"clv": {"cache": "miss", "seconds": 3.0}}, "stages": {"data": {"cache": "miss"}},
+            "outputs": [], "private_outputs": {"quarantine.csv.gz": "../a.private/quarantine.csv.gz"}}
+    rerun = {**base, "started": "2026-11-30T18:00:00+00:00", "finished": "2026-11-30T18:00:02+00:00",
+             "chapters": {"clv": {"cache": "hit", "seconds": 0.01}}, "stages": {"data": {"cache": "hit"}},
+             "outputs": ["report.html"], "private_outputs": {"quarantine.csv.gz": "../b.private/quarantine.csv.gz"}}
+    assert document_manifest(rerun) == document_manifest(base)
+    for changed in ({"git": {"commit": "abd", "dirty": False}}, {"git": {"commit": "abc", "dirty": True}},
+                    {"packages": {"pandas": "2.3"}}, {"inputs": {"log.csv": "1" * 64}},
+                    {"started": "2026-12-01T10:00:00+00:00"}, {"python": "3.12.1"}):
+        assert document_manifest({**base, **changed}) != document_manifest(base), changed
 
 
 @pytest.mark.slow

@@ -456,9 +456,7 @@ def run_study(
             # the document is a function of the run folder's files, the stable part of the manifest
             # (its timestamps but the run's date, and its stage records, change in every run), the
             # title and the language; it is built only when that key misses
-            written = read_json(staging / "manifest.json")
-            stable_manifest = {k: v for k, v in written.items() if k not in VOLATILE_MANIFEST_KEYS}
-            stable_manifest["run_date"] = str(written.get("started", ""))[:10]
+            stable_manifest = document_manifest(read_json(staging / "manifest.json"))
             run_files = {name: digest for name, digest in snapshots.take().files.items()
                          if name.startswith("run/") and name != "run/manifest.json"}
             timestamp, fonts = document_timestamp(study["observation_end"]), _font_paths(config)
@@ -492,6 +490,15 @@ def run_study(
     except OSError:  # a cache that cannot be tidied never fails a run that succeeded
         pass
     return target
+
+
+def document_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The part of ``manifest`` the report may show, as the report's cache key sees it: every field but
+    those that differ between two runs of the same study (:data:`VOLATILE_MANIFEST_KEYS`), and the
+    run's date (the title page shows it)."""
+    stable = {key: value for key, value in manifest.items() if key not in VOLATILE_MANIFEST_KEYS}
+    stable["run_date"] = str(manifest.get("started", ""))[:10]
+    return stable
 
 
 def _input_digests(config: StudyConfig, config_path: Path, input_sha: str) -> dict[str, str]:
