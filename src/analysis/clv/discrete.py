@@ -20,9 +20,9 @@ import pandas as pd
 
 from ..models.bgbb import BetaGeoBetaBinom
 from .diagnostics import period_transactions
-from .settings import ClvSettings
+from .settings import MODEL_NAMES, ClvSettings
 
-MODEL_NAME = "BG/BB"
+MODEL_NAME = MODEL_NAMES["bgbb"]
 REFERENCE = ("Fader, Hardie & Shang (2010): likelihood eq. 5, P(X(n) = x) eq. 7, E[X(n)] eq. 8, P(alive) eq. 11, "
              "conditional expectation eq. 13, DERT eq. 15")
 # the period-transactions χ²: cells with fewer expected customers are pooled; the test's level

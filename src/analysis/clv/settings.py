@@ -7,8 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-# the transaction models by their config key, as the report names them (the one map of the kit)
-MODEL_NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
+# every model by its key in the config and in results.json, as the report names it (the one map of
+# the kit): the three transaction models, the spend model and the discrete-time model
+MODEL_NAMES = {"bgnbd": "BG/NBD", "paretonbd": "Pareto/NBD", "mbgnbd": "MBG/NBD", "gammagamma": "Gamma-Gamma",
+               "bgbb": "BG/BB"}
 
 
 class CovariateSettings(BaseModel):

@@ -139,7 +139,7 @@ def limitations(r: dict) -> list[dict]:
         for name, value in (fit.get("params") or {}).items():
             se = (fit.get("se") or {}).get(name)
             if se is not None and value > 0 and se / value > WEAK_SE_RATIO:
-                weak.append(f"{MODEL_NAMES.get(model, 'Gamma-Gamma')} {name}")
+                weak.append(f"{MODEL_NAMES[model]} {name}")
     if weak:
         out.append(_claim("weakly_identified", parameters=weak, threshold=WEAK_SE_RATIO))
     boundary = [f"{MODEL_NAMES[m]} {name}" for m in ("bgnbd", "paretonbd", "mbgnbd") if clv.get(m)

@@ -11,7 +11,7 @@ from ..clv.settings import MODEL_NAMES
 from ..core.i18n import tr
 from . import apply_style, plain_text
 
-MODEL_LABELS = {**MODEL_NAMES, "bgbb": "BG/BB"}
+MODEL_LABELS = MODEL_NAMES
 
 
 def tracking(frame: pd.DataFrame, calibration_periods: float | None, period: str) -> plt.Figure:
