@@ -16,6 +16,10 @@ key without revealing it, so tables pseudonymised under one key are never restor
 the chapter's own settings sections; the report language and the other report settings that are
 not about rendering; the code (:func:`code_version`: every file of the kit's source tree, the
 notebook, the installed packages' versions and Python's); and the keys of the chapters it requires.
+The rendering's key is what the document is built from (every file of the run folder but the
+manifest, the manifest's fields but its timestamps and stage records, the title and the language),
+the renderer and the fonts: the document is built only on a miss, so a rerun that reuses
+everything imports no pandas, numpy or narrative module.
 
 Where the cache is (first match wins): ``$ANALYSIS_CACHE_DIR``; ``$XDG_CACHE_HOME/customer-analytics-kit``;
 ``~/.cache/customer-analytics-kit``. It is bounded by ``$ANALYSIS_CACHE_MAX_SIZE`` (bytes, or with a
