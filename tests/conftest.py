@@ -23,18 +23,37 @@ CONFIGS = CONFIGS_DIR
 
 # `make test` runs pytest-xdist with `--dist loadfile --no-loadscope-reorder`: each test file is one
 # unit of work on one worker, so its module fixtures run once; the files are handed out in the order
-# set here, those with the most slow tests first (xdist would order them by test count, and a file of
-# whole-study runs started last keeps one core busy after the other ran out of work).
+# set here, the longest first (xdist would order them by test count, and a long file started last
+# keeps one core busy after the other ran out of work). A file's length is its measured wall time
+# below (seconds on this 2-core machine, from `--durations=0` of the whole suite on 2026-11-30, the
+# shared study runs counted once); a file not listed counts 10 s per slow test and 0.2 s per other.
 # (`--dist loadgroup` would let files share a worker, but with pytest 9 xdist 3.8 ignores its groups.)
+MEASURED_SECONDS = {
+    "tests/test_degrade.py": 75, "tests/scale/test_portable_summary.py": 55, "tests/test_determinism.py": 48,
+    "tests/test_chapter_cache.py": 40, "tests/test_pipeline.py": 20, "tests/test_report.py": 30,
+    "tests/satisfaction/test_behaviour.py": 24, "tests/test_escaping.py": 24,
+    "tests/satisfaction/test_chapter_run.py": 20, "tests/satisfaction/test_chapter.py": 17,
+    "tests/clv/test_uncertainty.py": 17, "tests/test_bad_input.py": 15, "tests/test_run_safety.py": 15,
+    "tests/clv/test_recovery.py": 15, "tests/clv/test_clv_chapter.py": 14, "tests/clv/test_covariates.py": 14,
+    "tests/pareto/test_inference.py": 12, "tests/satisfaction/test_link.py": 13, "tests/test_chapters.py": 12,
+    "tests/test_fuzz.py": 12, "tests/clv/test_predictions.py": 11, "tests/retention/test_survival.py": 11,
+    "tests/test_claims.py": 11, "tests/test_render.py": 10, "tests/test_privacy.py": 8,
+    "tests/clv/test_dropout_limit.py": 7, "tests/test_donations_study.py": 7, "tests/test_course.py": 5,
+    "tests/test_execution.py": 6, "tests/satisfaction/test_pls.py": 2,
+}
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     def file_of(item):
         return item.nodeid.split("::")[0]
 
-    slow_tests = {}
+    estimated = {}
     for item in items:
-        slow_tests[file_of(item)] = slow_tests.get(file_of(item), 0) + bool(item.get_closest_marker("slow"))
-    items.sort(key=lambda item: -slow_tests[file_of(item)])  # stable: each file's own order is kept
+        slow = item.get_closest_marker("slow") is not None
+        estimated[file_of(item)] = estimated.get(file_of(item), 0) + (10 if slow else 0.2)
+    estimated.update({name: seconds for name, seconds in MEASURED_SECONDS.items() if name in estimated})
+    items.sort(key=lambda item: -estimated[file_of(item)])  # stable: each file's own order is kept
 
 
 @pytest.fixture(scope="session", autouse=True)
