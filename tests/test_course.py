@@ -60,6 +60,7 @@ def test_course_notebook_executes(executed_course):
     assert "1863.87" in text and "1280.6" in text and "0.1875" in text
 
 
+@pytest.mark.slow
 def test_course_notebook_honours_lang_and_hides_answers(executed_course):
     """Issue 13: the Chinese run shows Chinese labels (the English one English), and every exercise's
     answer is folded away: in a <details> block, its computing cell hidden in JupyterLab."""
