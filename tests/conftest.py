@@ -24,11 +24,12 @@ CONFIGS = CONFIGS_DIR
 # `make test` runs pytest-xdist with `--dist loadfile --no-loadscope-reorder`: each test file is one
 # unit of work on one worker, so its module fixtures run once; the files are handed out in the order
 # set here, the longest first (xdist would order them by test count, and a long file started last
-# keeps one core busy after the other ran out of work). A file's length is its measured wall time
-# below (seconds on this 2-core machine, from `--durations=0` of the whole suite on 2026-11-30); a
-# file not listed counts 10 s per slow test and 0.2 s per other. The shared run of cdnow_sample.yml
-# (about 20 s) is counted in test_chapter_cache.py, so that file starts first on the second worker
-# and runs it while nobody waits for it (test_determinism.py, next in line, reads it).
+# keeps one core busy after the other ran out of work). A file's length is estimated below, in
+# seconds of a quiet 2-core machine: its setup, call and teardown times from `--durations=0` of the
+# whole suite on 2026-11-30 (a loaded machine) divided by that run's slow-down (1,450 s against
+# 376 s quiet); a file not listed counts 10 s per slow test and 0.2 s per other. The shared run of
+# cdnow_sample.yml (about 20 s) is counted in test_chapter_cache.py, so that file starts first on the
+# second worker and runs it while nobody waits for it (test_determinism.py, next in line, reads it).
 # (`--dist loadgroup` would let files share a worker, but with pytest 9 xdist 3.8 ignores its groups.)
 MEASURED_SECONDS = {
     "tests/test_degrade.py": 75, "tests/scale/test_portable_summary.py": 55, "tests/test_determinism.py": 48,
