@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from analysis.core.config import load_config
-from analysis.core.paths import PROJECT_ROOT
+from analysis.core.paths import CONFIGS_DIR, PROJECT_ROOT
 from analysis.core.privacy import KEY_ENV, KEY_FILE_ENV
 from analysis.data.cleaning import clean_transactions
 from analysis.data.loading import load_transactions
@@ -16,23 +18,45 @@ from analysis.data.summary import customer_summary
 from analysis.run.cache import CACHE_DIR_ENV
 
 SHARED_DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
-CONFIGS = PROJECT_ROOT / "configs"
+CONFIGS = CONFIGS_DIR
 
 
 # `make test` runs pytest-xdist with `--dist loadfile --no-loadscope-reorder`: each test file is one
 # unit of work on one worker, so its module fixtures run once; the files are handed out in the order
-# set here, those with the most slow tests first (xdist would order them by test count, and a file of
-# whole-study runs started last keeps one core busy after the other ran out of work).
+# set here, the longest first (xdist would order them by test count, and a long file started last
+# keeps one core busy after the other ran out of work). A file's length is estimated below, in
+# seconds of a quiet 2-core machine: its setup, call and teardown times from `--durations=0` of the
+# whole suite on 2026-11-30 (a loaded machine) divided by that run's slow-down (1,450 s against
+# 376 s quiet); a file not listed counts 10 s per slow test and 0.2 s per other. The shared run of
+# cdnow_sample.yml (about 20 s) is counted in test_chapter_cache.py, so that file starts first on the
+# second worker and runs it while nobody waits for it (test_determinism.py, next in line, reads it).
 # (`--dist loadgroup` would let files share a worker, but with pytest 9 xdist 3.8 ignores its groups.)
+MEASURED_SECONDS = {
+    "tests/test_degrade.py": 75, "tests/scale/test_portable_summary.py": 55, "tests/test_determinism.py": 48,
+    "tests/test_chapter_cache.py": 60, "tests/test_pipeline.py": 20, "tests/test_report.py": 30,
+    "tests/satisfaction/test_behaviour.py": 24, "tests/test_escaping.py": 24,
+    "tests/satisfaction/test_chapter_run.py": 20, "tests/satisfaction/test_chapter.py": 17,
+    "tests/clv/test_uncertainty.py": 17, "tests/test_bad_input.py": 15, "tests/test_run_safety.py": 15,
+    "tests/clv/test_recovery.py": 15, "tests/clv/test_clv_chapter.py": 14, "tests/clv/test_covariates.py": 14,
+    "tests/pareto/test_inference.py": 12, "tests/satisfaction/test_link.py": 13, "tests/test_chapters.py": 12,
+    "tests/test_fuzz.py": 12, "tests/clv/test_predictions.py": 11, "tests/retention/test_survival.py": 11,
+    "tests/test_claims.py": 11, "tests/test_render.py": 10, "tests/test_privacy.py": 8,
+    "tests/clv/test_dropout_limit.py": 7, "tests/test_donations_study.py": 7, "tests/test_course.py": 5,
+    "tests/test_execution.py": 6, "tests/satisfaction/test_pls.py": 2,
+}
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     def file_of(item):
         return item.nodeid.split("::")[0]
 
-    slow_tests = {}
+    estimated = {}
     for item in items:
-        slow_tests[file_of(item)] = slow_tests.get(file_of(item), 0) + bool(item.get_closest_marker("slow"))
-    items.sort(key=lambda item: -slow_tests[file_of(item)])  # stable: each file's own order is kept
+        slow = item.get_closest_marker("slow") is not None
+        estimated[file_of(item)] = estimated.get(file_of(item), 0) + (10 if slow else 0.2)
+    estimated.update({name: seconds for name, seconds in MEASURED_SECONDS.items() if name in estimated})
+    items.sort(key=lambda item: -estimated[file_of(item)])  # stable: each file's own order is kept
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -43,7 +67,9 @@ def pseudonym_key_outside_home(tmp_path_factory):
         yield
         return
     patch = pytest.MonkeyPatch()
-    patch.setenv(KEY_FILE_ENV, str(tmp_path_factory.mktemp("pseudonym-key") / "pseudonym.key"))
+    # one key for the whole session, every xdist worker included: a study shared between workers
+    # (cdnow_sample_run) was pseudonymised under the key the other worker's tests read
+    patch.setenv(KEY_FILE_ENV, str(_session_folder(tmp_path_factory, "pseudonym-key") / "pseudonym.key"))
     yield
     patch.undo()
 
@@ -108,15 +134,85 @@ def cdnow_sample_summary(cdnow_sample_clean, cdnow_sample_config):
     )
 
 
+def _session_folder(tmp_path_factory, name: str) -> Path:
+    """A folder of this test session that every xdist worker sees (a worker's own temporary folders
+    live below the session's), created on first use."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # .../pytest-N/popen-gw0 -> .../pytest-N, this session's and no other's
+    folder = root / name
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def _once_per_session(tmp_path_factory, name: str, make: Callable[[Path], Path]) -> Path:
+    """``make(folder)`` run once for the whole session: the first worker to ask runs it while holding
+    a lock, the others wait for the lock and reuse the folder (the documented pytest-xdist recipe,
+    with ``fcntl`` for the lock). A failed ``make`` leaves no mark, so the next caller tries again
+    and fails with its own traceback."""
+    folder = _session_folder(tmp_path_factory, name)
+    done = folder / "done"
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists():
+                result = make(folder)
+                done.write_text(str(result))
+            return Path(done.read_text())
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
-def cdnow_sample_run(tmp_path_factory):
-    """The whole study of configs/cdnow_sample.yml as shipped (HTML and PDF), run at most once per
-    worker and read by test_pipeline.py, test_report.py and test_determinism.py (none writes into
-    it): each file that lands on a worker that already ran it saves a whole study."""
+def cdnow_sample_run_cache(tmp_path_factory):
+    """The stage cache the shared run of configs/cdnow_sample.yml filled from empty (every stage a
+    miss); tests/test_chapter_cache.py reruns against it."""
+    return _session_folder(tmp_path_factory, "cdnow_sample-stage-cache")
+
+
+@pytest.fixture(scope="session")
+def cdnow_sample_run(tmp_path_factory, cdnow_sample_run_cache):
+    """The whole study of configs/cdnow_sample.yml as shipped (HTML and PDF), run once per test
+    session (whichever worker asks first; the other waits for it) and read by test_pipeline.py,
+    test_report.py, test_determinism.py and, as its cold run, test_chapter_cache.py (none writes
+    into the run folder). It runs on its own empty stage cache, :func:`cdnow_sample_run_cache`."""
     from analysis.run.pipeline import run_study
 
-    return run_study(CONFIGS / "cdnow_sample.yml", out_dir=tmp_path_factory.mktemp("e2e") / "cdnow_sample",
-                     quiet=True)
+    def run(folder: Path) -> Path:
+        patch = pytest.MonkeyPatch()
+        patch.setenv(CACHE_DIR_ENV, str(cdnow_sample_run_cache))
+        try:
+            return run_study(CONFIGS / "cdnow_sample.yml", out_dir=folder / "cdnow_sample", quiet=True)
+        finally:
+            patch.undo()
+
+    return _once_per_session(tmp_path_factory, "e2e-cdnow_sample", run)
+
+
+@pytest.fixture(scope="session")
+def data_chapter_key():
+    """The pseudonym key (``ANALYSIS_PSEUDONYM_KEY``) of :func:`cdnow_data_chapter_run`."""
+    return "9f" * 32
+
+
+@pytest.fixture(scope="session")
+def cdnow_data_chapter_run(tmp_path_factory, data_chapter_key):
+    """configs/cdnow_sample.yml with the data chapter only, rendered offline (pandoc and Typst, HTML
+    and PDF) under the key :func:`data_chapter_key` from the environment; run once per session and
+    read by test_render.py (the offline renderer) and test_privacy.py (the key never reaches the
+    run folder)."""
+    from analysis.run.pipeline import run_study
+
+    def run(folder: Path) -> Path:
+        patch = pytest.MonkeyPatch()
+        patch.setenv(KEY_ENV, data_chapter_key)
+        try:
+            return run_study(CONFIGS / "cdnow_sample.yml", out_dir=folder / "run", quiet=True,
+                             overrides={"report.notebooks": ["01_data"], "report.renderer": "pandoc"})
+        finally:
+            patch.undo()
+
+    return _once_per_session(tmp_path_factory, "e2e-cdnow_data_chapter", run)
 
 
 @pytest.fixture(autouse=True)

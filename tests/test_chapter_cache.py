@@ -279,20 +279,15 @@ def test_a_chapters_cache_requirements_come_from_the_registry():
 
 # end to end -------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def shared_cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("shared-stage-cache")
+def shared_cache(cdnow_sample_run_cache):
+    return cdnow_sample_run_cache
 
 
 @pytest.fixture(scope="module")
-def cold_run(tmp_path_factory, shared_cache):
-    from analysis.run.pipeline import run_study
-
-    patch = pytest.MonkeyPatch()
-    patch.setenv(CACHE_DIR_ENV, str(shared_cache))
-    try:
-        return run_study(CONFIG, out_dir=tmp_path_factory.mktemp("cold") / "run", quiet=True)
-    finally:
-        patch.undo()
+def cold_run(cdnow_sample_run):
+    """configs/cdnow_sample.yml run on an empty stage cache (shared_cache): the session's shared run
+    (tests/conftest.py), which no other test file reruns against that cache."""
+    return cdnow_sample_run
 
 
 def _manifest(run: Path) -> dict:
@@ -327,7 +322,7 @@ def test_unchanged_rerun_reuses_everything_byte_for_byte(cold_run, shared_cache,
     for folder in ("tables", "figures", "notebooks", "sections"):
         assert _tree(again / folder) == _tree(cold_run / folder), folder
     assert (again.parent / "again.private" / "quarantine.csv.gz").read_bytes() == \
-        (cold_run.parent / "run.private" / "quarantine.csv.gz").read_bytes()
+        (cold_run.parent / f"{cold_run.name}.private" / "quarantine.csv.gz").read_bytes()
 
 
 @pytest.mark.slow

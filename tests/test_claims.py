@@ -331,6 +331,7 @@ def pct_in(text, value):
     return f"{100 * value:.1f}%" in text
 
 
+@pytest.mark.slow
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(studies())
 def test_no_sentence_contradicts_its_numbers(results):

@@ -36,36 +36,39 @@ def test_exercise_4_dormant():
     assert course.dormant_accounts(as_of="2024-12-31") == ["a3", "a5"]
 
 
-@pytest.mark.slow
-def test_course_notebook_executes(tmp_path):
+@pytest.fixture(scope="module")
+def executed_course(tmp_path_factory):
+    """Notebook 00 executed once in English and once in Chinese ({lang: executed notebook}), read by
+    both tests below: two kernel starts instead of three."""
     import papermill
 
     from analysis.core.paths import NOTEBOOKS_DIR
     from analysis.run.notebooks import ensure_kernel
 
-    out = tmp_path / "00.ipynb"
-    papermill.execute_notebook(str(NOTEBOOKS_DIR / "00_course_examples.ipynb"), str(out),
-                               kernel_name=ensure_kernel(), progress_bar=False)
-    text = out.read_text()
+    folder = tmp_path_factory.mktemp("course")
+    executed = {}
+    for lang in ("en", "zh"):
+        executed[lang] = folder / f"00_{lang}.ipynb"
+        papermill.execute_notebook(str(NOTEBOOKS_DIR / "00_course_examples.ipynb"), str(executed[lang]),
+                                   parameters={"lang": lang}, kernel_name=ensure_kernel(), progress_bar=False)
+    return executed
+
+
+@pytest.mark.slow
+def test_course_notebook_executes(executed_course):
+    text = executed_course["en"].read_text()
     assert "1863.87" in text and "1280.6" in text and "0.1875" in text
 
 
-def test_course_notebook_honours_lang_and_hides_answers(tmp_path):
+@pytest.mark.slow
+def test_course_notebook_honours_lang_and_hides_answers(executed_course):
     """Issue 13: the Chinese run shows Chinese labels (the English one English), and every exercise's
     answer is folded away: in a <details> block, its computing cell hidden in JupyterLab."""
     import json
 
-    import papermill
-
-    from analysis.core.paths import NOTEBOOKS_DIR
-    from analysis.run.notebooks import ensure_kernel
-
     outputs = {}
     for lang in ("en", "zh"):
-        out = tmp_path / f"00_{lang}.ipynb"
-        papermill.execute_notebook(str(NOTEBOOKS_DIR / "00_course_examples.ipynb"), str(out), parameters={"lang": lang},
-                                   kernel_name=ensure_kernel(), progress_bar=False)
-        cells = json.loads(out.read_text())["cells"]
+        cells = json.loads(executed_course[lang].read_text())["cells"]
         outputs[lang] = "".join(json.dumps(c.get("outputs", [])) for c in cells if c["cell_type"] == "code")
         exercises = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and "Exercise" in "".join(c["source"])]
         assert len(exercises) == 4

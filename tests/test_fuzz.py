@@ -25,6 +25,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -113,6 +114,7 @@ def count(text: str, label: str) -> int:
     return int(re.search(rf"^  {label}\s+([\d,]+)$", text, re.MULTILINE).group(1).replace(",", ""))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(log_rows=rows, config=configs(), ragged=mostly(st.just(False), st.just(True)), crlf=st.booleans())
 def test_dirty_input_gives_exit_0_or_a_message(log_rows, config, ragged, crlf):

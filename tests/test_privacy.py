@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from analysis.core.errors import ConfigError
-from analysis.core.paths import CONFIGS_DIR, PROJECT_ROOT
+from analysis.core.paths import PROJECT_ROOT
 from analysis.core.privacy import (
     KEY_ENV,
     KEY_FILE_ENV,
@@ -88,13 +88,10 @@ def test_empty_key_file_is_a_config_error(clean_env):
 
 
 @pytest.mark.slow
-def test_run_folder_never_holds_the_key_and_ids_are_keyed(tmp_path, monkeypatch):
-    from analysis.run.pipeline import run_study
-
-    key = "9f" * 32
-    monkeypatch.setenv(KEY_ENV, key)
-    run_dir = run_study(CONFIGS_DIR / "cdnow_sample.yml", out_dir=tmp_path / "run", quiet=True,
-                        overrides={"report.notebooks": ["01_data"]})
+def test_run_folder_never_holds_the_key_and_ids_are_keyed(cdnow_data_chapter_run, data_chapter_key):
+    # the data chapter of configs/cdnow_sample.yml run under ANALYSIS_PSEUDONYM_KEY = data_chapter_key
+    # (tests/conftest.py; test_render.py reads the same run)
+    key, run_dir = data_chapter_key, cdnow_data_chapter_run
     block = key.encode().ljust(64, b"\0")
     secrets = [key, bytes(b ^ 0x36 for b in block).hex(), bytes(b ^ 0x5C for b in block).hex()]
     for path in run_dir.rglob("*"):

@@ -61,12 +61,10 @@ def test_quarto_used_when_on_path(tmp_path, quarto_stub):
 
 
 @pytest.fixture(scope="module")
-def offline_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("offline") / "run"
-    return run_study(
-        CONFIGS_DIR / "cdnow_sample.yml", out_dir=out, quiet=True,
-        overrides={**QUICK, "report.renderer": "pandoc"},
-    )
+def offline_run(cdnow_data_chapter_run):
+    """The data chapter of configs/cdnow_sample.yml rendered by pandoc and Typst (tests/conftest.py;
+    test_privacy.py reads the same run)."""
+    return cdnow_data_chapter_run
 
 
 @pytest.mark.slow

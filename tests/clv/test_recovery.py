@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from analysis.clv import BetaGeo, GammaGamma, ParetoNBD
 from analysis.models.simulate import simulate_bgnbd, simulate_gammagamma, simulate_paretonbd
@@ -25,11 +26,13 @@ def test_bgnbd_and_gammagamma_recovery_50000_customers():
     assert all(inside(GammaGamma(x[x > 0], m[x > 0]).fit(), SPEND_TRUE).values())
 
 
+@pytest.mark.slow
 def test_paretonbd_recovery_50000_customers():
     x, t_x, T = simulate_paretonbd(50_000, *PARETO_TRUE.values(), T=39.0, seed=3)
     assert all(inside(ParetoNBD(x, t_x, T).fit(), PARETO_TRUE).values())
 
 
+@pytest.mark.slow
 def test_interval_coverage_small_study():
     # 40 seeded replicates of 3,000 customers: a 95% interval should cover r in about 38 of 40;
     # we require at least 33 (the 1st percentile of Binomial(40, 0.95) is 34).

@@ -47,11 +47,19 @@ def section(cdnow_sample_summary, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def joined(cdnow_sample_summary, section, tmp_path_factory):
-    """The respondents (as the chapter wrote them) with their calibration and whole-log behaviour."""
+def simulated_survey_file(cdnow_sample_summary, tmp_path_factory):
+    """The simulated survey of the CDNOW sample as the chapter writes it (survey_simulated.csv): the
+    respondents joined below, and the survey file of the tests that read a survey from a file (written
+    once for the module, none of them writes to it)."""
     folder = tmp_path_factory.mktemp("again")
     chapter_study(cdnow_sample_summary, simulated_settings(), folder=folder)
-    survey = pd.read_csv(folder / "survey_simulated.csv", dtype={"customer_id": str})
+    return folder / "survey_simulated.csv"
+
+
+@pytest.fixture(scope="module")
+def joined(cdnow_sample_summary, section, simulated_survey_file):
+    """The respondents (as the chapter wrote them) with their calibration and whole-log behaviour."""
+    survey = pd.read_csv(simulated_survey_file, dtype={"customer_id": str})
     summary = with_clv(cdnow_sample_summary).assign(customer_id=cdnow_sample_summary["customer_id"].astype(str))
     return survey.merge(summary, on="customer_id")
 
@@ -173,10 +181,10 @@ def test_without_clv_the_chapter_says_why(cdnow_sample_summary, tmp_path, clv, r
     assert "No spend after the survey by satisfaction: the purchase after a simulated survey is simulated" in text
 
 
-def test_real_survey_spend_after_the_survey(cdnow_sample_summary, tmp_path):
+def test_real_survey_spend_after_the_survey(cdnow_sample_summary, simulated_survey_file):
     """A survey file with the log's own ids: spend after the survey is the holdout's (purchase days x
     their mean value), shown by level with its regression."""
-    path = section_file(cdnow_sample_summary, tmp_path)
+    path = simulated_survey_file
     settings = simulated_settings(simulate=None, path=path)
     section = json.loads(json.dumps(chapter_study(cdnow_sample_summary, settings)))
     spend = section["survey"]["link"]["values"]["spend_after"]
@@ -188,13 +196,8 @@ def test_real_survey_spend_after_the_survey(cdnow_sample_summary, tmp_path):
     assert "Mean spend after the survey" in text_of(section)
 
 
-def section_file(summary: pd.DataFrame, folder) -> str:
-    chapter_study(summary, simulated_settings(), folder=folder)
-    return folder / "survey_simulated.csv"
-
-
-def test_without_a_calibration_end_churn_is_not_estimable(cdnow_sample_summary, tmp_path):
-    survey = section_file(cdnow_sample_summary, tmp_path)
+def test_without_a_calibration_end_churn_is_not_estimable(cdnow_sample_summary, simulated_survey_file):
+    survey = simulated_survey_file
     whole = cdnow_sample_summary.drop(columns=[c for c in cdnow_sample_summary if c.endswith(("_cal", "_holdout"))])
     settings = simulated_settings(simulate=None, path=survey)
     section = json.loads(json.dumps(chapter_study(whole, settings)))
