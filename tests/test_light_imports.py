@@ -52,6 +52,16 @@ def test_summarize_runs_without_pandas(suffix, tmp_path):
     assert out.exists()
 
 
+def test_validate_imports_no_model_or_plotting_library(tmp_path):
+    """`validate` reads and checks the data (its readiness check works on a pandas frame) but fits and
+    draws nothing: no scipy, statsmodels or matplotlib (issue 14)."""
+    code = ("import sys; from analysis.cli import main; "
+            f"assert main(['validate', {str(CONFIGS / 'cdnow_sample.yml')!r}]) == 0; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'statsmodels', 'matplotlib', 'seaborn', "
+            "'pandas'}))")
+    assert fresh_python(code, tmp_path) == "['pandas']"  # pandas: so that the check can see the import at all
+
+
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
 def test_summary_file_is_what_pandas_wrote_before(suffix, tmp_path, cdnow_sample_config):
     # The file written from DuckDB equals the DataFrame of the study path written by pandas (as
