@@ -97,3 +97,22 @@ def test_offline_html_is_standalone_with_numbered_figures(offline_run):
     manifest = json.loads((offline_run / "manifest.json").read_text())
     assert manifest["renderer"].startswith("pandoc")
     assert sorted(manifest["outputs"]) == ["report.html", "report.pdf"]
+
+
+def test_a_wide_table_gets_columns_sized_by_their_content(tmp_path):
+    """A pipe table wider than pandoc's 72 columns used to get relative column widths from its dash
+    counts, which gave a number column less room than its numbers (they overprinted the next column
+    of the model-comparison table in the PDF); the columns are now sized by their content."""
+    from analysis.report.engines import render_document
+
+    header = "| | Model | Log-likelihood | AIC | BIC | Converged | Holdout MAE (purchases per customer) | Holdout total error (share) |"
+    rule = "|:--|:--|--:|--:|--:|:--|--:|--:|"
+    row = "| bgnbd | BG/NBD | −9,582.4 | 19,172.9 | 19,195.9 | True | 0.785 | −0.121 |"
+    assert len(header) > 72
+    (tmp_path / "report.qmd").write_text(f"# Models\n\n{header}\n{rule}\n{row}\n\n: Model comparison\n", encoding="utf-8")
+    outputs = render_document(tmp_path / "report.qmd", formats=["pdf"], renderer="pandoc")
+    typst_source = (tmp_path / "report.typ").read_text(encoding="utf-8")
+    table = typst_source[typst_source.index("= Models"):]  # the document's table, past the template
+    columns = re.search(r"columns: *(\([^)]*\)|\d+)", table).group(1)
+    assert "%" not in columns and "fr" not in columns, columns  # no relative widths: auto columns
+    assert outputs["pdf"].stat().st_size > 0

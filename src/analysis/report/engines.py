@@ -77,7 +77,11 @@ def _render_pandoc(
 ) -> dict[str, Path]:
     pandoc = _pandoc()
     here = resources.files("analysis.report")
-    common = [pandoc, source.name, "--from", "markdown", "--standalone", "--toc", "--number-sections"]
+    # --columns: no source line is "too long", so pandoc gives pipe tables no relative column widths
+    # (those come from the dash counts, and gave a number column less room than its numbers: they
+    # overprinted their neighbours in the PDF); Typst and the browser then size columns by their content
+    common = [pandoc, source.name, "--from", "markdown", "--standalone", "--toc", "--number-sections",
+              "--columns=10000"]
 
     def html() -> Path:
         with resources.as_file(here / "filters" / "number_captions.lua") as lua, resources.as_file(
