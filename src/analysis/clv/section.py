@@ -5,9 +5,9 @@ BG/BB of an opportunity table (:meth:`analysis.clv.discrete.DiscreteClvStudy.to_
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Tag
+from pydantic import BaseModel, ConfigDict, Tag
 
-from ..core.section import NotEstimableRecord, Section, TableRecords
+from ..core.section import NotEstimableRecord, Section, TableRecords, tagged_by
 
 
 class _Part(BaseModel):
@@ -74,11 +74,7 @@ class DiscreteClvSection(Section):
     summary: ClvSummary
 
 
-def _setting(section: Any) -> str:
-    return section.get("setting", "transactions") if isinstance(section, dict) else "transactions"
-
-
 ClvSection = Annotated[
     Annotated[TransactionClvSection, Tag("transactions")] | Annotated[DiscreteClvSection, Tag("discrete")],
-    Discriminator(_setting),
+    tagged_by("setting", "transactions"),
 ]

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, TypeAdapter, ValidationError
 
 from .errors import SectionError
 
@@ -54,6 +54,16 @@ class NotEstimableSection(NotEstimableRecord):
 
 
 @cache
+def tagged_by(key: str, default: str) -> Discriminator:
+    """The discriminator of a section with one shape per kind of data: the shape is named by the
+    section's ``key`` (``default`` when it has none, or is not a mapping)."""
+
+    def tag(section: Any) -> str:
+        return section.get(key, default) if isinstance(section, dict) else default
+
+    return Discriminator(tag)
+
+
 def _adapter(section: Any) -> TypeAdapter:
     return TypeAdapter(section)
 

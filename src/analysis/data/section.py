@@ -6,11 +6,11 @@ or an opportunity table (:func:`analysis.data.opportunity.describe_opportunities
 carry their ``kind``.
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Tag
+from pydantic import BaseModel, ConfigDict, Tag
 
-from ..core.section import Section
+from ..core.section import Section, tagged_by
 
 
 class Quantiles(BaseModel):
@@ -77,13 +77,9 @@ class OpportunityDataSection(Section):
     share_active_last: float
 
 
-def _kind(section: Any) -> str:
-    return section.get("kind", "transactions") if isinstance(section, dict) else "transactions"
-
-
 DataSection = Annotated[
     Annotated[TransactionDataSection, Tag("transactions")]
     | Annotated[ContractDataSection, Tag("contractual")]
     | Annotated[OpportunityDataSection, Tag("opportunity")],
-    Discriminator(_kind),
+    tagged_by("kind", "transactions"),
 ]

@@ -4,9 +4,9 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Tag
+from pydantic import BaseModel, ConfigDict, Tag
 
-from ..core.section import NotEstimableRecord, Section, TableRecords
+from ..core.section import NotEstimableRecord, Section, TableRecords, tagged_by
 
 
 class _Part(BaseModel):
@@ -68,12 +68,8 @@ class ContractRetentionSection(Section):
     economics: RetentionEconomics | None
 
 
-def _setting(section: Any) -> str:
-    return section.get("setting", "") if isinstance(section, dict) else ""
-
-
 RetentionSection = Annotated[
     Annotated[TransactionRetentionSection, Tag("non-contractual")]
     | Annotated[ContractRetentionSection, Tag("contractual")],
-    Discriminator(_setting),
+    tagged_by("setting", ""),
 ]
