@@ -137,3 +137,17 @@ def _kit_version() -> str | None:
         return importlib.metadata.version(KIT_DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+# manifest fields that differ between two runs of the same study, or with the run folder's name
+# (the document uses none of them)
+VOLATILE_MANIFEST_KEYS = frozenset({"started", "finished", "outputs", "private_outputs", "chapters", "stages"})
+
+
+def document_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The part of ``manifest`` the report may show, as the report's cache key sees it: every field but
+    those that differ between two runs of the same study (:data:`VOLATILE_MANIFEST_KEYS`), and the
+    run's date (the title page shows it)."""
+    stable = {key: value for key, value in manifest.items() if key not in VOLATILE_MANIFEST_KEYS}
+    stable["run_date"] = str(manifest.get("started", ""))[:10]
+    return stable

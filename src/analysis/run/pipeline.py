@@ -38,7 +38,7 @@ from .cache import (
     sha256_of,
 )
 from .folder import Run
-from .manifest import build_manifest, package_versions, sha256_file
+from .manifest import build_manifest, document_manifest, package_versions, sha256_file
 from .notebooks import (
     StudyKernel,
     check_parameters,
@@ -54,15 +54,12 @@ T = TypeVar("T")
 # (pandas, the narrative modules) is imported then: an all-cached rerun imports neither.
 
 
-def load_transactions(data):  # noqa: ANN001, ANN201 (the loader, imported when the data stage runs)
+def load_transactions(data):  # the loader, imported when the data stage runs (tests replace it)
     from ..data.loading import load_transactions as load
 
     return load(data)
 
 QUARANTINE = "quarantine.csv.gz"
-# manifest fields that differ between two runs of the same study, or with the run folder's name
-# (the document uses none of them)
-VOLATILE_MANIFEST_KEYS = frozenset({"started", "finished", "outputs", "private_outputs", "chapters", "stages"})
 
 
 class Progress:
@@ -490,15 +487,6 @@ def run_study(
     except OSError:  # a cache that cannot be tidied never fails a run that succeeded
         pass
     return target
-
-
-def document_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
-    """The part of ``manifest`` the report may show, as the report's cache key sees it: every field but
-    those that differ between two runs of the same study (:data:`VOLATILE_MANIFEST_KEYS`), and the
-    run's date (the title page shows it)."""
-    stable = {key: value for key, value in manifest.items() if key not in VOLATILE_MANIFEST_KEYS}
-    stable["run_date"] = str(manifest.get("started", ""))[:10]
-    return stable
 
 
 def _input_digests(config: StudyConfig, config_path: Path, input_sha: str) -> dict[str, str]:
