@@ -16,6 +16,7 @@ import datetime as dt
 import importlib.util
 import os
 import platform
+import re
 import sys
 from pathlib import Path
 
@@ -73,6 +74,21 @@ def whole_process_table(rows: list[dict]) -> list[str]:
     return lines
 
 
+def goals_table(rows: list[dict]) -> list[str]:
+    """Every row that carries a goal, with its measured figure: the first thing a reader checks."""
+    lines = ["| goal | benchmark | size | kit (s) | reference (s) | ratio (reference / kit) | kit / floor |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        if not row.get("goal"):
+            continue
+        lines.append("| " + " | ".join([
+            row["goal"], row["benchmark"], f"{row['size']:,} {row.get('unit', '')}".strip(), _seconds(row["kit_s"]),
+            _seconds(row.get("reference_s")), _ratio(row.get("reference_s"), row["kit_s"]),
+            _ratio(row["kit_s"], row.get("floor_s")),
+        ]) + " |")
+    return lines
+
+
 def in_process_table(rows: list[dict]) -> list[str]:
     lines = ["| benchmark | size | ours (s) | reference | reference (s) | ratio (reference / ours) | note |",
              "|---|---:|---:|---|---:|---:|---|"]
@@ -97,6 +113,14 @@ def report(rows: list[dict], command: str) -> str:
     lines = ["# Benchmark results", "",
              f"`{command}` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. Machine: {machine()}.", "",
              method, ""]
+    if any(row.get("goal") for row in whole):
+        verdicts = re.findall(r": (met|MISSED|not measured)\b", " ; ".join(row.get("goal", "") for row in whole))
+        unmeasured = verdicts.count("not measured")
+        tally = (f"{verdicts.count('met')} goals met, {verdicts.count('MISSED')} missed"
+                 + (f", {unmeasured} not measured" if unmeasured else "")
+                 + " (one row may carry two goals; the full rows follow).")
+        lines += ["## Goals", "", tally, ""]
+        lines += goals_table(whole) + ["", "## All whole-process rows", ""]
     if whole:
         lines += whole_process_table(whole) + [""]
     if inner:
