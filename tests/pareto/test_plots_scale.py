@@ -47,3 +47,18 @@ def test_tail_figure_draws_the_largest_customers_and_log_spaced_others():
     plt.close(figure)
     assert plots.tail_points_drawn(VALUES[:500]) == (500, 500)
     np.testing.assert_array_equal(log_spaced_ranks(500, 1000, 10), np.arange(500))
+
+
+def test_clv_distribution_histogram_has_seaborns_log_bins_and_counts():
+    """The CLV histogram counts every customer worth a cent or more in 40 log-spaced bins (the bins
+    seaborn's ``histplot(log_scale=True, bins=40)`` made); the Lorenz curve is thinned as above."""
+    from analysis.plots import clv as clv_plots
+
+    values = VALUES.copy()
+    values[:1000] = 0.001  # below a cent: left out of the histogram
+    figure = clv_plots.clv_distribution(values)
+    bars = figure.axes[0].patches
+    assert len(bars) == 40
+    assert sum(bar.get_height() for bar in bars) == values.size - 1000
+    assert figure.axes[1].lines[0].get_xdata().size <= CURVE_VERTICES
+    plt.close(figure)
