@@ -7,12 +7,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from analysis.pareto.measures import lorenz_curve  # noqa: E402
-from analysis.plots import CURVE_VERTICES, curve_vertices, log_spaced_ranks  # noqa: E402
-from analysis.plots import pareto as plots  # noqa: E402
+from analysis.pareto.measures import lorenz_curve
+from analysis.plots import CURVE_VERTICES, curve_vertices, log_spaced_ranks
+from analysis.plots import pareto as plots
 
 VALUES = np.random.default_rng(3).lognormal(3.0, 1.5, 200_000)
 
