@@ -9,7 +9,7 @@ import seaborn as sns
 
 from ..clv.settings import MODEL_NAMES
 from ..core.i18n import tr
-from . import apply_style, plain_text
+from . import apply_style, curve_vertices, plain_text
 
 MODEL_LABELS = MODEL_NAMES
 
@@ -75,12 +75,19 @@ def clv_distribution(predicted_clv: np.ndarray) -> plt.Figure:
     apply_style()
     values = np.sort(np.asarray(predicted_clv, float))
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.8))
-    # customers expected to be worth less than a cent are left out of the histogram (not the curve)
-    sns.histplot(values[values >= 0.01], log_scale=True, bins=40, ax=left, color="C2")
+    # customers expected to be worth less than a cent are left out of the histogram (not the curve);
+    # 40 bins evenly spaced in log, as seaborn's histplot(log_scale=True) makes them, counted by numpy
+    # (seaborn's own path takes seconds at 10^6 customers)
+    shown = values[values >= 0.01]
+    if shown.size:
+        left.hist(shown, bins=10 ** np.histogram_bin_edges(np.log10(shown), bins=40), color="C2", alpha=0.75,
+                  edgecolor="white", linewidth=0.5)
+    left.set_xscale("log")
     left.set(xlabel=tr("predicted CLV (log scale)", "预测的客户终身价值（对数刻度）"), ylabel=tr("customers", "客户数"))
-    share_customers = np.arange(1, values.size + 1) / values.size
-    cumulative = np.cumsum(values[::-1]) / values.sum()
-    right.plot(np.concatenate([[0], share_customers]), np.concatenate([[0], cumulative]), color="C2")
+    share_customers = np.concatenate([[0], np.arange(1, values.size + 1) / values.size])
+    cumulative = np.concatenate([[0], np.cumsum(values[::-1]) / values.sum()])
+    drawn = curve_vertices(share_customers.size)
+    right.plot(share_customers[drawn], cumulative[drawn], color="C2")
     right.plot([0, 1], [0, 1], color="grey", linestyle=":")
     right.axvline(0.2, color="grey", lw=0.8)
     right.set(xlabel=tr("share of customers, highest CLV first", "客户占比（按预测价值从高到低）"),

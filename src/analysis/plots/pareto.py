@@ -9,7 +9,12 @@ import seaborn as sns
 
 from ..core.i18n import tr
 from ..pareto.measures import lorenz_curve
-from . import apply_style
+from . import apply_style, curve_vertices, log_spaced_ranks
+
+# the tail figure draws at most this many customers: the largest TAIL_TOP all, the others at ranks
+# evenly spaced in log (the figure's vertical axis), which overlap on the page anyway
+TAIL_POINTS = 10_000
+TAIL_TOP = 1_000
 
 
 def lorenz(values, share: float, q: float = 0.2) -> plt.Figure:
@@ -17,6 +22,8 @@ def lorenz(values, share: float, q: float = 0.2) -> plt.Figure:
     apply_style()
     p, curve = lorenz_curve(values)
     top_p, top_value = 1 - p[::-1], 1 - curve[::-1]
+    drawn = curve_vertices(top_p.size)
+    top_p, top_value = top_p[drawn], top_value[drawn]
     fig, ax = plt.subplots(figsize=(5.5, 5))
     ax.plot(top_p, top_value, color="C0", lw=2, label=tr("this data", "本数据"))
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label=tr("equal value", "完全均等"))
@@ -45,13 +52,15 @@ def bootstrap(replicates: np.ndarray, tail_replicates: np.ndarray | None, share:
 
 
 def tail(values, x_min: float, survival_exponent: float) -> plt.Figure:
-    """Complementary CDF on log-log axes with the fitted Pareto tail."""
+    """Complementary CDF on log-log axes with the fitted Pareto tail; above ``TAIL_POINTS`` positive
+    values, a sample of the customers is drawn (see :func:`tail_points_drawn`)."""
     apply_style()
     x = np.sort(np.asarray(values, float))
     x = x[x > 0]
     ccdf = 1 - np.arange(x.size) / x.size
+    drawn = x.size - 1 - log_spaced_ranks(x.size, TAIL_POINTS, TAIL_TOP)
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.loglog(x, ccdf, ".", ms=2, color="C0", label=tr("customers", "客户"))
+    ax.loglog(x[drawn], ccdf[drawn], ".", ms=2, color="C0", label=tr("customers", "客户"))
     grid = np.geomspace(x_min, x.max(), 50)
     at_min = np.mean(x >= x_min)
     ax.loglog(grid, at_min * (grid / x_min) ** (-survival_exponent), color="C3",
@@ -60,6 +69,12 @@ def tail(values, x_min: float, survival_exponent: float) -> plt.Figure:
     ax.set(xlabel=tr("value per customer", "每位客户的价值"), ylabel=tr("share of customers with at least x", "价值不低于 x 的客户占比"))
     ax.legend()
     return fig
+
+
+def tail_points_drawn(values) -> tuple[int, int]:
+    """How many customers the tail figure draws, of how many with a positive value."""
+    positive = int(np.count_nonzero(np.asarray(values, float) > 0))
+    return log_spaced_ranks(positive, TAIL_POINTS, TAIL_TOP).size, positive
 
 
 def windows(table: pd.DataFrame) -> plt.Figure:
@@ -91,8 +106,9 @@ def persistence_heatmap(transition: pd.DataFrame) -> plt.Figure:
 def whale(cumulative_share: np.ndarray) -> plt.Figure:
     apply_style()
     n = cumulative_share.size
+    drawn = curve_vertices(n)
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    ax.plot(np.arange(1, n + 1) / n, 100 * cumulative_share, color="C2", lw=2)
+    ax.plot((drawn + 1) / n, 100 * np.asarray(cumulative_share)[drawn], color="C2", lw=2)
     ax.axhline(100, color="grey", linestyle=":")
     ax.axhspan(150, 300, color="C1", alpha=0.1, label=tr("Kaplan & Cooper: peak at 150–300%", "Kaplan & Cooper：峰值 150–300%"))
     ax.set(xlabel=tr("share of customers, most profitable first", "客户占比（利润从高到低）"),

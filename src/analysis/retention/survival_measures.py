@@ -22,25 +22,30 @@ from scipy import stats
 
 def _fenwick_counts(order_of_insertion: list[np.ndarray], queries: list[np.ndarray], size: int):
     """For each group, how many ranks inserted by earlier groups lie below, and equal to, each of
-    its query ranks (a Fenwick tree over ranks 1..size: n log n in all)."""
+    its query ranks (a Fenwick tree over ranks 1..size: n log n in all). Each group's queries and
+    insertions walk the tree together, one array step per level, so the Python work grows with the
+    number of groups (distinct times) and log(size), not with the number of customers."""
     tree = np.zeros(size + 1, np.int64)
 
-    def prefix(i):  # number of inserted ranks ≤ i (1-based)
-        total = 0
-        while i > 0:
-            total += tree[i]
-            i -= i & -i
+    def prefix(ranks):  # number of inserted ranks ≤ each rank (1-based); tree[0] stays 0
+        total = np.zeros(ranks.size, np.int64)
+        position = ranks.astype(np.int64)
+        while position.any():
+            total += tree[position]
+            position -= position & -position
         return total
 
     below, equal = [], []
     for inserted, asked in zip(order_of_insertion, queries):
-        below.append(np.array([prefix(r - 1) for r in asked], np.int64))
-        equal.append(np.array([prefix(r) - prefix(r - 1) for r in asked], np.int64))
-        for r in inserted:
-            i = int(r)
-            while i <= size:
-                tree[i] += 1
-                i += i & -i
+        asked = np.asarray(asked, np.int64)
+        at_or_below, strictly_below = prefix(asked), prefix(asked - 1)
+        below.append(strictly_below)
+        equal.append(at_or_below - strictly_below)
+        position = np.asarray(inserted, np.int64)
+        while position.size:
+            np.add.at(tree, position, 1)  # repeated ranks each count
+            position = position + (position & -position)
+            position = position[position <= size]
     return below, equal
 
 
