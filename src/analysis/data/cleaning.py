@@ -184,8 +184,7 @@ def clean_transactions(
     if cleaning.drop_exact_duplicates and not duplicates_after:
         con.execute(f"CREATE OR REPLACE TEMP TABLE duplicate_rows AS {_duplicates_sql(loaded, 'raw')}")
         if _compare_as_read(loaded):
-            con.execute("CREATE OR REPLACE TEMP TABLE duplicate_rows AS "
-                        f"{_duplicates_sql(loaded, f'({_rows_as_read(loaded)})')}")
+            con.execute(f"CREATE OR REPLACE TEMP TABLE duplicate_rows AS {_duplicates_sql(loaded, loaded.raw.as_read())}")
         joins += f" LEFT JOIN duplicate_rows ON tx.{ROW} = duplicate_rows.{ROW}"
         flags.append(f"duplicate_rows.{ROW} IS NOT NULL AS is_duplicate")
         rules.append(("exact_duplicate", "is_duplicate"))
@@ -300,7 +299,7 @@ def _mark_duplicates(loaded: LoadedTransactions, stage: str, days: str, roles: s
 
     con.execute(later_copies("raw"))
     if _compare_as_read(loaded):
-        con.execute(later_copies(f"({_rows_as_read(loaded)})"))
+        con.execute(later_copies(loaded.raw.as_read()))
     con.execute("DROP TABLE duplicate_candidates")
     if not con.execute("SELECT count(*) FROM duplicate_rows").fetchone()[0]:
         return
@@ -316,20 +315,21 @@ def _mark_duplicates(loaded: LoadedTransactions, stage: str, days: str, roles: s
 
 
 def _compare_as_read(loaded: LoadedTransactions) -> bool:
-    """Whether the duplicates in ``duplicate_rows``, found on a scan that parsed some columns,
-    must be compared again as read: two values written differently ("4.5", "4.50") parse alike."""
-    return bool(loaded.raw.typed) and bool(loaded.con.execute("SELECT count(*) FROM duplicate_rows").fetchone()[0])
-
-
-def _rows_as_read(loaded: LoadedTransactions) -> str:
-    """SQL for the input rows as read of the customers holding a row of ``duplicate_rows``: every
-    copy of those rows is among them (a copy has the same customer id as read)."""
+    """Whether the rows in ``duplicate_rows``, found on a scan that parsed some columns, must be
+    compared again as read: two values written differently ("4.5", "4.50") parse alike. Not when
+    every row of their customers that parses like another also reads like it (a copy of a row has
+    the same customer id as read)."""
+    con = loaded.con
+    if not loaded.raw.typed or not con.execute("SELECT count(*) FROM duplicate_rows").fetchone()[0]:
+        return False
     customer = quote(loaded.columns["customer"])
-    loaded.con.execute(f"""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE duplicate_customers AS
         SELECT DISTINCT {customer} AS customer FROM raw
         WHERE {ROW} IN (SELECT {ROW} FROM duplicate_rows) AND {customer} IS NOT NULL""")
-    return loaded.raw.text_rows_of(loaded.columns["customer"], "SELECT customer FROM duplicate_customers")
+    alike = loaded.raw.reads_alike(loaded.columns["customer"], "SELECT customer FROM duplicate_customers")
+    con.execute("DROP TABLE duplicate_customers")
+    return not alike
 
 
 def _match_cancellations(con, rows: str, rules: list[tuple[str, str]], is_cancel: str, has_product: bool) -> bool:

@@ -128,19 +128,29 @@ class RawTable:
             self.con.execute(f"CREATE VIEW raw_text AS SELECT rowid + 1 AS {ROW}, {select} FROM scan_text")
         return "raw_text"
 
-    def text_rows_of(self, column: str, values: str) -> str:
-        """SQL for the rows, as read, whose ``column`` (a text column of the scan) is one of
-        ``values`` (an SQL list or subquery): a filtered second scan, numbered by matching its
-        rows, in file order, to the same rows of ``raw``; the whole input is not kept twice."""
+    def reads_alike(self, column: str, values: str) -> bool:
+        """Whether the rows whose ``column`` (text in the scan) is one of ``values`` (an SQL list or
+        subquery) that parse alike also read alike: then a comparison of parsed rows is one of rows
+        as read. Only those rows are read again, as text, and not kept."""
         if not self.typed:
-            return f"SELECT * FROM raw WHERE {quote(column)} IN ({values})"
+            return True
         name, where = f"text_rows_{next(_TEXT_SCANS)}", f"{quote(column)} IN ({values})"
         _scan_delimited(self.con, self.path, self.settings, self.delimiter, table=name, where=where)
-        columns = [row[0] for row in self.con.execute(f"DESCRIBE {name}").fetchall()]
-        select = ", ".join(f"t.{quote(old)} AS {quote(new)}" for old, new in zip(columns, self.columns))
-        return (f"SELECT r.{ROW}, {select} FROM (SELECT rowid AS __position, * FROM {name}) t JOIN "
-                f"(SELECT {ROW}, row_number() OVER (ORDER BY {ROW}) - 1 AS __position FROM raw WHERE {where}) r "
-                "USING (__position)")
+        scanned = [row[0] for row in self.con.execute(f"DESCRIBE {name}").fetchall()]
+        parsed = []
+        for old, new in zip(scanned, self.columns):
+            if new not in self.typed:
+                parsed.append(quote(old))
+            elif self.types[new] == "DOUBLE":
+                parsed.append(_parse_number(text_expr(old), True))
+            else:
+                parsed.append(_parse_date(text_expr(old), True, None))
+        as_read = ", ".join(quote(old) for old in scanned)
+        (differ,), = self.con.execute(
+            f"SELECT count(*) FROM (SELECT {', '.join(parsed)} FROM {name} GROUP BY ALL "
+            f"HAVING count(DISTINCT ({as_read})) > 1)").fetchall()
+        self.con.execute(f"DROP TABLE {name}")
+        return differ == 0
 
 
 _TEXT_SCANS = itertools.count()
@@ -630,8 +640,13 @@ def _load_transactions(settings: DataSettings, con: duckdb.DuckDBPyConnection,
                f"{_source(raw, cols['date'])} AS date_source"]
     sources += [f"{_source(raw, cols[role])} AS {role}_source" for role in numbers]
     sources += [f"{text_expr(cols[role])} AS {role}" for role in texts]
-    parsed = [ROW, "customer_id", f"{_parse_date('date_source', _is_text(raw, cols['date']), settings.date_format)}"
-              " AS date", "date_source IS NOT NULL AS date_given"]
+    if cols["date"] in raw.typed:
+        # the scan's TIMESTAMPTZ holds UTC microseconds: the UTC time without ICU's cast, which costs a
+        # time-zone lookup per value (an infinite date becomes NULL: unusable, as out of range is)
+        date = "make_timestamp(epoch_us(date_source))"
+    else:
+        date = _parse_date("date_source", _is_text(raw, cols["date"]), settings.date_format)
+    parsed = [ROW, "customer_id", f"{date} AS date", "date_source IS NOT NULL AS date_given"]
     for role in numbers:
         parsed += [f"{_parse_number(f'{role}_source', _is_text(raw, cols[role]))} AS {role}",
                    f"{role}_source IS NOT NULL AS {role}_given"]
