@@ -10,7 +10,8 @@ The rules run in this order, each on the rows the earlier ones kept:
    quarantined: a value like ``inf`` or ``1e300`` is an export fault to fix at the source, and
    dropping it silently would change every total.
 3. ``excluded_product`` – product codes listed in ``cleaning.exclude_products`` (postage, fees…).
-4. ``exact_duplicate`` – a row identical in every input column to an earlier row.
+4. ``exact_duplicate`` – a row identical in every input column to an earlier row, as written
+   ("4.5" and "4.50" differ, although a CSV scan parses them alike: see ``_compare_as_read``).
 5. Cancellations – rows whose invoice starts with ``cleaning.cancellation_prefix``. With
    ``cancellations: net`` each is matched to the latest earlier purchase of the same customer (and
    product, when a product column is mapped) on or before its date; the purchase's amount is reduced

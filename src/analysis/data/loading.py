@@ -1,10 +1,11 @@
 """Load a transaction log (or a contract table) into DuckDB and check its types.
 
-The file is scanned by DuckDB into a table of text columns (a Parquet file is read where it lies,
-with its types), numbered by data row, and typed there in one pass, so logs larger than memory
-work: DuckDB spills to a temporary folder.
-Every value is first read as text so that one that does not parse can be reported with its file,
-column and row (data rows counted from 1, after the header). Excel files are read by pandas.
+The file is scanned by DuckDB into a table (a Parquet file is read where it lies, with its
+types), numbered by data row, and typed there in one pass, so logs larger than memory work: DuckDB
+spills to a temporary folder. A transaction log in CSV/TSV has its dates and numbers parsed by the
+scan itself; when one does not parse there, the file is read again with every value as text, so
+that the value can be reported with its file, column and row (data rows counted from 1, after the
+header). Other files are read as text, and Excel files by pandas.
 
 What the loader accepts, and what stops it (exit 2, naming file, column, row and value):
 
@@ -118,7 +119,7 @@ class RawTable:
     def as_read(self) -> str:
         """The relation holding the input as read (text, for a CSV/TSV file): ``raw`` itself, or,
         after a scan that parsed some columns, ``raw_text``, scanned again as text on first use
-        (only the quarantine and the error messages need it)."""
+        (by a non-empty quarantine, an error message, or duplicates that read differently)."""
         if not self.typed:
             return "raw"
         if not self.con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'raw_text'").fetchone()[0]:
