@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.core.config import AnalysisSettings, CleaningSettings
+from analysis.core.config import AnalysisSettings, CleaningSettings, DataSettings
 from analysis.core.paths import CONFIGS_DIR
 from analysis.data.cleaning import clean_transactions
 from analysis.data.loading import LoadedTransactions, load_transactions
@@ -123,3 +123,48 @@ def test_online_retail_quarantine_identity(online_retail_clean):
     cancellations = counts["dropped"]["cancellation_netted"] + counts["dropped"]["cancellation_unmatched"]
     assert 0 < cancellations <= 9_288
     assert (result.transactions["amount"] > 0).all()
+
+
+def test_duplicates_and_quarantine_of_a_scan_parsed_csv_are_as_read(tmp_path):
+    # Issue 15: the CSV scan parses dates and amounts, so "4.5" and "4.50" parse alike; an exact
+    # duplicate is still identical as written, and the quarantine holds the text as read.
+    path = tmp_path / "log.csv"
+    path.write_text("id,day,value\n"
+                    "a,2020-01-01,4.5\n"     # 1
+                    "a,2020-01-01,4.50\n"    # 2: same amount written differently, kept
+                    "a,2020-01-01,4.5\n"     # 3: duplicate of row 1
+                    "b,2020-01-02,-1.0\n"    # 4: nonpositive
+                    "b,2020-01-03,2\n")
+    data = load_transactions(DataSettings(path=path, columns={"customer": "id", "date": "day", "amount": "value"}))
+    assert data.raw.typed == ("day", "value")
+    result = clean_transactions(data, CleaningSettings(), AnalysisSettings())
+    assert result.quarantine[["_row", "value", "reason"]].values.tolist() == [
+        [3, "4.5", "exact_duplicate"], [4, "-1.0", "nonpositive_amount"]]
+    # a's day: rows 1 and 2, 4.5 + 4.5
+    assert result.transactions[["customer_id", "amount", "n_lines"]].values.tolist() == [["a", 9.0, 2], ["b", 2.0, 1]]
+
+
+def test_duplicates_that_read_alike_need_no_second_whole_scan(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("id,day,value\na,2020-01-01,4.5\na,2020-01-01,4.5\nb,2020-01-02,2\nb,2020-01-03,2\n")
+    data = load_transactions(DataSettings(path=path, columns={"customer": "id", "date": "day", "amount": "value"}))
+    result = clean_transactions(data, CleaningSettings(), AnalysisSettings())
+    assert result.counts()["dropped"] == {"exact_duplicate": 1}
+    views = data.con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+    assert ("raw_text",) not in views  # the input was not kept twice
+
+
+def test_an_empty_quarantine_is_the_same_from_a_scan_parsed_csv(tmp_path, monkeypatch):
+    from analysis.data import loading
+
+    path = tmp_path / "log.csv"
+    path.write_text("id,day,value\na,2020-01-01,4.5\nb,2020-01-02,2\n")
+    columns = {"customer": "id", "date": "day", "amount": "value"}
+    data = load_transactions(DataSettings(path=path, columns=columns))
+    scanned = clean_transactions(data, CleaningSettings(), AnalysisSettings()).quarantine
+    assert data.raw.typed and ("raw_text",) not in data.con.execute("SELECT view_name FROM duckdb_views()").fetchall()
+    monkeypatch.setattr(loading, "_scan_types", lambda settings: {})
+    as_text = clean_transactions(load_transactions(DataSettings(path=path, columns=columns)),
+                                 CleaningSettings(), AnalysisSettings()).quarantine
+    assert len(scanned) == 0
+    pd.testing.assert_frame_equal(scanned, as_text)

@@ -199,3 +199,57 @@ def test_carriage_return_outside_quotes_is_named(tmp_path):
     with pytest.raises(InputError, match=r"line 3 holds a carriage return \(CR\)") as error:
         load_transactions(settings(path))
     assert error.value.row == 2 and error.value.value == "0\r,2020-01-02,2"
+
+
+# --- issue 15: dates and numbers parsed by the CSV scan; the text path when the scan refuses one ---
+
+ODD_DATES = ["2020-01-01T10:00:00Z", "2020-01-01 23:00+05:00", "2020-01-01 23:00-05:00",
+             "2020-01-01 10:00 Europe/Paris", "2020-1-1", "2020/01/01", "2020-01-01 ", " 2020-01-01",
+             "2020-01-01\t", "2020-01-01 BC", "2020-01-01Z", "infinity", "epoch", "0001-01-01", "1899-12-31",
+             "2262-01-01", "2020-02-30", "2020-01-01 24:00", "2020-01-01 10:00:00.123456789", "01/02/2020", " "]
+ODD_AMOUNTS = [" 12.5", "12.5 ", "\t5", "1e3", "+5", ".5", "5.", "1_000", "1__0", "inf", "nan", "1e400",
+               "1e13", "-0", "0x1F", "1,5", "$5", "4.9e-324", " "]
+
+
+def _outcome(path):
+    """What loading gives: (columns the scan parsed, the typed rows), or the error's message."""
+    try:
+        loaded = load_transactions(settings(path))
+    except InputError as error:
+        return str(error)
+    return loaded.raw.typed, loaded.frame()
+
+
+@pytest.mark.parametrize("column, value", [("day", v) for v in ODD_DATES] + [("value", v) for v in ODD_AMOUNTS])
+def test_scan_parses_values_as_the_text_path_does(tmp_path, monkeypatch, column, value):
+    # Oracle: the text path (every column read as text, parsed in SQL), the only path before issue 15.
+    # Whatever the CSV scan accepts it must parse to the same value; what it refuses takes the text
+    # path, whose rows or message are then the same too.
+    import csv
+
+    from analysis.data import loading
+
+    row = {"id": "b", "day": "2020-01-02", "value": "2"} | {column: value}
+    path = tmp_path / "log.csv"
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, ["id", "day", "value"])
+        writer.writeheader()
+        writer.writerows([{"id": "a", "day": "2020-01-01", "value": "1"}, row])
+    scanned = _outcome(path)
+    monkeypatch.setattr(loading, "_scan_types", lambda settings: {})
+    as_text = _outcome(path)
+    if isinstance(as_text, str):
+        assert scanned == as_text
+    else:
+        assert as_text[0] == () and not isinstance(scanned, str)
+        pd.testing.assert_frame_equal(scanned[1], as_text[1])
+
+
+def test_a_plain_csv_is_parsed_by_the_scan(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("id,day,value\na,2020-01-01,1.5\nb,2020-01-02T03:00:00+04:00,2\n")
+    loaded = load_transactions(settings(path))
+    assert loaded.raw.typed == ("day", "value")
+    frame = loaded.frame()
+    assert frame["date"].dt.strftime("%Y-%m-%d %H:%M").tolist() == ["2020-01-01 00:00", "2020-01-01 23:00"]
+    assert frame["amount"].tolist() == [1.5, 2.0]

@@ -10,7 +10,8 @@ The rules run in this order, each on the rows the earlier ones kept:
    quarantined: a value like ``inf`` or ``1e300`` is an export fault to fix at the source, and
    dropping it silently would change every total.
 3. ``excluded_product`` – product codes listed in ``cleaning.exclude_products`` (postage, fees…).
-4. ``exact_duplicate`` – a row identical in every input column to an earlier row.
+4. ``exact_duplicate`` – a row identical in every input column to an earlier row, as written
+   ("4.5" and "4.50" differ, although a CSV scan parses them alike: see ``_compare_as_read``).
 5. Cancellations – rows whose invoice starts with ``cleaning.cancellation_prefix``. With
    ``cancellations: net`` each is matched to the latest earlier purchase of the same customer (and
    product, when a product column is mapped) on or before its date; the purchase's amount is reduced
@@ -127,12 +128,11 @@ class CleaningResult:
     @property
     def quarantine(self) -> pd.DataFrame:
         """Dropped input rows: every input column as read, ``_row`` and ``reason``."""
-        return self.con.execute(_quarantine_sql(self.loaded, self.stage)).df()
+        return self.con.execute(_quarantine_sql(self.loaded, self.stage, self.quarantined_rows > 0)).df()
 
     def write_quarantine(self, path: Path) -> None:
-        self.loaded.con.execute(
-            f"COPY ({_quarantine_sql(self.loaded, self.stage)}) TO {literal(str(path))} (HEADER, COMPRESSION gzip)"
-        )
+        quarantine = _quarantine_sql(self.loaded, self.stage, self.quarantined_rows > 0)
+        self.loaded.con.execute(f"COPY ({quarantine}) TO {literal(str(path))} (HEADER, COMPRESSION gzip)")
 
     def counts(self) -> dict:
         """The cleaning counts as they go into results.json."""
@@ -148,9 +148,15 @@ class CleaningResult:
         }
 
 
-def _quarantine_sql(loaded: LoadedTransactions, stage: str) -> str:
-    columns = ", ".join(f"r.{quote(c)}" for c in loaded.raw.columns)
-    return (f"SELECT r.{ROW}, {columns}, s.reason FROM raw r JOIN "
+def _quarantine_sql(loaded: LoadedTransactions, stage: str, any_rows: bool) -> str:
+    """The dropped rows as read. With none, the scan's typed columns as text give the same empty
+    table without reading a typed CSV again (see ``RawTable.as_read``)."""
+    if any_rows or not loaded.raw.typed:
+        relation, columns = loaded.raw.as_read(), ", ".join(f"r.{quote(c)}" for c in loaded.raw.columns)
+    else:
+        relation = "raw"
+        columns = ", ".join(f"CAST(r.{quote(c)} AS VARCHAR) AS {quote(c)}" for c in loaded.raw.columns)
+    return (f"SELECT r.{ROW}, {columns}, s.reason FROM {relation} r JOIN "
             f"(SELECT {ROW}, reason FROM {stage} WHERE reason IS NOT NULL) s USING ({ROW}) ORDER BY r.{ROW}")
 
 
@@ -177,7 +183,9 @@ def clean_transactions(
     # _mark_duplicates); netting cancellations needs them first, and so does a log kept row by row.
     duplicates_after = cleaning.drop_exact_duplicates and cleaning.merge_same_day and not netting
     if cleaning.drop_exact_duplicates and not duplicates_after:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE duplicate_rows AS {_duplicates_sql(loaded)}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE duplicate_rows AS {_duplicates_sql(loaded, 'raw')}")
+        if _compare_as_read(loaded):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE duplicate_rows AS {_duplicates_sql(loaded, loaded.raw.as_read())}")
         joins += f" LEFT JOIN duplicate_rows ON tx.{ROW} = duplicate_rows.{ROW}"
         flags.append(f"duplicate_rows.{ROW} IS NOT NULL AS is_duplicate")
         rules.append(("exact_duplicate", "is_duplicate"))
@@ -246,8 +254,8 @@ def _rows_sql(joins: str, flags: list[str], amount: str = "tx.amount") -> str:
     return f"SELECT tx.* REPLACE ({amount} AS amount){''.join(', ' + flag for flag in flags)} FROM tx{joins}"
 
 
-def _duplicates_sql(loaded: LoadedTransactions) -> str:
-    """Rows identical in every input column to an earlier row.
+def _duplicates_sql(loaded: LoadedTransactions, relation: str) -> str:
+    """Rows of ``relation`` (the input) identical in every input column to an earlier row.
 
     Identical input rows are dropped, or kept, alike by the rules before this one (they read only
     the row), so the earlier copy is looked for among all rows. Only rows whose hash of every input
@@ -255,7 +263,7 @@ def _duplicates_sql(loaded: LoadedTransactions) -> str:
     """
     columns = ", ".join(quote(c) for c in loaded.raw.columns)
     return f"""
-        WITH hashed AS (SELECT *, hash({columns}) AS row_hash FROM raw),
+        WITH hashed AS (SELECT *, hash({columns}) AS row_hash FROM {relation}),
              repeated AS (SELECT row_hash FROM hashed GROUP BY row_hash HAVING count(*) > 1)
         SELECT {ROW} FROM (
             SELECT {ROW}, row_number() OVER (PARTITION BY {columns} ORDER BY {ROW}) AS copy
@@ -276,16 +284,24 @@ def _mark_duplicates(loaded: LoadedTransactions, stage: str, days: str, roles: s
     columns = ", ".join(quote(c) for c in loaded.raw.columns)
     later_reason = f"s.reason IN ({', '.join(literal(name) for name in later)})" if later else "false"
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE duplicate_rows AS
-        WITH shared_days AS (SELECT customer_id, date FROM {days} WHERE n_lines > 1),
-             candidates AS (
-                SELECT s.{ROW} FROM {stage} s
-                LEFT JOIN shared_days d ON s.customer_id = d.customer_id AND date_trunc('day', s.date) = d.date
-                WHERE (s.reason IS NULL AND d.customer_id IS NOT NULL) OR {later_reason})
-        SELECT {ROW} FROM (
-            SELECT {ROW}, row_number() OVER (PARTITION BY {columns} ORDER BY {ROW}) AS copy
-            FROM raw WHERE {ROW} IN (SELECT {ROW} FROM candidates))
-        WHERE copy > 1""")
+        CREATE OR REPLACE TEMP TABLE duplicate_candidates AS
+        WITH shared_days AS (SELECT customer_id, date FROM {days} WHERE n_lines > 1)
+        SELECT s.{ROW} FROM {stage} s
+        LEFT JOIN shared_days d ON s.customer_id = d.customer_id AND date_trunc('day', s.date) = d.date
+        WHERE (s.reason IS NULL AND d.customer_id IS NOT NULL) OR {later_reason}""")
+
+    def later_copies(relation: str) -> str:
+        return f"""
+            CREATE OR REPLACE TEMP TABLE duplicate_rows AS
+            SELECT {ROW} FROM (
+                SELECT {ROW}, row_number() OVER (PARTITION BY {columns} ORDER BY {ROW}) AS copy
+                FROM {relation} WHERE {ROW} IN (SELECT {ROW} FROM duplicate_candidates))
+            WHERE copy > 1"""
+
+    con.execute(later_copies("raw"))
+    if _compare_as_read(loaded):
+        con.execute(later_copies(loaded.raw.as_read()))
+    con.execute("DROP TABLE duplicate_candidates")
     if not con.execute("SELECT count(*) FROM duplicate_rows").fetchone()[0]:
         return
     con.execute(f"""
@@ -297,6 +313,24 @@ def _mark_duplicates(loaded: LoadedTransactions, stage: str, days: str, roles: s
                 f"AND {days}.date = c.date")
     con.execute(f"INSERT INTO {days} {_merge_sql(stage, roles, 'changed_days')}")
     con.execute("DROP TABLE changed_days")
+
+
+def _compare_as_read(loaded: LoadedTransactions) -> bool:
+    """Whether the rows in ``duplicate_rows``, found on a scan that parsed some columns, must be
+    compared again as read: two values written differently ("4.5", "4.50") parse alike. Not when
+    every row of their customers that parses like another also reads like it (a copy of a row has
+    the same customer id as read)."""
+    con = loaded.con
+    if not loaded.raw.typed or not con.execute("SELECT count(*) FROM duplicate_rows").fetchone()[0]:
+        return False
+    customer = quote(loaded.columns["customer"])
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE duplicate_customers AS
+        SELECT DISTINCT {customer} AS customer FROM raw
+        WHERE {ROW} IN (SELECT {ROW} FROM duplicate_rows) AND {customer} IS NOT NULL""")
+    alike = loaded.raw.reads_alike(loaded.columns["customer"], "SELECT customer FROM duplicate_customers")
+    con.execute("DROP TABLE duplicate_customers")
+    return not alike
 
 
 def _match_cancellations(con, rows: str, rules: list[tuple[str, str]], is_cancel: str, has_product: bool) -> bool:
@@ -359,7 +393,8 @@ def _purchase_at(con, stage: str, reasons: str, extreme: str) -> tuple[dt.date, 
 
 def _window_error(loaded: LoadedTransactions, message: str, row: int) -> InputError:
     column = loaded.columns.get("date", "date")
-    value = loaded.con.execute(f"SELECT {quote(column)} FROM raw WHERE {ROW} = ?", [row]).fetchone()
+    value = loaded.con.execute(f"SELECT {quote(column)} FROM {loaded.raw.as_read()} WHERE {ROW} = ?",
+                               [row]).fetchone()
     return InputError(message, file=loaded.path, column=column, row=row,
                       value=None if value is None else value[0])
 

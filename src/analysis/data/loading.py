@@ -1,10 +1,11 @@
 """Load a transaction log (or a contract table) into DuckDB and check its types.
 
-The file is scanned by DuckDB into a table of text columns (a Parquet file is read where it lies,
-with its types), numbered by data row, and typed there in one pass, so logs larger than memory
-work: DuckDB spills to a temporary folder.
-Every value is first read as text so that one that does not parse can be reported with its file,
-column and row (data rows counted from 1, after the header). Excel files are read by pandas.
+The file is scanned by DuckDB into a table (a Parquet file is read where it lies, with its
+types), numbered by data row, and typed there in one pass, so logs larger than memory work: DuckDB
+spills to a temporary folder. A transaction log in CSV/TSV has its dates and numbers parsed by the
+scan itself; when one does not parse there, the file is read again with every value as text, so
+that the value can be reported with its file, column and row (data rows counted from 1, after the
+header). Other files are read as text, and Excel files by pandas.
 
 What the loader accepts, and what stops it (exit 2, naming file, column, row and value):
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import math
 import os
 import re
@@ -105,14 +107,63 @@ class RawTable:
     path: Path
     columns: list[str]
     types: dict[str, str] = field(default_factory=dict)  # column -> DuckDB type
+    # a CSV/TSV file whose ``typed`` columns were parsed by the scan: how to read it again as text
+    settings: DataSettings | None = None
+    delimiter: str = ","
+    typed: tuple[str, ...] = ()
 
     @property
     def rows(self) -> int:
         return self.con.execute("SELECT count(*) FROM raw").fetchone()[0]
 
+    def as_read(self) -> str:
+        """The relation holding the input as read (text, for a CSV/TSV file): ``raw`` itself, or,
+        after a scan that parsed some columns, ``raw_text``, scanned again as text on first use
+        (by a non-empty quarantine, an error message, or duplicates that read differently)."""
+        if not self.typed:
+            return "raw"
+        if not self.con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'raw_text'").fetchone()[0]:
+            _scan_delimited(self.con, self.path, self.settings, self.delimiter, table="scan_text")
+            described = [row[0] for row in self.con.execute("DESCRIBE scan_text").fetchall()]
+            select = ", ".join(f"{quote(old)} AS {quote(new)}" for old, new in zip(described, self.columns))
+            self.con.execute(f"CREATE VIEW raw_text AS SELECT rowid + 1 AS {ROW}, {select} FROM scan_text")
+        return "raw_text"
 
-def read_raw_table(settings: DataSettings, con: duckdb.DuckDBPyConnection | None = None) -> RawTable:
-    """Scan the input file into table ``raw`` with every column as text (Parquet: as typed)."""
+    def reads_alike(self, column: str, values: str) -> bool:
+        """Whether the rows whose ``column`` (text in the scan) is one of ``values`` (an SQL list or
+        subquery) that parse alike also read alike: then a comparison of parsed rows is one of rows
+        as read. Only those rows are read again, as text, and not kept."""
+        if not self.typed:
+            return True
+        name, where = f"text_rows_{next(_TEXT_SCANS)}", f"{quote(column)} IN ({values})"
+        _scan_delimited(self.con, self.path, self.settings, self.delimiter, table=name, where=where)
+        scanned = [row[0] for row in self.con.execute(f"DESCRIBE {name}").fetchall()]
+        parsed = []
+        for old, new in zip(scanned, self.columns):
+            if new not in self.typed:
+                parsed.append(quote(old))
+            elif self.types[new] == "DOUBLE":
+                parsed.append(_parse_number(text_expr(old), True))
+            else:
+                parsed.append(_parse_date(text_expr(old), True, None))
+        as_read = ", ".join(quote(old) for old in scanned)
+        (differ,), = self.con.execute(
+            f"SELECT count(*) FROM (SELECT {', '.join(parsed)} FROM {name} GROUP BY ALL "
+            f"HAVING count(DISTINCT ({as_read})) > 1)").fetchall()
+        self.con.execute(f"DROP TABLE {name}")
+        return differ == 0
+
+
+_TEXT_SCANS = itertools.count()
+
+
+def read_raw_table(settings: DataSettings, con: duckdb.DuckDBPyConnection | None = None,
+                   types: dict[str, str] | None = None) -> RawTable:
+    """Scan the input file into table ``raw`` with every column as text (Parquet: as typed).
+
+    ``types`` (column -> DuckDB type) has a CSV/TSV scan parse those columns itself; a value that
+    does not parse then stops the scan with DuckDB's message, so the caller reads the file again
+    as text to name it (see :func:`load_transactions`)."""
     con = con or connect()
     path = Path(settings.path)
     if not path.exists():
@@ -148,7 +199,7 @@ def read_raw_table(settings: DataSettings, con: duckdb.DuckDBPyConnection | None
                 JOIN offsets USING (filename)""")
             first_row = 1
         elif fmt in ("csv", "tsv"):
-            _scan_delimited(con, path, settings, "\t" if fmt == "tsv" else ",")
+            _scan_delimited(con, path, settings, "\t" if fmt == "tsv" else ",", types)
             first_row = 1
         elif fmt == "whitespace":
             _scan_whitespace(con, path, settings)
@@ -186,6 +237,8 @@ def read_raw_table(settings: DataSettings, con: duckdb.DuckDBPyConnection | None
     else:
         con.execute(f"CREATE VIEW raw AS SELECT rowid + {first_row} AS {ROW}, {select} FROM scan")
     raw = RawTable(con=con, path=path, columns=columns, types={r[0].strip(): r[1] for r in described})
+    if types and fmt in ("csv", "tsv"):
+        raw.settings, raw.delimiter, raw.typed = settings, "\t" if fmt == "tsv" else ",", tuple(types)
     if raw.rows == 0:
         raise InputError("input file has no data rows", file=path)
     return raw
@@ -255,8 +308,10 @@ def _not_utf8(path: Path, header_lines: int) -> InputError:
     return InputError("the file is not UTF-8 text", file=path)
 
 
-def _scan_delimited(con: duckdb.DuckDBPyConnection, path: Path, settings: DataSettings, delimiter: str) -> None:
-    """CSV/TSV into table ``scan``: header read here, every field as text, RFC 4180 quoting.
+def _scan_delimited(con: duckdb.DuckDBPyConnection, path: Path, settings: DataSettings, delimiter: str,
+                    types: dict[str, str] | None = None, table: str = "scan", where: str = "") -> None:
+    """CSV/TSV into ``table`` (the rows ``where`` keeps): header read here, every field as text
+    unless ``types`` names its type, RFC 4180 quoting.
 
     DuckDB's dialect sniffer is not used: it fails on a header whose line ending differs from the
     data's and guesses a ragged file's width from its odd rows. The file's own width (the header's,
@@ -270,11 +325,18 @@ def _scan_delimited(con: duckdb.DuckDBPyConnection, path: Path, settings: DataSe
     else:
         names = _check_names(settings, len(first), path)
         _check_unique(names, path)
-    columns = "{" + ", ".join(f"{literal(name)}: 'VARCHAR'" for name in names) + "}"
+    types = types or {}
+    columns = "{" + ", ".join(f"{literal(name)}: {literal(types.get(name.strip(), 'VARCHAR'))}"
+                              for name in names) + "}"
     options = (f"delim = {literal(delimiter)}, quote = '\"', escape = '\"', header = "
                f"{str(settings.header).lower()}, auto_detect = false, columns = {columns}")
+
+    def select(source: Path, line_ending: str = "") -> str:
+        return (f"CREATE TABLE {table} AS SELECT * FROM read_csv({literal(str(source))}, {options}{line_ending})"
+                + (f" WHERE {where}" if where else ""))
+
     try:
-        con.execute(f"CREATE TABLE scan AS SELECT * FROM read_csv({literal(str(path))}, {options})")
+        con.execute(select(path))
         return
     except duckdb.InvalidInputException as exc:
         message = str(exc)
@@ -296,13 +358,12 @@ def _scan_delimited(con: duckdb.DuckDBPyConnection, path: Path, settings: DataSe
                 carry = b"\r" if chunk.endswith(b"\r") else b""
                 target.write(chunk[: len(chunk) - len(carry)].replace(b"\r\n", b"\n"))
             target.write(carry)
-        _scan_normalised(con, copy, path, options, header_lines)
+        _scan_normalised(con, copy, path, select, header_lines)
 
 
-def _scan_normalised(con, copy: Path, path: Path, options: str, header_lines: int) -> None:
+def _scan_normalised(con, copy: Path, path: Path, select, header_lines: int) -> None:
     try:
-        con.execute(f"CREATE TABLE scan AS SELECT * FROM read_csv({literal(str(copy))}, {options}, "
-                    "new_line = '\\n')")
+        con.execute(select(copy, ", new_line = '\\n'"))
     except duckdb.InvalidInputException as exc:
         if ragged := _ragged_row(str(exc), path, header_lines):
             raise ragged from exc
@@ -533,8 +594,44 @@ def load_transactions(settings: DataSettings, con: duckdb.DuckDBPyConnection | N
     Every value is parsed once, in one pass that also flags the rows holding a value that is there
     but unusable; a cheap aggregate of that flag decides. Only when it is raised are the columns
     checked one by one (date, quantity, amount or price) to name the file, column, row and value.
+
+    A CSV/TSV file's dates and numbers are parsed by the scan itself (see :func:`_scan_types`):
+    parsing text into a table and then the table is twice the work. When a value does not parse
+    there, or parses to an unusable value, the file is read again with every column as text, the
+    path that names it.
     """
-    raw = read_raw_table(settings, con)
+    con = con or connect()
+    types = _scan_types(settings)
+    if types:
+        try:
+            return _load_transactions(settings, con, types)
+        except (InputError, duckdb.Error):
+            con.execute("DROP VIEW IF EXISTS tx; DROP VIEW IF EXISTS typed_rows; DROP VIEW IF EXISTS raw; "
+                        "DROP TABLE IF EXISTS scan")
+    return _load_transactions(settings, con, None)
+
+
+def _scan_types(settings: DataSettings) -> dict[str, str]:
+    """The types a CSV/TSV scan parses the date and number columns into (none for other files, or
+    with a ``data.date_format``, or when one column is mapped to two roles).
+
+    Dates are read as TIMESTAMPTZ: a value with an offset or zone is converted to UTC and one without
+    is UTC already (the connection's zone), as the text path does; DuckDB's CSV TIMESTAMP (and DATE)
+    parsers drop an offset silently. On every value both parsers accept, DuckDB's CSV parsers agree
+    with the text path's casts (tests/test_loading.py checks a list of odd values); values with
+    blanks around them, which the text path trims, stop the scan and take the text path.
+    """
+    path, cols = Path(settings.path), settings.columns
+    if (settings.date_format or not path.is_file() or detect_format(path, settings.format) not in ("csv", "tsv")
+            or len(set(cols.values())) != len(cols)):
+        return {}
+    numbers = {cols[role]: "DOUBLE" for role in ("quantity", "amount", "price") if role in cols}
+    return {cols["date"]: "TIMESTAMPTZ", **numbers}
+
+
+def _load_transactions(settings: DataSettings, con: duckdb.DuckDBPyConnection,
+                       types: dict[str, str] | None) -> LoadedTransactions:
+    raw = read_raw_table(settings, con, types)
     _require_columns(raw, settings)
     cols, con = settings.columns, raw.con
     numbers = [role for role in ("quantity", "amount", "price") if role in cols]
@@ -544,8 +641,13 @@ def load_transactions(settings: DataSettings, con: duckdb.DuckDBPyConnection | N
                f"{_source(raw, cols['date'])} AS date_source"]
     sources += [f"{_source(raw, cols[role])} AS {role}_source" for role in numbers]
     sources += [f"{text_expr(cols[role])} AS {role}" for role in texts]
-    parsed = [ROW, "customer_id", f"{_parse_date('date_source', _is_text(raw, cols['date']), settings.date_format)}"
-              " AS date", "date_source IS NOT NULL AS date_given"]
+    if cols["date"] in raw.typed:
+        # the scan's TIMESTAMPTZ holds UTC microseconds: the UTC time without ICU's cast, which costs a
+        # time-zone lookup per value (an infinite date becomes NULL: unusable, as out of range is)
+        date = "make_timestamp(epoch_us(date_source))"
+    else:
+        date = _parse_date("date_source", _is_text(raw, cols["date"]), settings.date_format)
+    parsed = [ROW, "customer_id", f"{date} AS date", "date_source IS NOT NULL AS date_given"]
     for role in numbers:
         parsed += [f"{_parse_number(f'{role}_source', _is_text(raw, cols[role]))} AS {role}",
                    f"{role}_source IS NOT NULL AS {role}_given"]
