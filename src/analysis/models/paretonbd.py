@@ -34,8 +34,19 @@ from .base import TransactionModel, TransactionResults, distinct_pairs, on_disti
 def _log_hyp2f1_c_is_a_plus_1(a, b, z):
     """log 2F1(a, b; a + 1; z) for 0 ≤ z < 1, via Euler's transformation
     2F1(a, b; c; z) = (1 − z)^(c−a−b) 2F1(c − a, c − b; c; z), whose series has bounded terms
-    even when a and b grow with the purchase count (no overflow for large frequencies)."""
-    return (1 - b) * np.log1p(-z) + np.log(hyp2f1(1.0, a + 1 - b, a + 1, z))
+    even when a and b grow with the purchase count (no overflow for large frequencies).
+
+    scipy's hyp2f1 returns NaN for some large a near z = 1 (a = 300.8, b = 0.8, z = 0.9997: 300
+    purchases, or s = 300 on the way to the exponential-dropout ridge); there the value is
+    a · I of :func:`_euler_integral_rule` (2e-12 from mpmath)."""
+    with np.errstate(invalid="ignore"):
+        value = (1 - b) * np.log1p(-z) + np.log(hyp2f1(1.0, a + 1 - b, a + 1, z))
+    failed = np.isnan(value)
+    if not failed.any():
+        return value
+    a, b, z, value = (np.array(np.broadcast_to(v, np.shape(value)), dtype=float) for v in (a, b, z, value))
+    value[failed] = _euler_integral_rule(a[failed], b[failed], z[failed])[0] + np.log(a[failed])
+    return value if value.ndim else float(value)
 
 
 def _log_a0(params, x, t_x, T, pairs=None):
@@ -146,14 +157,11 @@ def _log_tail_and_order_derivatives(p, q, alpha, beta, t):
         # F depends on a through c (and through e = c − b), on b through e alone
         d_a[by_series] = d_e_and_c / series - 1 / a[by_series]
         d_b[by_series] = -log_one_minus_z - (d_e_and_c - d_c) / series
-    by_rule = ~by_series
-    if by_rule.any():
-        log_j[by_rule], d_a[by_rule], d_b[by_rule] = _euler_integral_rule(a[by_rule], b[by_rule], z[by_rule])
-        exact_log_j = _log_hyp2f1_c_is_a_plus_1(a[by_rule], b[by_rule], z[by_rule]) - np.log(a[by_rule])
-        off = np.flatnonzero(by_rule)[~(np.abs(log_j[by_rule] - exact_log_j) <= RULE_TOLERANCE)]
-        log_j[by_rule] = exact_log_j
-    else:
-        off = np.array([], dtype=int)
+    by_rule = np.flatnonzero(~by_series)
+    log_j[by_rule], d_a[by_rule], d_b[by_rule] = _euler_integral_rule(a[by_rule], b[by_rule], z[by_rule])
+    likelihood_log_i = _log_hyp2f1_c_is_a_plus_1(a[by_rule], b[by_rule], z[by_rule]) - np.log(a[by_rule])
+    off = by_rule[~(np.abs(log_j[by_rule] - likelihood_log_i) <= RULE_TOLERANCE)]
+    log_j[by_rule] = likelihood_log_i
     log_j -= a * log_big_t
     d_p = -log_big_t + d_a + (0 if alpha_larger else d_b)
     d_q = -log_big_t + d_a + (d_b if alpha_larger else 0)
@@ -168,11 +176,12 @@ def _euler_integral_rule(a, b, z):
 
     With u = e^(−y/a), I = (1/a) ∫₀^∞ e^(−y) g^(−b) dy, g = 1 − z e^(−y/a) = (1 − z) − z expm1(−y/a)
     (a sum of two positive parts: no cancellation as z → 1), and with y = exp((π/2) sinh τ) the
-    rule of Takahasi & Mori (1974) over τ: its nodes are spaced evenly in log y near 0, where g
-    rises from 1 − z on the scale y ≈ a(1 − z) (b/(b−1) ... narrower for large b, still a few
-    nodes per e-fold), and it ends where e^(−y) is below 1e-18. The nodes do not depend on a and b,
-    so the derivatives are the rule's weighted means of the integrand's log-derivatives,
-    b z e^(−y/a) y/(a² g) in a (besides −1/a) and −log g in b.
+    double-exponential rule of Takahasi & Mori (1974) in τ. Its nodes are evenly spaced in log y
+    near 0, where g^(−b) falls from (1 − z)^(−b) on the scale y ≈ a(1 − z)/b, whatever that scale;
+    they end where e^(−y) is negligible. The nodes do not depend on a and b, so the derivatives are
+    exactly those of the rule's sum: weighted means of the integrand's log-derivatives,
+    b z e^(−y/a) y/(a² g) in a (besides −1/a) and −log g in b. Against mpmath: 2e-12 relative or
+    better for 0.9 ≤ z ≤ 1 − 1e-5, 0.05 ≤ b ≤ 301, b − 1 ≤ a ≤ 312 (tests/clv/test_paretonbd_orders.py).
     """
     a, b, z = (np.asarray(v, float)[:, None] for v in (a, b, z))
     y = np.exp(np.pi / 2 * np.sinh(EXP_SINH_NODES))
