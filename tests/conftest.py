@@ -28,12 +28,15 @@ CONFIGS = CONFIGS_DIR
 # seconds of a quiet 2-core machine: its setup, call and teardown times from `--durations=0` of the
 # whole suite on 2026-11-30 (a loaded machine) divided by that run's slow-down (1,450 s against
 # 376 s quiet); a file not listed counts 10 s per slow test and 0.2 s per other. The shared run of
-# cdnow_sample.yml (about 20 s) is counted in test_chapter_cache.py, so that file starts first on the
-# second worker and runs it while nobody waits for it (test_determinism.py, next in line, reads it).
+# cdnow_sample.yml (about 20 s) is counted in test_chapter_cache.py, so that file starts first and
+# runs it; test_determinism.py starts beside it on the other worker and runs its own two studies while
+# the shared one is made (it asks for it last). test_degrade.py's 75 s were split between it and
+# test_degrade_sparse.py by their cases' shares of a whole-suite run on 2026-11-30 (load 6-9);
+# test_portable_summary.py lost about 20 s to Arrow in the Spark engine (the 31 s step took 6 s).
 # (`--dist loadgroup` would let files share a worker, but with pytest 9 xdist 3.8 ignores its groups.)
 MEASURED_SECONDS = {
-    "tests/test_degrade.py": 75, "tests/scale/test_portable_summary.py": 55, "tests/test_determinism.py": 48,
-    "tests/test_chapter_cache.py": 60, "tests/test_pipeline.py": 20, "tests/test_report.py": 30,
+    "tests/test_chapter_cache.py": 60, "tests/test_determinism.py": 48, "tests/test_degrade_sparse.py": 45,
+    "tests/scale/test_portable_summary.py": 35, "tests/test_degrade.py": 30, "tests/test_pipeline.py": 20, "tests/test_report.py": 30,
     "tests/satisfaction/test_behaviour.py": 24, "tests/test_escaping.py": 24,
     "tests/satisfaction/test_chapter_run.py": 20, "tests/satisfaction/test_chapter.py": 17,
     "tests/clv/test_uncertainty.py": 17, "tests/test_bad_input.py": 15, "tests/test_run_safety.py": 15,

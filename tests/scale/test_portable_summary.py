@@ -60,3 +60,8 @@ def test_spark_local_equals_duckdb(cdnow_sample_clean, reference, simulated):
     assert_identical(reference, summarize_with_engine(cdnow_sample_clean.transactions, settings, **OPTIONS))
     log, options, expected = simulated
     assert_identical(expected, summarize_with_engine(log, settings, **options))
+    # the values above crossed between pandas and Spark through Arrow (engines.connect's default),
+    # which makes this the quick path; equal to the bit all the same
+    from pyspark.sql import SparkSession
+
+    assert SparkSession.builder.getOrCreate().conf.get("spark.sql.execution.arrow.pyspark.enabled") == "true"
