@@ -128,6 +128,10 @@ def code_version(source_root: Path, packages: Mapping[str, str], extra_files: It
     return digest.hexdigest()
 
 
+# a restored file is copied to ".<name>" + this suffix and renamed into place
+RESTORE_SUFFIX = ".from-cache"
+
+
 # what a stage wrote --------------------------------------------------------------------------
 @dataclass
 class Snapshot:
@@ -150,10 +154,15 @@ class Snapshotter:
         for label, root in self.roots.items():
             for path in sorted(p for p in root.rglob("*") if p.is_file()):
                 relative = path.relative_to(root).as_posix()
-                if relative in self.ignore:
+                if relative in self.ignore or _is_restore_temporary(path):
                     continue
                 name = f"{label}/{relative}"
-                files[name] = self._hash(name, path)
+                try:
+                    files[name] = self._hash(name, path)
+                except FileNotFoundError:
+                    # renamed or removed between the listing and the hash by a stage running beside
+                    # this one (a cache restore renames its temporaries into place): not there now
+                    continue
         return Snapshot(files=files)
 
     def _hash(self, name: str, path: Path) -> str:
@@ -168,6 +177,11 @@ class Snapshotter:
     def path_of(self, name: str) -> Path:
         label, relative = name.split("/", 1)
         return self.roots[label] / relative
+
+
+def _is_restore_temporary(path: Path) -> bool:
+    """A file :meth:`StageCache.restore` is copying into place (``.<name>.from-cache``)."""
+    return path.name.startswith(".") and path.name.endswith(RESTORE_SUFFIX)
 
 
 @dataclass
@@ -292,7 +306,7 @@ class StageCache:
         try:
             for name, expected in sorted(files.items()):
                 target = snapshotter.path_of(name)
-                partial = target.with_name(f".{target.name}.from-cache")
+                partial = target.with_name(f".{target.name}{RESTORE_SUFFIX}")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 placed.append((partial, target))
                 if _copy_checked(entry / "files" / str(numbers[name]), partial) != expected:
