@@ -123,11 +123,16 @@ class RawTable:
         if not self.typed:
             return "raw"
         if not self.con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'raw_text'").fetchone()[0]:
-            _scan_delimited(self.con, self.path, self.settings, self.delimiter, table="scan_text")
-            described = [row[0] for row in self.con.execute("DESCRIBE scan_text").fetchall()]
-            select = ", ".join(f"{quote(old)} AS {quote(new)}" for old, new in zip(described, self.columns))
+            scanned = self._scan_as_text("scan_text")
+            select = ", ".join(f"{quote(old)} AS {quote(new)}" for old, new in zip(scanned, self.columns))
             self.con.execute(f"CREATE VIEW raw_text AS SELECT rowid + 1 AS {ROW}, {select} FROM scan_text")
         return "raw_text"
+
+    def _scan_as_text(self, table: str, where: str = "") -> list[str]:
+        """Scan the file again, every column as text, into ``table`` (the rows ``where`` keeps);
+        its column names as scanned, in the order of ``columns``."""
+        _scan_delimited(self.con, self.path, self.settings, self.delimiter, table=table, where=where)
+        return [row[0] for row in self.con.execute(f"DESCRIBE {table}").fetchall()]
 
     def reads_alike(self, column: str, values: str) -> bool:
         """Whether the rows whose ``column`` (text in the scan) is one of ``values`` (an SQL list or
@@ -136,8 +141,7 @@ class RawTable:
         if not self.typed:
             return True
         name, where = f"text_rows_{next(_TEXT_SCANS)}", f"{quote(column)} IN ({values})"
-        _scan_delimited(self.con, self.path, self.settings, self.delimiter, table=name, where=where)
-        scanned = [row[0] for row in self.con.execute(f"DESCRIBE {name}").fetchall()]
+        scanned = self._scan_as_text(name, where)
         parsed = []
         for old, new in zip(scanned, self.columns):
             if new not in self.typed:
