@@ -172,7 +172,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"{pct(profit['top20_share'])} of the profit, {pct(profit['share_unprofitable'])} of customers are unprofitable "
             f"and cost {money(profit['lost_on_unprofitable'], 0)}, and the whale curve peaks at {pct(profit['peak'], 0)} of total profit "
             f"(Kaplan & Cooper: 150–300%). The least profitable 30% consume {pct(profit['bottom30_consumes'])} of the "
-            "top 20%'s profit, against half in Sherden's 80/20/30 rule.",
+            "profit the top 20% earn, against half in Sherden's 80/20/30 rule.",
             f"假设毛利率 {pct(a['margin_rate'], 0)}、每单成本 {money(a['cost_per_order'])}、每位客户每期成本 "
             f"{money(a['cost_per_customer_per_period'])}，前 20% 的客户贡献 {pct(profit['top20_share'])} 的利润，"
             f"{pct(profit['share_unprofitable'])} 的客户不盈利，共亏损 {money(profit['lost_on_unprofitable'], 0)}；"

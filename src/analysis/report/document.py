@@ -51,8 +51,12 @@ def build_document(run_dir: Path, *, title: str, lang: str = "en") -> Path:
             "typst": {"toc": True, "papersize": "a4", "output-file": "report.pdf"},
         },
         "execute": {"echo": False},
-        # Typst: figures float to the top or bottom of a page instead of leaving half pages empty
-        "header-includes": ["`#set figure(placement: auto)`{=typst}"],
+        # Typst: figures float to the top or bottom of a page instead of leaving half pages empty;
+        # table cells are set ragged and unhyphenated (justified, a narrow header cell was spread
+        # word by word across its width and cut as "pare-tonbd")
+        "header-includes": ["`#set figure(placement: auto)`{=typst}",
+                            "`#show table: set par(justify: false)`{=typst}",
+                            "`#show table: set text(hyphenate: false)`{=typst}"],
     }
     if lang == "zh":
         from .fonts import cjk_font_name
