@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..core.i18n import tr
 from ..report.escape import code_span, escape_markdown
-from .common import attachments, get, money, num, pct, period_name
+from .common import attachments, get, money, num, pct, period_name, see_figure, with_figure
 
 
 def rule_text(reason: str) -> str:
@@ -85,11 +85,13 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
         lines.append(tr(
             f"After cleaning it holds {num(data.get('transactions'))} purchase days of "
             f"{num(data.get('customers'))} customers between {data.get('first_date')} and "
-            f"{data.get('last_date')}, worth {money(data.get('total_value'))} in all; "
-            f"{pct(data.get('share_one_time_buyers'))} of the customers bought on one day only.",
+            f"{data.get('last_date')}{see_figure('activity')}, worth {money(data.get('total_value'))} in "
+            f"all{see_figure('spend')}; {pct(data.get('share_one_time_buyers'))} of the customers bought on one day "
+            f"only{see_figure('purchases')}.",
             f"清洗后共有 {num(data.get('customers'))} 位客户在 {data.get('first_date')} 至 "
-            f"{data.get('last_date')} 期间的 {num(data.get('transactions'))} 个购买日，总金额 "
-            f"{money(data.get('total_value'))}；{pct(data.get('share_one_time_buyers'))} 的客户只在一天购买过。",
+            f"{data.get('last_date')} 期间的 {num(data.get('transactions'))} 个购买日{see_figure('activity')}，总金额 "
+            f"{money(data.get('total_value'))}{see_figure('spend')}；{pct(data.get('share_one_time_buyers'))} 的客户只在"
+            f"一天购买过{see_figure('purchases')}。",
         ))
     lines += ["", tr(
         f"Time is measured in {period}s. A customer's purchases on one day count as one purchase "
@@ -113,7 +115,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"验证期内 {num(cal.get('holdout_transactions'))} 次。",
         )]
     if cleaning:
-        lines += ["", tr("## Cleaning", "## 数据清洗"), "", tr(
+        lines += ["", tr("## Cleaning", "## 数据清洗"), "", with_figure(tr(
             f"Of {num(cleaning.get('input_rows'))} input rows, {num(cleaning.get('kept_rows'))} were "
             f"kept and {num(cleaning.get('quarantined_rows'))} set aside with their reason in the quarantine "
             "file, so that no row is lost. It holds raw customer ids, so it is kept beside the published run "
@@ -121,7 +123,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"在 {num(cleaning.get('input_rows'))} 行输入数据中，保留 {num(cleaning.get('kept_rows'))} 行，"
             f"另有 {num(cleaning.get('quarantined_rows'))} 行连同原因存入隔离文件，没有任何一行丢失。该文件含原始客户编号，"
             "因此保存在发布的运行文件夹之外（`NAME.private/quarantine.csv.gz`）。",
-        ), ""]
+        ), "cleaning"), ""]
         for reason, count in cleaning.get("dropped", {}).items():
             lines.append(tr(f"- {rule_text(reason)}: {num(count)} rows dropped",
                             f"- {rule_text(reason)}：剔除 {num(count)} 行"))

@@ -123,7 +123,13 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     lines.append(tr(
         f"Value measure: {en} per customer over the whole window, {num(p['n_customers'])} customers.",
         f"价值度量：整个观察期内每位客户的{zh}，共 {num(p['n_customers'])} 位客户。"))
-    lines += ["", with_figure(verdict(p), "pareto-lorenz"), ""]
+    lines += ["", with_figure(verdict(p), "pareto-lorenz")]
+    if p.get("bootstrap_se") is not None:
+        lines.append(with_figure(tr(
+            f"Resampling the customers, the share's bootstrap standard error is {num(100 * p['bootstrap_se'], 2)} "
+            "percentage points.",
+            f"对客户重抽样，该占比的自助法标准误为 {num(100 * p['bootstrap_se'], 2)} 个百分点。"), "pareto-bootstrap"))
+    lines.append("")
     tail, trusted = p.get("tail", {}), p.get("trusted_interval", {})
     if is_not_estimable(tail):
         lines += ["", not_estimable_sentence(tail, ("power-law tail", "幂律尾部"))]

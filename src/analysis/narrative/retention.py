@@ -110,7 +110,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     km = r["km"]
     if r["setting"] == "non-contractual":
         rule = r["churn_rule"]
-        lines.append(tr(
+        lines.append(with_figure(tr(
             f"Customers of a shop do not cancel; they stop buying. Here a customer counts as churned after "
             f"{num(rule['threshold_days'])} days without a purchase (the {pct(rule['gap_quantile'], 0)} quantile of the gaps "
             f"between purchases; the course's dormant-account rule would use {num(rule['dormant_days'])} days). "
@@ -119,7 +119,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"商店的客户不会主动取消，他们只是不再购买。本研究将 {num(rule['threshold_days'])} 天无购买的客户视为流失"
             f"（购买间隔的 {pct(rule['gap_quantile'], 0)} 分位数；课程中的休眠客户规则为 {num(rule['dormant_days'])} 天）。"
             f"按此规则 {pct(rule['share_churned'])} 的客户已流失；另有 {num(rule['censored'])} 位客户仍在阈值之内，"
-            "作为删失处理，而不计为流失。"))
+            "作为删失处理，而不计为流失。"), "retention-threshold"))
     else:
         lines.append(tr(
             f"Contracts end explicitly: {num(km['events'])} of {num(km['n'])} customers have churned; the other "
@@ -161,19 +161,27 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
                         f"χ² = {num(lr['statistic'], 1)} on {num(lr['df'])} df, p {pvalue(lr['p_value'])}.",
                         f"各组（{across or '获客批次'}）生存相同的 log-rank 检验：χ² = {num(lr['statistic'], 1)}，"
                         f"自由度 {num(lr['df'])}，p {pvalue(lr['p_value'])}。"))
+    cohorts_record = r.get("cohorts") or {}
+    if not is_not_estimable(cohorts_record) and cohorts_record.get("month1") is not None:
+        lines.append(with_figure(tr(
+            f"Across the {num(cohorts_record['n_cohorts'])} monthly acquisition cohorts, {pct(cohorts_record['month1'])} of "
+            "a cohort's customers bought again, on average, in the calendar month after the one of their first purchase.",
+            f"各月获客批次中，平均有 {pct(cohorts_record['month1'])} 的客户在首次购买所在月份的下一个日历月再次购买"
+            f"（{num(cohorts_record['n_cohorts'])} 个批次）。"), "retention-cohorts"))
     lines += [""] + [with_figure(text, "retention-cox") if i == 0 else text for i, text in enumerate(_hr_sentence(r["cox"]))]
     model = r.get("churn_model")
     if is_not_estimable(model):
         lines += ["", not_estimable_sentence(model, ("churn model", "流失模型"))]
         model = None
     if model:
-        lines += ["", tr(
+        lines += ["", with_figure(tr(
             f"A logistic churn model, fitted on {num(model['n_train'])} customers and scored on {num(model['n_test'])} "
             f"others, reaches an AUC of {num(model['auc'], 3)}; the decile it ranks riskiest churns "
-            f"{num(model['top_decile_lift'], 2)} times as often as the average customer (base rate {pct(model['base_rate'])}).",
+            f"{num(model['top_decile_lift'], 2)} times as often as the average customer, against a base rate of "
+            f"{pct(model['base_rate'])}.",
             f"逻辑回归流失模型在 {num(model['n_train'])} 位客户上拟合、在另外 {num(model['n_test'])} 位客户上评估，AUC 为 "
             f"{num(model['auc'], 3)}；模型认为风险最高的十分之一客户的流失率是平均水平的 {num(model['top_decile_lift'], 2)} 倍"
-            f"（基准流失率 {pct(model['base_rate'])}）。")]
+            f"，基准流失率为 {pct(model['base_rate'])}。"), "retention-churn-calibration")]
         if model["top_decile_lift"] < 1:
             lines.append(tr("The riskiest decile churns less often than average: the model's ranking does not find the "
                             "churners.", "风险最高的十分之一客户流失率反而低于平均水平：模型的排序找不到流失者。"))
@@ -206,8 +214,8 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"按{rate}，新客户的贴现预期寿命为 {num(fit['derl_10pct'], 1)} {unit}。")]
     if cohorts:
         lines.append("")
-    for name, fit in cohorts.items():
-        lines.append(tr(
+    for position, (name, fit) in enumerate(cohorts.items()):
+        bullet = tr(
             f"- Fader & Hardie's {name.replace('_', ' ')} cohort: alpha = {num(fit['params']['alpha'], 3)}, beta = "
             f"{num(fit['params']['beta'], 3)} from years 0–7; years 8–12 are projected with a mean error of "
             f"{pct(fit['holdout_mape_sbg'])}, against {pct(fit['holdout_mape_naive'])} for the average retention rate of "
@@ -215,7 +223,8 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"- Fader 和 Hardie 的 {name.replace('_', ' ')} 批次：由第 0–7 年估计 alpha = {num(fit['params']['alpha'], 3)}，"
             f"beta = {num(fit['params']['beta'], 3)}；第 8–12 年的预测平均误差为 {pct(fit['holdout_mape_sbg'])}，"
             f"以第 0–7 年平均留存率外推为 {pct(fit['holdout_mape_naive'])}（以最后一年留存率外推为 "
-            f"{pct(fit['holdout_mape_last_rate'])}）。"))
+            f"{pct(fit['holdout_mape_last_rate'])}）。")
+        lines.append(with_figure(bullet, "retention-sbg") if position == 0 else bullet)
     econ = r.get("economics")
     if econ:
         lines += ["", tr(

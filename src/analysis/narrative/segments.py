@@ -62,12 +62,13 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
         f"{num(rules['lost_days'])} days and P(alive) below {pct(rules['lost_p_alive'], 0)}), dormant (no purchase for "
         f"{num(rules['dormant_days'])} days), at risk (P(alive) below {pct(rules['at_risk_p_alive'], 0)}, or silent for "
         f"{num(rules['at_risk_gap_factor'], 1)} times their usual gap), core (top {pct(rules['core_share'], 0)} by value), "
-        f"potential (top {pct(rules['potential_share'], 0)} by predicted CLV), and active (the rest).",
+        f"potential (top {pct(rules['potential_share'], 0)} by predicted CLV); the rest are active.",
         f"每位客户按顺序应用的规则归入一个类别（截至 {s['as_of']}）：流失客户（{num(rules['lost_days'])} 天无购买且存活概率低于 "
         f"{pct(rules['lost_p_alive'], 0)}）、休眠客户（{num(rules['dormant_days'])} 天无购买）、风险客户（存活概率低于 "
         f"{pct(rules['at_risk_p_alive'], 0)}，或沉默时间超过其通常购买间隔的 {num(rules['at_risk_gap_factor'], 1)} 倍）、"
         f"核心客户（价值前 {pct(rules['core_share'], 0)}）、潜力客户（预测价值前 {pct(rules['potential_share'], 0)}）"
-        "及活跃客户（其余）。"))
+        "；其余为活跃客户。"))
+    lines[-1] = lines[-1][:-1] + see_figure("segments-classes") + lines[-1][-1]
     if not s.get("uses_clv_model") and is_not_estimable(get(results, "clv")):
         lines += ["", tr("*The value matrix and the contact plan need the predictions of the Customer lifetime value "
                          "chapter, which was not estimable: the classes here use purchase history only.*",
@@ -81,6 +82,12 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"{pct(row['share_value'])} of historical value{clv}",
             f"- {class_label(row['name'])}：{num(row['customers'])} 位客户（{pct(row['share_customers'])}），"
             f"历史价值的 {pct(row['share_value'])}{clv}"))
+    if any(record.get("name") == "segments-rfm" for record in figures):
+        lines += ["", with_figure(tr(
+            "Scored by recency and frequency quintiles (RFM; 5 = most recent, most frequent), the mean historical value "
+            "of each cell shows where the value sits.",
+            "按最近购买与购买频率的五分位打分（RFM；5 = 最近、最频繁），各格的平均历史价值显示价值集中在哪里。"),
+            "segments-rfm")]
     matrix = s.get("matrix")
     if matrix:
         cuts = matrix["thresholds"]
