@@ -166,25 +166,51 @@ def test_illustrative_customers_rule():
     assert illustrative_customers(customers) == {"frequent": "c", "typical": "b"}
 
 
-def test_customer_intervals_without_a_simulator():
-    """MBG/NBD has parameter draws but no simulator: its parameter interval brackets the estimate, its
-    prediction interval is empty; BG/NBD gets both, the prediction interval the wider (a count's own
-    randomness against the estimate's)."""
+class _WithoutCountLaw:
+    """A fitted model as the chapter sees it, without ``prediction_interval`` (a model that has no
+    count distribution), or with one that fails (``failing``)."""
+
+    def __init__(self, fit, failing: bool = False):
+        self._fit, self._failing = fit, failing
+
+    def __getattr__(self, name):
+        if name == "prediction_interval":
+            if not self._failing:
+                raise AttributeError(name)
+
+            def fails(*args, **kwargs):
+                raise ValueError("degenerate estimates")
+            return fails
+        return getattr(self._fit, name)
+
+
+def test_customer_intervals_with_and_without_a_count_distribution():
+    """BG/NBD and MBG/NBD get both intervals, the parameter interval bracketing the estimate and the
+    prediction interval the wider (a count's own randomness against the estimate's), equal to the
+    model's own exact ``prediction_interval``; a model without a count distribution, or whose
+    distribution fails, keeps its parameter interval and an empty prediction interval, with the
+    reason in ``prediction_failure``."""
     from analysis.clv import BetaGeo, ModifiedBetaGeo
     from analysis.clv.study import customer_intervals
     from analysis.models.simulate import simulate_bgnbd
 
     x, t_x, T = simulate_bgnbd(600, 0.5, 4.0, 0.8, 3.0, 30.0, seed=1)
-    for model, simulated in ((ModifiedBetaGeo, False), (BetaGeo, True)):
+    for model in (ModifiedBetaGeo, BetaGeo):
         fit = model(x, t_x, T).fit()
-        columns, summary = customer_intervals(fit, 10, x, t_x, T, n_draws=40, n_sims=200, seed=2)
+        columns, summary = customer_intervals(fit, 10, x, t_x, T, n_draws=40, seed=2)
         point = fit.conditional_expected_purchases(10, x, t_x, T)
         assert (columns["expected_purchases_parameter_lower"] <= point + 1e-12).all()
         assert (point <= columns["expected_purchases_parameter_upper"] + 1e-12).all()
-        assert summary["prediction_interval"] is simulated
-        assert columns["purchases_prediction_lower"].isna().all() is not simulated
-        if simulated:
-            assert summary["median_prediction_width"] > summary["median_parameter_width"]
+        assert summary["prediction_interval"] is True and summary["prediction_failure"] is None
+        exact = fit.prediction_interval(10, x, t_x, T, alpha=0.05)
+        np.testing.assert_array_equal(columns["purchases_prediction_upper"], exact["upper"])
+        assert summary["median_prediction_width"] > summary["median_parameter_width"]
+        for failing, reason in ((False, "no count distribution"), (True, "the count distribution failed: degenerate")):
+            columns, summary = customer_intervals(_WithoutCountLaw(fit, failing), 10, x, t_x, T, n_draws=40, seed=2)
+            assert summary["prediction_interval"] is False and summary["prediction_failure"].startswith(reason)
+            assert columns["purchases_prediction_lower"].isna().all()
+            assert summary["median_prediction_width"] is None
+            assert columns["expected_purchases_parameter_lower"].notna().all()
 
 
 def test_alive_path_of_a_model_without_covariates_equals_the_results_method():
