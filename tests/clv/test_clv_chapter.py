@@ -224,3 +224,28 @@ def test_alive_path_of_a_model_without_covariates_equals_the_results_method():
     times, grid = [0.0, 2.0, 5.0, 6.0], np.linspace(0.0, 30.0, 7)
     adapted = TransactionResults.alive_path(_NoCovariates(fit), times, grid)
     pd.testing.assert_frame_equal(adapted, fit.alive_path(times, grid))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_interval_sentences_say_the_prediction_interval_is_exact(lang):
+    """The report calls the prediction interval exact (it is no longer simulated), and names why it is
+    missing when the model has no count distribution or computing it failed."""
+    from analysis.core.i18n import set_language
+    from analysis.narrative.clv import _interval_sentences
+
+    set_language(lang)
+    intervals = {"level": 0.95, "parameter_draws": 100, "prediction_method": "exact", "distinct_histories": 10,
+                 "median_parameter_width": 0.008, "median_prediction_width": 3.0, "parameter_interval": True,
+                 "prediction_interval": True, "prediction_failure": None, "held_at_estimate": []}
+    summary = {"intervals": intervals, "horizon_periods": 52, "period": "week", "model": "paretonbd"}
+    exact, simulated = ("exact", "simulat") if lang == "en" else ("精确", "模拟")
+    for case in ({}, {"parameter_interval": False}):
+        text = " ".join(_interval_sentences({**summary, "intervals": {**intervals, **case}}))
+        assert exact in text and simulated not in text, text
+    for failure, reason in (("no count distribution", ("has no count distribution", "没有购买次数分布")),
+                            ("the count distribution failed: x", ("computing the count distribution", "分布失败"))):
+        missing = {**intervals, "prediction_interval": False, "prediction_failure": failure,
+                   "median_prediction_width": None}
+        text = " ".join(_interval_sentences({**summary, "intervals": missing}))
+        assert reason[0 if lang == "en" else 1] in text and simulated not in text, text
+    set_language("en")
