@@ -226,3 +226,15 @@ def test_pareto_nbd_at_large_s_is_the_exponential_dropout_law(fits):
     near.dropout_limit = {"mu": mu}
     np.testing.assert_allclose(near.conditional_purchase_distribution(39.0, *HISTORIES, max_count=300), expected,
                                rtol=0, atol=1e-14)
+
+
+def test_a_distribution_beyond_the_widest_table_is_an_error(fits, monkeypatch):
+    """A history whose upper bound lies beyond the widest count table stops with a ValueError (the
+    chapter reports it as a failed prediction interval) instead of a wrong bound."""
+    import analysis.models.base as base
+
+    monkeypatch.setattr(base, "LARGEST_COUNT_WIDTH", 64)
+    fit = fits["bgnbd"]
+    assert fit.prediction_interval(39.0, [5.0], [30.0], [39.0])["upper"][0] < 64
+    with pytest.raises(ValueError, match="does not reach 0.95 within 64 purchases"):
+        fit.prediction_interval(39.0, [500.0], [38.0], [39.0])

@@ -830,9 +830,10 @@ def _horizon(t) -> float:
 # the count table of one pass over a chunk of distinct histories: rows × counts at most this many
 # cells (the Pareto/NBD's quadrature multiplies it by its nodes)
 COUNT_TABLE_CELLS = 65_536
-# the first table covers counts 0..15; a row whose upper quantile lies beyond is redone 4 times wider
+# the first table covers counts 0..15; a row whose upper quantile lies beyond is redone 4 times wider,
+# up to about a million counts (beyond that a ValueError: no customer history gets near it)
 FIRST_COUNT_WIDTH = 16
-LARGEST_COUNT_WIDTH = 1 << 22
+LARGEST_COUNT_WIDTH = 1 << 20
 
 
 def count_quantiles_from_alive_law(alive_pmf, group, p_alive, alpha: float):
