@@ -147,13 +147,14 @@ def _independent_alive_pmf(name, params, x, T, n, t):
     return _over_gamma(difference(at_least), r, alpha)
 
 
-@pytest.mark.parametrize("name", MODELS)
+# Pareto/NBD: a nested integral, about 5–15 s
+@pytest.mark.parametrize("name", [pytest.param(m, marks=pytest.mark.slow) if m == "paretonbd" else m for m in MODELS])
 def test_the_distribution_equals_an_independent_integral_over_the_rates(fits, name):
     """Measured: within 4e-14 of the package's values at every point."""
     fit = fits[name]
     params = fit.params.to_numpy()
     points = ((0.0, 39.0, 0), (4.0, 0.8, 3), (60.0, 39.0, 50))
-    if name != "paretonbd":  # Pareto/NBD: a nested integral, about 5 s a point
+    if name != "paretonbd":
         points += ((0.0, 39.0, 1), (60.0, 1.0, 20), (2.0, 39.0, 12))
     else:
         points = points[:1] + points[2:]
