@@ -166,25 +166,51 @@ def test_illustrative_customers_rule():
     assert illustrative_customers(customers) == {"frequent": "c", "typical": "b"}
 
 
-def test_customer_intervals_without_a_simulator():
-    """MBG/NBD has parameter draws but no simulator: its parameter interval brackets the estimate, its
-    prediction interval is empty; BG/NBD gets both, the prediction interval the wider (a count's own
-    randomness against the estimate's)."""
+class _WithoutCountLaw:
+    """A fitted model as the chapter sees it, without ``prediction_interval`` (a model that has no
+    count distribution), or with one that fails (``failing``)."""
+
+    def __init__(self, fit, failing: bool = False):
+        self._fit, self._failing = fit, failing
+
+    def __getattr__(self, name):
+        if name == "prediction_interval":
+            if not self._failing:
+                raise AttributeError(name)
+
+            def fails(*args, **kwargs):
+                raise ValueError("degenerate estimates")
+            return fails
+        return getattr(self._fit, name)
+
+
+def test_customer_intervals_with_and_without_a_count_distribution():
+    """BG/NBD and MBG/NBD get both intervals, the parameter interval bracketing the estimate and the
+    prediction interval the wider (a count's own randomness against the estimate's), equal to the
+    model's own exact ``prediction_interval``; a model without a count distribution, or whose
+    distribution fails, keeps its parameter interval and an empty prediction interval, with the
+    reason in ``prediction_failure``."""
     from analysis.clv import BetaGeo, ModifiedBetaGeo
     from analysis.clv.study import customer_intervals
     from analysis.models.simulate import simulate_bgnbd
 
     x, t_x, T = simulate_bgnbd(600, 0.5, 4.0, 0.8, 3.0, 30.0, seed=1)
-    for model, simulated in ((ModifiedBetaGeo, False), (BetaGeo, True)):
+    for model in (ModifiedBetaGeo, BetaGeo):
         fit = model(x, t_x, T).fit()
-        columns, summary = customer_intervals(fit, 10, x, t_x, T, n_draws=40, n_sims=200, seed=2)
+        columns, summary = customer_intervals(fit, 10, x, t_x, T, n_draws=40, seed=2)
         point = fit.conditional_expected_purchases(10, x, t_x, T)
         assert (columns["expected_purchases_parameter_lower"] <= point + 1e-12).all()
         assert (point <= columns["expected_purchases_parameter_upper"] + 1e-12).all()
-        assert summary["prediction_interval"] is simulated
-        assert columns["purchases_prediction_lower"].isna().all() is not simulated
-        if simulated:
-            assert summary["median_prediction_width"] > summary["median_parameter_width"]
+        assert summary["prediction_interval"] is True and summary["prediction_failure"] is None
+        exact = fit.prediction_interval(10, x, t_x, T, alpha=0.05)
+        np.testing.assert_array_equal(columns["purchases_prediction_upper"], exact["upper"])
+        assert summary["median_prediction_width"] > summary["median_parameter_width"]
+        for failing, reason in ((False, "no count distribution"), (True, "the count distribution failed: degenerate")):
+            columns, summary = customer_intervals(_WithoutCountLaw(fit, failing), 10, x, t_x, T, n_draws=40, seed=2)
+            assert summary["prediction_interval"] is False and summary["prediction_failure"].startswith(reason)
+            assert columns["purchases_prediction_lower"].isna().all()
+            assert summary["median_prediction_width"] is None
+            assert columns["expected_purchases_parameter_lower"].notna().all()
 
 
 def test_alive_path_of_a_model_without_covariates_equals_the_results_method():
@@ -198,3 +224,28 @@ def test_alive_path_of_a_model_without_covariates_equals_the_results_method():
     times, grid = [0.0, 2.0, 5.0, 6.0], np.linspace(0.0, 30.0, 7)
     adapted = TransactionResults.alive_path(_NoCovariates(fit), times, grid)
     pd.testing.assert_frame_equal(adapted, fit.alive_path(times, grid))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_interval_sentences_say_the_prediction_interval_is_exact(lang):
+    """The report calls the prediction interval exact (it is no longer simulated), and names why it is
+    missing when the model has no count distribution or computing it failed."""
+    from analysis.core.i18n import set_language
+    from analysis.narrative.clv import _interval_sentences
+
+    set_language(lang)
+    intervals = {"level": 0.95, "parameter_draws": 100, "prediction_method": "exact", "distinct_histories": 10,
+                 "median_parameter_width": 0.008, "median_prediction_width": 3.0, "parameter_interval": True,
+                 "prediction_interval": True, "prediction_failure": None, "held_at_estimate": []}
+    summary = {"intervals": intervals, "horizon_periods": 52, "period": "week", "model": "paretonbd"}
+    exact, simulated = ("exact", "simulat") if lang == "en" else ("精确", "模拟")
+    for case in ({}, {"parameter_interval": False}):
+        text = " ".join(_interval_sentences({**summary, "intervals": {**intervals, **case}}))
+        assert exact in text and simulated not in text, text
+    for failure, reason in (("no count distribution", ("has no count distribution", "没有购买次数分布")),
+                            ("the count distribution failed: x", ("computing the count distribution", "分布失败"))):
+        missing = {**intervals, "prediction_interval": False, "prediction_failure": failure,
+                   "median_prediction_width": None}
+        text = " ".join(_interval_sentences({**summary, "intervals": missing}))
+        assert reason[0 if lang == "en" else 1] in text and simulated not in text, text
+    set_language("en")

@@ -165,7 +165,7 @@ def test_the_clv_study_reads_a_fit_at_the_boundary(ridge_log):
     # expected counts of customers with 0, 1, …, 7+ repeat purchases add up to the customers
     assert table.table["expected"].sum() == pytest.approx(len(x), rel=1e-6)
     assert np.isfinite(table.chisq)
-    columns, summary = customer_intervals(fit, 39.0, x[:200], t_x[:200], T_obs[:200], n_draws=50, n_sims=200)
+    columns, summary = customer_intervals(fit, 39.0, x[:200], t_x[:200], T_obs[:200], n_draws=50)
     assert summary["parameter_interval"] and summary["prediction_interval"] and summary["held_at_estimate"] == ["s"]
     assert np.all(np.isfinite(columns.to_numpy()))
     assert np.all(columns["expected_purchases_parameter_lower"] < columns["expected_purchases_parameter_upper"])

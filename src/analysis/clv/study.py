@@ -252,8 +252,7 @@ def run_clv(
             horizon=horizon, discount_rate=rate, margin=settings.margin),
     })
     intervals, interval_summary = customer_intervals(
-        model, horizon, full_x, full_t, full_T, n_draws=settings.interval_draws, n_sims=settings.prediction_sims,
-        seed=seed)
+        model, horizon, full_x, full_t, full_T, n_draws=settings.interval_draws, seed=seed)
     predictions = pd.concat([predictions, intervals], axis=1)
     total = float(predictions["predicted_clv"].sum())
     low, high = total_clv_delta_interval(model, forecast_spend, full_x, full_t, full_T, full_m,
@@ -297,7 +296,7 @@ INTERVAL_COLUMNS = {
 }
 
 
-def customer_intervals(model, horizon, x, t_x, T, *, n_draws: int, n_sims: int, seed: int = 0,
+def customer_intervals(model, horizon, x, t_x, T, *, n_draws: int, seed: int = 0,
                        level: float = INTERVAL_LEVEL) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Two intervals per customer for the purchases in the next ``horizon`` periods, computed once
     per distinct history (x, t_x, T):
@@ -306,8 +305,9 @@ def customer_intervals(model, horizon, x, t_x, T, *, n_draws: int, n_sims: int, 
       spread of the expectation over ``n_draws`` draws of the parameters from their sampling
       distribution (how well the model is estimated);
     - ``purchases_prediction_lower/upper``: PREDICTION interval of the number of purchases the
-      customer will make, from ``n_sims`` simulated futures at the estimates (the purchasing
-      process's own randomness); empty (NaN) for a model without a simulator (MBG/NBD).
+      customer will make, the exact quantiles of the count's distribution given the history at the
+      estimates (the purchasing process's own randomness; ``model.prediction_interval``); empty
+      (NaN) for a model without that distribution or where it cannot be computed.
 
     Returns the columns (one row per customer) and their median widths."""
     rows = np.column_stack([x, t_x, T])
@@ -316,8 +316,6 @@ def customer_intervals(model, horizon, x, t_x, T, *, n_draws: int, n_sims: int, 
     ux, ut, uT = unique.T
     alpha = 1 - level
     rng = np.random.default_rng(seed)
-    # (MBG/NBD's results have the parameter draws but neither interval method nor a simulator: its
-    # parameter interval is computed here the same way, its prediction interval left empty)
     # a parameter the data do not pin down (see poorly_determined) has no normal sampling distribution,
     # and draws along its flat direction give absurd intervals: it is held at its estimate
     held = poorly_determined(model)
@@ -331,15 +329,15 @@ def customer_intervals(model, horizon, x, t_x, T, *, n_draws: int, n_sims: int, 
         parameter_lower, parameter_upper = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
     else:  # no sampling distribution (a singular information matrix): no parameter interval
         parameter_lower = parameter_upper = np.full(len(unique), np.nan)
-    simulated = hasattr(model, "prediction_interval")
-    failure = None if simulated else "no simulator"
-    if simulated:
+    exact = hasattr(model, "prediction_interval")
+    failure = None if exact else "no count distribution"
+    if exact:
         try:
-            prediction_lower, prediction_upper = simulated_count_interval(model, horizon, ux, ut, uT, alpha=alpha,
-                                                                          n_sims=n_sims, rng=rng)
-        except ValueError as error:  # degenerate estimates (e.g. a Beta with b → ∞) the simulator cannot draw from
-            simulated, failure = False, f"the simulation failed: {error}"
-    if not simulated:
+            interval = model.prediction_interval(horizon, ux, ut, uT, alpha=alpha)
+            prediction_lower, prediction_upper = interval["lower"].to_numpy(), interval["upper"].to_numpy()
+        except ValueError as error:  # degenerate estimates whose count distribution cannot be computed
+            exact, failure = False, f"the count distribution failed: {error}"
+    if not exact:
         prediction_lower = prediction_upper = np.full(len(unique), np.nan)
     columns = pd.DataFrame({
         "expected_purchases_parameter_lower": parameter_lower[inverse],
@@ -350,55 +348,16 @@ def customer_intervals(model, horizon, x, t_x, T, *, n_draws: int, n_sims: int, 
     parameter_width = columns["expected_purchases_parameter_upper"] - columns["expected_purchases_parameter_lower"]
     prediction_width = columns["purchases_prediction_upper"] - columns["purchases_prediction_lower"]
     summary = {
-        "level": level, "parameter_draws": n_draws, "prediction_simulations": n_sims,
+        "level": level, "parameter_draws": n_draws, "prediction_method": "exact",
         "distinct_histories": len(unique),
         "median_parameter_width": float(parameter_width.median()) if sampled else None,
-        "median_prediction_width": float(prediction_width.median()) if simulated else None,
+        "median_prediction_width": float(prediction_width.median()) if exact else None,
         "mean_parameter_width": float(parameter_width.mean()) if sampled else None,
         "parameter_interval": sampled,
-        "mean_prediction_width": float(prediction_width.mean()) if simulated else None,
-        "prediction_interval": simulated, "prediction_failure": failure, "held_at_estimate": held,
+        "mean_prediction_width": float(prediction_width.mean()) if exact else None,
+        "prediction_interval": exact, "prediction_failure": failure, "held_at_estimate": held,
     }
     return columns, summary
-
-
-# customers simulated at once: about 2 million counts, as in TransactionResults.prediction_interval
-SIMULATED_COUNTS_PER_CHUNK = 2_000_000
-# a histogram table (columns × count levels) larger than this falls back to sorting
-HISTOGRAM_CELLS = 50_000_000
-
-
-def simulated_count_interval(model, horizon, x, t_x, T, *, alpha: float, n_sims: int,
-                             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """The ``lower`` and ``upper`` columns of ``model.prediction_interval`` (the same chunks of
-    customers drawn from the same generator in the same order, so the same numbers), without its
-    ``expected`` and ``coverage`` columns, which the chapter does not use, and with the quantiles read
-    from histograms of the counts (:func:`count_quantiles`) instead of partial sorts."""
-    lower, upper = np.empty(x.size), np.empty(x.size)
-    chunk = max(1, SIMULATED_COUNTS_PER_CHUNK // max(n_sims, 1))
-    for start in range(0, x.size, chunk):
-        rows = slice(start, start + chunk)
-        counts = model.simulate_future_purchases(horizon, x[rows], t_x[rows], T[rows], n_sims=n_sims, seed=rng)
-        lower[rows], upper[rows] = count_quantiles(counts, [alpha / 2, 1 - alpha / 2])
-    return lower, upper
-
-
-def count_quantiles(counts: np.ndarray, probabilities) -> list[np.ndarray]:
-    """Each column's quantiles of non-negative integer ``counts`` (draws × columns), equal to
-    ``np.quantile(counts, p, axis=0, method="inverted_cdf")``: the order statistic of rank k that
-    numpy's rule picks is the smallest count whose cumulative frequency exceeds k. One histogram per
-    column (a single ``bincount``) replaces a partial sort of every column for every quantile;
-    non-integer or very spread counts are sorted as before."""
-    counts = np.asarray(counts)
-    n, columns = counts.shape
-    levels = int(counts.max()) + 1 if counts.size else 1
-    if (not np.issubdtype(counts.dtype, np.integer) or counts.size == 0 or counts.min() < 0
-            or levels * columns > HISTOGRAM_CELLS):
-        return [np.quantile(counts, p, axis=0, method="inverted_cdf") for p in probabilities]
-    keys = counts + levels * np.arange(columns, dtype=np.int64)
-    cumulative = np.bincount(keys.ravel(), minlength=levels * columns).reshape(columns, levels).cumsum(axis=1)
-    ranks = [int(np.quantile(np.arange(n), p, method="inverted_cdf")) for p in probabilities]
-    return [(cumulative <= rank).sum(axis=1).astype(float) for rank in ranks]
 
 
 # a positive parameter whose log has a standard error above this is known only to within a factor

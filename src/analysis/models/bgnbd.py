@@ -24,7 +24,8 @@ import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, polygamma
 from scipy.stats import nbinom
 
-from .base import TransactionModel, TransactionResults, on_distinct, on_distinct_pairs, weighted_sum
+from .base import (TransactionModel, TransactionResults, beta_geometric_count_pmf, on_distinct, on_distinct_pairs,
+                   weighted_sum)
 
 
 def _at(value, rows):
@@ -223,6 +224,15 @@ class BetaGeoResults(TransactionResults):
         rate = rng.gamma(r + x, 1.0 / (alpha + T), shape)
         dropout = rng.beta(a, b + x, shape)
         return np.where(alive, np.minimum(rng.poisson(rate * float(t)), rng.geometric(dropout)), 0)
+
+    def alive_count_pmf(self, t, frequency, T, params, max_count: int) -> np.ndarray:
+        """P(n purchases in (T, T + t] | x, T, alive at T), n = 0..``max_count`` (customers × counts):
+        a new customer's P(X(t) = n) (FHL 2005a, eq. 8) at the posterior parameters given alive,
+        λ ~ Gamma(r + x, α + T) and p ~ Beta(a, b + x) (see :meth:`simulate_future_purchases`);
+        ``params`` one array per parameter, one value per customer."""
+        r, alpha, a, b = params
+        x, T = np.asarray(frequency, float), np.asarray(T, float)
+        return beta_geometric_count_pmf(r + x, alpha + T, a, b + x, float(t), max_count)
 
     def probability_of_purchases(self, x, t):
         """P(X(t) = x): the probability that a new customer makes x repeat purchases in a period of

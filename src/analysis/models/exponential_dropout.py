@@ -28,7 +28,8 @@ import numpy as np
 from scipy.special import gammaln, zeta
 from scipy.stats import nbinom
 
-from .base import TransactionModel, TransactionResults, distinct_pairs, on_distinct, weighted_sum
+from .base import (TransactionModel, TransactionResults, distinct_pairs, nbd_count_pmf_over_lifetime, on_distinct,
+                   weighted_sum)
 
 # the power series of E_p below is used for z ≤ 2.5, where 40 terms leave less than 2.5^41/41! ≈ 1e-33
 _SERIES_MAX_Z = 2.5
@@ -214,6 +215,24 @@ def probability_of_purchases(r, alpha, mu, x, t, nodes: int = 96):
     return alive + dropped
 
 
+def alive_count_pmf(r, alpha, mu, t, x, T, max_count: int) -> np.ndarray:
+    """P(n purchases in (T, T + t] | x, T, alive at T), n = 0..``max_count`` (customers × counts):
+    λ | alive ~ Gamma(r + x, α + T) and a remaining lifetime ~ Exponential(μ) (memoryless), so a new
+    customer's law (:func:`probability_of_purchases`) at (r + x, α + T, μ)."""
+    x, T = np.atleast_1d(np.asarray(x, float)), np.atleast_1d(np.asarray(T, float))
+    rate = np.broadcast_to(np.asarray(mu, float), x.shape)[:, None]
+
+    def survival(u):
+        return np.exp(-rate * u)
+
+    def density(u):
+        return rate * np.exp(-rate * u)
+
+    posterior_alpha = np.broadcast_to(alpha + T, x.shape)
+    return nbd_count_pmf_over_lifetime(np.broadcast_to(r + x, x.shape), posterior_alpha, float(t), max_count,
+                                       survival, density, scale=posterior_alpha)
+
+
 def simulate_future_purchases(r, alpha, mu, t, x, t_x, T, n_sims, seed):
     """Draws (``n_sims`` × customers) of purchases in (T, T + t]: alive with P(alive); if alive,
     λ | data ~ Gamma(r + x, α + T), a remaining lifetime ~ Exponential(μ) (memoryless), and
@@ -263,6 +282,11 @@ class ExponentialDropoutNBDResults(TransactionResults):
     def probability_of_purchases(self, x, t):
         r, alpha, mu = self.params
         return probability_of_purchases(r, alpha, mu, x, t)
+
+    def alive_count_pmf(self, t, frequency, T, params, max_count: int) -> np.ndarray:
+        """See :func:`alive_count_pmf`; ``params`` one array per parameter, one value per customer."""
+        r, alpha, mu = params
+        return alive_count_pmf(r, alpha, mu, t, frequency, T, max_count)
 
     def simulate_future_purchases(self, t, frequency, recency, T, *, covariates=None, n_sims: int = 2000,
                                   seed=0) -> np.ndarray:

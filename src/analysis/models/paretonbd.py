@@ -28,7 +28,8 @@ from statsmodels.tools.numdiff import approx_fprime
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from . import exponential_dropout
-from .base import TransactionModel, TransactionResults, distinct_pairs, on_distinct, weighted_sum
+from .base import (TransactionModel, TransactionResults, distinct_pairs, nbd_count_pmf_over_lifetime, on_distinct,
+                   weighted_sum)
 
 
 def _log_hyp2f1_c_is_a_plus_1(a, b, z):
@@ -583,6 +584,31 @@ class ParetoNBDResults(TransactionResults):
         rate = rng.gamma(r + x, 1.0 / (alpha + T), shape)
         lifetime = rng.exponential(1.0, shape) / rng.gamma(s, 1.0 / (beta + T), shape)
         return np.where(alive, rng.poisson(rate * np.minimum(lifetime, float(t))), 0)
+
+    def alive_count_pmf(self, t, frequency, T, params, max_count: int) -> np.ndarray:
+        """P(n purchases in (T, T + t] | x, T, alive at T), n = 0..``max_count`` (customers × counts).
+
+        Given alive, λ ~ Gamma(r + x, α + T) and μ ~ Gamma(s, β + T) (the alive branch of Fader &
+        Hardie 2005, eq. 19, times the priors), and the remaining lifetime is exponential given μ:
+        mixed over μ, Lomax, P(τ > u) = ((β+T)/(β+T+u))^s. So the count is a new customer's at
+        (r + x, α + T, s, β + T): P(τ > t)·NB(n; t) + ∫₀ᵗ f(u) NB(n; u) du
+        (:func:`~analysis.models.base.nbd_count_pmf_over_lifetime`). ``params`` one array per
+        parameter, one value per customer."""
+        x, T = np.asarray(frequency, float), np.asarray(T, float)
+        if self.dropout_limit is not None:
+            return exponential_dropout.alive_count_pmf(*self._limit_params(), t, x, T, max_count)
+        r, alpha, s, beta = params
+        posterior_alpha, posterior_beta = alpha + T, beta + T
+        shape, dropout_scale = s[:, None], posterior_beta[:, None]
+
+        def survival(u):
+            return np.exp(-shape * np.log1p(u / dropout_scale))
+
+        def density(u):
+            return shape / (dropout_scale + u) * survival(u)
+
+        return nbd_count_pmf_over_lifetime(r + x, posterior_alpha, float(t), max_count, survival, density,
+                                           scale=np.minimum(posterior_alpha, posterior_beta))
 
     def probability_of_purchases(self, x, t):
         """P(X(t) = x) for a new customer (Fader & Hardie 2006, note 012, eq. 4): alive at t with x

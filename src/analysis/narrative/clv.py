@@ -215,13 +215,13 @@ def _interval_sentences(summary: dict) -> list[str]:
             "predictions table leaves each customer's parameter interval empty"
             + ("." if not intervals.get("prediction_interval", True) else
                f"; the {level} prediction interval of the purchases in the next {horizon} {unit}s "
-               "(`purchases_prediction_lower` to `purchases_prediction_upper`), from "
-               f"{num(intervals['prediction_simulations'])} simulated futures at the estimates, has a median width of "
-               f"{num(prediction, 1)} purchases."),
+               "(`purchases_prediction_lower` to `purchases_prediction_upper`), computed exactly from the "
+               f"distribution of each customer's count at the estimates, has a median width of {num(prediction, 1)} "
+               "purchases."),
             f"{model} 的拟合没有可用的抽样分布（信息矩阵奇异），因此预测表中每位客户的参数区间留空"
             + ("。" if not intervals.get("prediction_interval", True) else
                f"；未来 {horizon} {period_name(unit)}购买次数的 {level} 预测区间（`purchases_prediction_lower` 至 "
-               f"`purchases_prediction_upper`，在参数估计值下模拟 {num(intervals['prediction_simulations'])} 次）"
+               "`purchases_prediction_upper`，由参数估计值下每位客户购买次数的分布精确计算）"
                f"中位宽度为 {num(prediction, 1)} 次。"))]
     if not intervals.get("prediction_interval", True):
         return ["", tr(
@@ -231,15 +231,15 @@ def _interval_sentences(summary: dict) -> list[str]:
             f"from their sampling distribution{_held(intervals)}, median width {num(parameter, 3)} purchases. "
             "It says how precisely "
             f"the model is estimated, not how many purchases a customer will make; "
-            + (f"{model} has no simulator here" if intervals.get("prediction_failure") == "no simulator"
-               else f"simulating {model} at these estimates failed")
+            + (f"{model} has no count distribution here" if intervals.get("prediction_failure") == "no count distribution"
+               else f"computing the count distribution of {model} at these estimates failed")
             + ", so the prediction interval of the count is left empty.",
             f"每位客户未来 {horizon} {period_name(unit)}的预期购买次数在预测表中带有 {level} 参数区间"
             f"（`expected_purchases_parameter_lower` 至 `expected_purchases_parameter_upper`）：模型参数按其抽样分布抽取 "
             f"{num(intervals['parameter_draws'])} 次{_held(intervals)}后预期值的分布范围，中位宽度 {num(parameter, 3)} 次。它反映模型估计的精度，"
             f"而非客户实际的购买次数；"
-            + (f"{model} 在此没有模拟器" if intervals.get("prediction_failure") == "no simulator"
-               else f"在这些估计值下模拟 {model} 失败")
+            + (f"{model} 在此没有购买次数分布" if intervals.get("prediction_failure") == "no count distribution"
+               else f"在这些估计值下计算 {model} 的购买次数分布失败")
             + "，因此计数的预测区间留空。")]
     return ["", tr(
         f"Each customer's forecast of purchases in the next {horizon} {unit}s carries two {level} intervals in "
@@ -248,15 +248,15 @@ def _interval_sentences(summary: dict) -> list[str]:
         f"{num(intervals['parameter_draws'])} draws of the model's parameters from their sampling distribution"
         f"{_held(intervals)}: it says how precisely the model is estimated, and its median width is {num(parameter, 3)} purchases. "
         f"The prediction interval (`purchases_prediction_lower` to `purchases_prediction_upper`) is the range "
-        f"of purchases the customer may actually make, from {num(intervals['prediction_simulations'])} "
-        f"simulated futures of the purchasing process at the estimates; its median width is "
+        "of purchases the customer may actually make, the exact quantiles of the distribution of their count "
+        f"given their history at the estimates; its median width is "
         f"{num(prediction, 1)} purchases. Use the second to say what one customer will do; the first only "
         "bounds the average.",
         f"每位客户未来 {horizon} {period_name(unit)}购买次数的预测在预测表中带有两个 {level} 区间。参数区间"
         f"（`expected_purchases_parameter_lower` 至 `expected_purchases_parameter_upper`）是模型参数按其抽样分布"
         f"抽取 {num(intervals['parameter_draws'])} 次{_held(intervals)}后*预期*购买次数的分布范围，反映模型估计的精度，其中位宽度为 "
         f"{num(parameter, 3)} 次。预测区间（`purchases_prediction_lower` 至 `purchases_prediction_upper`）是在参数"
-        f"估计值下模拟 {num(intervals['prediction_simulations'])} 次购买过程得到的客户实际购买次数范围，其中位宽度为 "
+        "估计值下、给定客户历史时其实际购买次数分布的精确分位数范围，其中位宽度为 "
         f"{num(prediction, 1)} 次。判断单个客户的行为应使用后者；前者只限定平均值。")]
 
 
