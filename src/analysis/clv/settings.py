@@ -56,5 +56,3 @@ class ClvSettings(BaseModel):
                                                  "recommended model (BG/NBD or Pareto/NBD)")
     interval_draws: int = Field(default=100, ge=20, description="parameter draws for each customer's "
                                 "parameter interval of expected purchases")
-    prediction_sims: int = Field(default=1000, ge=100, description="simulated futures per distinct "
-                                 "customer history for the prediction interval")

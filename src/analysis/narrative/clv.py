@@ -112,18 +112,19 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
         holdout = {}
     if holdout:
         best = clv["recommended_model"]
-        lines += ["", tr("## How well the models predict the holdout", "## 模型对验证期的预测效果"), "", with_figure(tr(
+        lines += ["", tr("## How well the models predict the holdout", "## 模型对验证期的预测效果"), "", tr(
             f"In the {num(holdout['duration'], 1)}-{period} holdout the calibration customers made "
-            f"{num(holdout['actual_total'])} repeat purchases; the models expected "
+            f"{num(holdout['actual_total'])} repeat purchases{see_figure('clv-tracking-incremental')}; the models expected "
             + ", ".join(f"{num(v)} ({NAMES[k]}, {pct(holdout['total_error'][k])})"
                         for k, v in holdout["predicted_total"].items())
-            + f". {NAMES[best]} is recommended: {clv['recommendation_reason']}.",
-            f"在 {num(holdout['duration'], 1)} {unit}的验证期内，校准期客户共重复购买 {num(holdout['actual_total'])} 次；"
-            "各模型的预期为 "
+            + f"{see_figure('clv-tracking')}. {NAMES[best]} is recommended: {clv['recommendation_reason']}"
+            + f"{see_figure('clv-holdout')}.",
+            f"在 {num(holdout['duration'], 1)} {unit}的验证期内，校准期客户共重复购买 {num(holdout['actual_total'])} 次"
+            f"{see_figure('clv-tracking-incremental')}；各模型的预期为 "
             + "，".join(f"{num(v)}（{NAMES[k]}，{pct(holdout['total_error'][k])}）"
                        for k, v in holdout["predicted_total"].items())
-            + f"。推荐 {NAMES[best]}：{_reason_zh(holdout, best)}。",
-        ), "clv-tracking")]
+            + f"{see_figure('clv-tracking')}。推荐 {NAMES[best]}：{_reason_zh(holdout, best)}{see_figure('clv-holdout')}。",
+        )]
     summary = clv.get("summary") or {}
     if summary:
         lines += ["", tr("## What the customers are worth", "## 客户的价值"), "", with_figure(tr(
@@ -145,6 +146,13 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
             f"客户仍然活跃的平均概率为 {pct(summary['mean_p_alive'])}。",
         ), "clv-distribution")]
         lines += _interval_sentences(summary)
+        forecast_model = NAMES.get(summary["model"], summary["model"])
+        lines += ["", tr(
+            f"For any frequency and recency of a customer observed over the whole window, {forecast_model} gives the "
+            f"purchases expected in the next {period}{see_figure('clv-expected-matrix')} and the probability that the "
+            f"customer is still active{see_figure('clv-p-alive')}.",
+            f"对观察了整个窗口的客户，{forecast_model} 按任意购买频率与最近购买时间给出下一{unit}的预期购买次数"
+            f"{see_figure('clv-expected-matrix')}以及客户仍然活跃的概率{see_figure('clv-p-alive')}。")]
         lines += _alive_path_sentences(summary, period)
     lines += _covariate_sentences(clv.get("covariates"))
     lines += attachments(figures, tables)
@@ -168,12 +176,12 @@ def _diagnostic_sentences(clv: dict) -> list[str]:
                       if not rejected else f"the counts reject {', '.join(rejected)} at the 5% level")
         verdict_zh = ("各模型的预期人数在 5% 水平上与实际相符" if not rejected
                       else f"在 5% 水平上拒绝 {'、'.join(rejected)}")
-        out += ["", tr(
+        out += ["", with_figure(tr(
             f"How many customers made 0, 1, 2, … repeat purchases in calibration ({num(cells)} cells, those with "
             f"fewer than 5 expected pooled), against the models' expectations: " + "; ".join(items)
             + f": {verdict_en}.",
             f"校准期内重复购买 0、1、2……次的客户人数（{num(cells)} 组，预期少于 5 人的组合并）与模型预期的比较："
-            + "；".join(items_zh) + f"：{verdict_zh}。")]
+            + "；".join(items_zh) + f"：{verdict_zh}。"), "clv-period-transactions")]
     spend = diagnostics.get("spend_independence") or {}
     if spend.get("spearman") is not None:
         lower, upper = spend["spearman_ci"]
