@@ -346,7 +346,7 @@ def test_an_all_cached_rerun_imports_no_analysis_library(cold_run, shared_cache,
 
 
 @pytest.mark.slow
-def test_a_new_title_renders_the_report_again(cold_run, shared_cache, monkeypatch, tmp_path):
+def test_a_new_title_renders_the_report_again(cold_run, shared_cache, monkeypatch, tmp_path, two_kernels):
     """A changed title is never served the cached report of the old one."""
     from analysis.run.pipeline import run_study
 
@@ -378,7 +378,7 @@ def test_the_reports_key_sees_the_manifest_but_its_timestamps_and_stage_records(
 
 
 @pytest.mark.slow
-def test_clv_change_reruns_clv_and_its_dependants_only(cold_run, shared_cache, monkeypatch, tmp_path):
+def test_clv_change_reruns_clv_and_its_dependants_only(cold_run, shared_cache, monkeypatch, tmp_path, two_kernels):
     from analysis.run.pipeline import run_study
 
     monkeypatch.setenv(CACHE_DIR_ENV, str(shared_cache))
