@@ -347,12 +347,20 @@ def test_an_all_cached_rerun_imports_no_analysis_library(cold_run, shared_cache,
 
 @pytest.mark.slow
 def test_a_new_title_renders_the_report_again(cold_run, shared_cache, monkeypatch, tmp_path, two_kernels):
-    """A changed title is never served the cached report of the old one."""
+    """A changed title is never served the cached report of the old one. Only the chapters that quote
+    the study section (satisfaction, then case_study, which follows it) run again: one after the
+    other, on one kernel, although two kernels are allowed."""
+    from analysis.run.notebooks import StudyKernel
     from analysis.run.pipeline import run_study
 
+    kernel_starts = []
+    start = StudyKernel.start
+    monkeypatch.setattr(StudyKernel, "start", lambda self, *a, **k: (kernel_starts.append(self), start(self, *a, **k)))
     monkeypatch.setenv(CACHE_DIR_ENV, str(shared_cache))
     retitled = run_study(CONFIG, out_dir=tmp_path / "retitled", quiet=True, overrides={"title": "A retitled study"})
-    assert _cache_states(retitled)["stage:render"] == "miss"
+    assert {name for name, state in _cache_states(retitled).items() if state == "miss"} == \
+        {"satisfaction", "case_study", "stage:render"}
+    assert len(kernel_starts) == 1
     assert "A retitled study" in (retitled / "report.qmd").read_text(encoding="utf-8")
     assert "A retitled study" not in (cold_run / "report.qmd").read_text(encoding="utf-8")
 
