@@ -270,6 +270,15 @@ def test_rendering_settings_do_not_change_chapter_keys(cdnow_sample_config):
     assert all(_keys(chinese)[1][name] != keys[name] for name in keys)  # labels and captions change
 
 
+def test_a_new_title_changes_no_chapter_key_but_through_the_study_section(cdnow_sample_config):
+    """No notebook reads the title; the chapters that quote the study section (which holds it) key on
+    that section's sha256 instead (``required["study"]``, the same here, so no key changes)."""
+    config = cdnow_sample_config
+    _, keys = _keys(config)
+    assert _keys(config.model_copy(update={"title": "A retitled study"}))[1] == keys
+    assert _keys(config.model_copy(update={"name": "another_name"}))[1] != keys  # the name is not exempt
+
+
 def test_a_chapters_cache_requirements_come_from_the_registry():
     assert cache_requirements("clv") == ("data",)
     assert cache_requirements("segments") == ("data", "clv")
