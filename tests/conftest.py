@@ -33,6 +33,8 @@ CONFIGS = CONFIGS_DIR
 # the shared one is made (it asks for it last). test_degrade.py's 75 s were split between it and
 # test_degrade_sparse.py by their cases' shares of a whole-suite run on 2026-11-30 (load 6-9);
 # test_portable_summary.py lost about 20 s to Arrow in the Spark engine (the 31 s step took 6 s).
+# test_chapters.py gained a study of the full CDNOW log after that run: 75-97 s in two whole-suite runs
+# on a loaded machine on 2026-11-30 (about 1.9 times the quiet times), so about 40 s.
 # (`--dist loadgroup` would let files share a worker, but with pytest 9 xdist 3.8 ignores its groups.)
 MEASURED_SECONDS = {
     "tests/test_chapter_cache.py": 60, "tests/test_determinism.py": 48, "tests/test_degrade_sparse.py": 45,
@@ -41,7 +43,7 @@ MEASURED_SECONDS = {
     "tests/satisfaction/test_chapter_run.py": 20, "tests/satisfaction/test_chapter.py": 17,
     "tests/clv/test_uncertainty.py": 17, "tests/test_bad_input.py": 15, "tests/test_run_safety.py": 15,
     "tests/clv/test_recovery.py": 15, "tests/clv/test_clv_chapter.py": 14, "tests/clv/test_covariates.py": 14,
-    "tests/pareto/test_inference.py": 12, "tests/satisfaction/test_link.py": 13, "tests/test_chapters.py": 12,
+    "tests/pareto/test_inference.py": 12, "tests/satisfaction/test_link.py": 13, "tests/test_chapters.py": 40,
     "tests/test_fuzz.py": 12, "tests/clv/test_predictions.py": 11, "tests/retention/test_survival.py": 11,
     "tests/test_claims.py": 11, "tests/test_render.py": 10, "tests/test_privacy.py": 8,
     "tests/clv/test_dropout_limit.py": 7, "tests/test_donations_study.py": 7, "tests/test_course.py": 5,
