@@ -33,6 +33,8 @@ CONFIGS = CONFIGS_DIR
 # the shared one is made (it asks for it last). test_degrade.py's 75 s were split between it and
 # test_degrade_sparse.py by their cases' shares of a whole-suite run on 2026-11-30 (load 6-9);
 # test_portable_summary.py lost about 20 s to Arrow in the Spark engine (the 31 s step took 6 s).
+# test_chapters.py gained a study of the full CDNOW log after that run: 75-97 s in two whole-suite runs
+# on a loaded machine on 2026-11-30 (about 1.9 times the quiet times), so about 40 s.
 # (`--dist loadgroup` would let files share a worker, but with pytest 9 xdist 3.8 ignores its groups.)
 MEASURED_SECONDS = {
     "tests/test_chapter_cache.py": 60, "tests/test_determinism.py": 48, "tests/test_degrade_sparse.py": 45,
@@ -41,7 +43,7 @@ MEASURED_SECONDS = {
     "tests/satisfaction/test_chapter_run.py": 20, "tests/satisfaction/test_chapter.py": 17,
     "tests/clv/test_uncertainty.py": 17, "tests/test_bad_input.py": 15, "tests/test_run_safety.py": 15,
     "tests/clv/test_recovery.py": 15, "tests/clv/test_clv_chapter.py": 14, "tests/clv/test_covariates.py": 14,
-    "tests/pareto/test_inference.py": 12, "tests/satisfaction/test_link.py": 13, "tests/test_chapters.py": 12,
+    "tests/pareto/test_inference.py": 12, "tests/satisfaction/test_link.py": 13, "tests/test_chapters.py": 40,
     "tests/test_fuzz.py": 12, "tests/clv/test_predictions.py": 11, "tests/retention/test_survival.py": 11,
     "tests/test_claims.py": 11, "tests/test_render.py": 10, "tests/test_privacy.py": 8,
     "tests/clv/test_dropout_limit.py": 7, "tests/test_donations_study.py": 7, "tests/test_course.py": 5,
@@ -75,6 +77,32 @@ def pseudonym_key_outside_home(tmp_path_factory):
     patch.setenv(KEY_FILE_ENV, str(_session_folder(tmp_path_factory, "pseudonym-key") / "pseudonym.key"))
     yield
     patch.undo()
+
+
+KERNELS_ENV = "ANALYSIS_KERNELS"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_kernel_per_study():
+    """Study runs in tests use one notebook kernel (``ANALYSIS_KERNELS=1``) unless the environment
+    says otherwise. `make test` already keeps every core busy with a pytest-xdist worker, so a
+    study's second kernel gains no time there and costs its start and imports (about 5 CPU seconds
+    a study, measured 2026-11-30 on the degrade case same_value: 29.6 against 24.8 s). The runs that
+    exercise two kernels ask for them: the shared run of cdnow_sample.yml and the cache reruns
+    (:func:`two_kernels`)."""
+    if os.environ.get(KERNELS_ENV):
+        yield
+        return
+    patch = pytest.MonkeyPatch()
+    patch.setenv(KERNELS_ENV, "1")
+    yield
+    patch.undo()
+
+
+@pytest.fixture
+def two_kernels(monkeypatch):
+    """A study run in this test may run two chapters at once, on two kernels, as a user's does."""
+    monkeypatch.setenv(KERNELS_ENV, "2")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -178,12 +206,14 @@ def cdnow_sample_run(tmp_path_factory, cdnow_sample_run_cache):
     """The whole study of configs/cdnow_sample.yml as shipped (HTML and PDF), run once per test
     session (whichever worker asks first; the other waits for it) and read by test_pipeline.py,
     test_report.py, test_determinism.py and, as its cold run, test_chapter_cache.py (none writes
-    into the run folder). It runs on its own empty stage cache, :func:`cdnow_sample_run_cache`."""
+    into the run folder). It runs on its own empty stage cache, :func:`cdnow_sample_run_cache`, and
+    on two kernels, as a user's study (the other runs in tests use one: :func:`one_kernel_per_study`)."""
     from analysis.run.pipeline import run_study
 
     def run(folder: Path) -> Path:
         patch = pytest.MonkeyPatch()
         patch.setenv(CACHE_DIR_ENV, str(cdnow_sample_run_cache))
+        patch.setenv(KERNELS_ENV, "2")  # as a user's study runs: chapters side by side
         try:
             return run_study(CONFIGS / "cdnow_sample.yml", out_dir=folder / "cdnow_sample", quiet=True)
         finally:

@@ -270,6 +270,15 @@ def test_rendering_settings_do_not_change_chapter_keys(cdnow_sample_config):
     assert all(_keys(chinese)[1][name] != keys[name] for name in keys)  # labels and captions change
 
 
+def test_a_new_title_changes_no_chapter_key_but_through_the_study_section(cdnow_sample_config):
+    """No notebook reads the title; the chapters that quote the study section (which holds it) key on
+    that section's sha256 instead (``required["study"]``, the same here, so no key changes)."""
+    config = cdnow_sample_config
+    _, keys = _keys(config)
+    assert _keys(config.model_copy(update={"title": "A retitled study"}))[1] == keys
+    assert _keys(config.model_copy(update={"name": "another_name"}))[1] != keys  # the name is not exempt
+
+
 def test_a_chapters_cache_requirements_come_from_the_registry():
     assert cache_requirements("clv") == ("data",)
     assert cache_requirements("segments") == ("data", "clv")
@@ -346,13 +355,21 @@ def test_an_all_cached_rerun_imports_no_analysis_library(cold_run, shared_cache,
 
 
 @pytest.mark.slow
-def test_a_new_title_renders_the_report_again(cold_run, shared_cache, monkeypatch, tmp_path):
-    """A changed title is never served the cached report of the old one."""
+def test_a_new_title_renders_the_report_again(cold_run, shared_cache, monkeypatch, tmp_path, two_kernels):
+    """A changed title is never served the cached report of the old one. Only the chapters that quote
+    the study section (satisfaction, then case_study, which follows it) run again: one after the
+    other, on one kernel, although two kernels are allowed."""
+    from analysis.run.notebooks import StudyKernel
     from analysis.run.pipeline import run_study
 
+    kernel_starts = []
+    start = StudyKernel.start
+    monkeypatch.setattr(StudyKernel, "start", lambda self, *a, **k: (kernel_starts.append(self), start(self, *a, **k)))
     monkeypatch.setenv(CACHE_DIR_ENV, str(shared_cache))
     retitled = run_study(CONFIG, out_dir=tmp_path / "retitled", quiet=True, overrides={"title": "A retitled study"})
-    assert _cache_states(retitled)["stage:render"] == "miss"
+    assert {name for name, state in _cache_states(retitled).items() if state == "miss"} == \
+        {"satisfaction", "case_study", "stage:render"}
+    assert len(kernel_starts) == 1
     assert "A retitled study" in (retitled / "report.qmd").read_text(encoding="utf-8")
     assert "A retitled study" not in (cold_run / "report.qmd").read_text(encoding="utf-8")
 
@@ -378,7 +395,7 @@ def test_the_reports_key_sees_the_manifest_but_its_timestamps_and_stage_records(
 
 
 @pytest.mark.slow
-def test_clv_change_reruns_clv_and_its_dependants_only(cold_run, shared_cache, monkeypatch, tmp_path):
+def test_clv_change_reruns_clv_and_its_dependants_only(cold_run, shared_cache, monkeypatch, tmp_path, two_kernels):
     from analysis.run.pipeline import run_study
 
     monkeypatch.setenv(CACHE_DIR_ENV, str(shared_cache))

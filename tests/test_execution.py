@@ -18,6 +18,7 @@ from analysis.run.notebooks import (
     _declared_parameters,
     check_parameters,
     declared_parameters,
+    may_overlap,
     run_in_dependency_order,
 )
 
@@ -220,6 +221,21 @@ def test_no_second_kernel_when_every_notebook_follows_another():
     run_in_dependency_order(STUDY[:3], REQUIRES, chapter, lambda n, k: ran.append(n), FakeKernel(), kernels=2,
                             new_kernel=new_kernel)
     assert ran == STUDY[:3] and started == []
+
+
+def test_a_second_kernel_only_when_two_notebooks_to_execute_may_overlap():
+    """Chapters restored from the cache take no kernel: a second one is worth starting only when two
+    of the notebooks that execute may run at the same time, their order counted through the
+    restored chapters too."""
+    by_stem = {notebook.stem: notebook for notebook in STUDY}
+    retention, segments, case_study = by_stem["04_retention"], by_stem["05_segments"], by_stem["06_case_study"]
+    assert may_overlap(STUDY, REQUIRES, chapter, among=STUDY)
+    assert may_overlap(STUDY, REQUIRES, chapter, among=[retention, segments])  # both follow clv only
+    assert not may_overlap(STUDY, REQUIRES, chapter, among=[retention, case_study])
+    assert not may_overlap(STUDY, REQUIRES, chapter, among=[segments])
+    assert not may_overlap(STUDY, REQUIRES, chapter, among=[])
+    # pareto → clv → retention: with clv restored, pareto and retention still follow each other
+    assert not may_overlap(STUDY, REQUIRES, chapter, among=[by_stem["02_pareto"], retention])
 
 
 def test_kernels_at_once_come_from_the_environment(monkeypatch):

@@ -468,6 +468,9 @@ STUDY_SECTION = "study"
 # config sections that decide the data stages; report keys that only decide the rendering
 DATA_SECTIONS = ("data", "cleaning", "analysis", "engine")
 RENDER_ONLY_REPORT_KEYS = ("formats", "renderer", "notebooks")
+# top-level config keys no notebook reads: the title reaches the chapters only through the study
+# section, whose sha256 is in the keys of the chapters that quote it (pipeline.cache_requirements)
+STUDY_SECTION_ONLY_KEYS = ("title",)
 
 
 def config_material(config: dict[str, Any], file_digests: Mapping[str, str]) -> dict[str, Any]:
@@ -500,15 +503,16 @@ def chapter_key(
     name: str, material: dict[str, Any], *, notebook_stem: str, data_key: str, code: str,
     required: Mapping[str, str | None], settings_sections: tuple[str, ...],
 ) -> str:
-    """One chapter: the data stage's key, the config less other chapters' own sections and the
-    rendering-only report settings, its own sections, its notebook's parameters, and the keys of
+    """One chapter: the data stage's key, the config less other chapters' own sections, the
+    rendering-only report settings and the title, its own sections, its notebook's parameters, and the keys of
     the chapters it requires (None for one this run does not execute; the study section's sha256
     for ``"study"``)."""
     from ..chapters import registry
 
     others = {section for entry in registry() for section in entry.settings_sections}
     own = settings_sections
-    shared = {k: v for k, v in material.items() if k not in others and k not in ("report", "notebook_parameters")}
+    shared = {k: v for k, v in material.items()
+              if k not in others and k not in ("report", "notebook_parameters", *STUDY_SECTION_ONLY_KEYS)}
     report = {k: v for k, v in material["report"].items() if k not in RENDER_ONLY_REPORT_KEYS}
     return key_of({
         "format": FORMAT, "stage": "chapter", "chapter": name, "notebook": notebook_stem, "code": code,

@@ -446,8 +446,21 @@ def run_in_dependency_order(
         raise failures[0]
 
 
-def _any_independent(needs: Mapping[Path, set[str]], chapter_of: Callable[[Path], str]) -> bool:
-    """Whether two of the notebooks may run at the same time: neither must follow the other."""
+def may_overlap(notebooks: Sequence[Path], requires: Mapping[str, Iterable[str]],
+                chapter_of: Callable[[Path], str], among: Iterable[Path]) -> bool:
+    """Whether two of the notebooks ``among`` (a part of ``notebooks``) may run at the same time:
+    neither follows the other, directly or through any chapter of ``notebooks``. When not, a second
+    kernel would never have two of them to run at once."""
+    chapters = {chapter_of(notebook) for notebook in notebooks}
+    needs = {notebook: {c for c in requires.get(chapter_of(notebook), ()) if c in chapters} - {chapter_of(notebook)}
+             for notebook in notebooks}
+    return _any_independent(needs, chapter_of, among={chapter_of(notebook) for notebook in among})
+
+
+def _any_independent(needs: Mapping[Path, set[str]], chapter_of: Callable[[Path], str],
+                     among: set[str] | None = None) -> bool:
+    """Whether two of the notebooks (of the chapters ``among``, default all) may run at the same
+    time: neither must follow the other."""
     by_chapter = {chapter_of(notebook): notebook for notebook in needs}
     follows: dict[str, set[str]] = {}
 
@@ -457,6 +470,6 @@ def _any_independent(needs: Mapping[Path, set[str]], chapter_of: Callable[[Path]
             follows[chapter] = set(direct).union(*(ancestors(c, seen | {chapter}) for c in direct))
         return follows[chapter]
 
-    chapters = sorted(by_chapter)
+    chapters = sorted(by_chapter if among is None else among & set(by_chapter))
     return any(a not in ancestors(b) and b not in ancestors(a)
                for i, a in enumerate(chapters) for b in chapters[i + 1:])

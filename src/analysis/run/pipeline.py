@@ -44,6 +44,7 @@ from .notebooks import (
     check_parameters,
     execute_notebook,
     import_statements,
+    may_overlap,
     run_in_dependency_order,
 )
 from .safety import STAGING_MARKER, RunFolder
@@ -396,7 +397,14 @@ def run_study(
                 required={name: study_sha if name == STUDY_SECTION else chapter_keys.get(name)
                           for name in cache_requirements(entry_.name)},
             )
-        all_cached = all(cache.has("chapter", k) for k in chapter_keys.values())
+        # the notebooks whose chapters are not in the cache: only these need a kernel. A second
+        # kernel (its start and imports cost about as much as a small chapter) is started only
+        # when two of them may run at the same time; a restored chapter takes no kernel time
+        to_execute = [n for n in notebooks if not cache.has("chapter", chapter_keys[chapter_of(n)])]
+        all_cached = not to_execute
+        run_after = {entry.name: runs_after(entry.name) for entry, _ in planned}
+        if not may_overlap(notebooks, run_after, chapter_of, among=to_execute):
+            kernels = 1
         if not kernel.started and not all_cached:
             kernel.start(cwd=staging / "notebooks", preload=preload)
 
@@ -424,8 +432,8 @@ def run_study(
             if record["status"] == "not_estimable" and not quiet:
                 print(f"chapter {chapter} not estimable: {record['reason']}", file=sys.stderr, flush=True)
 
-        run_in_dependency_order(notebooks, {entry.name: runs_after(entry.name) for entry, _ in planned}, chapter_of,
-                                run_notebook, kernel, kernels=1 if all_cached else kernels, preload=preload)
+        run_in_dependency_order(notebooks, run_after, chapter_of, run_notebook, kernel, kernels=kernels,
+                                preload=preload)
         kernel.shutdown()  # its memory is free before the report is rendered
         chapters = {entry.name: chapters[entry.name] for entry, _ in planned if entry.name in chapters}
 
