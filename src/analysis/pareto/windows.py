@@ -67,18 +67,19 @@ def _window_top_shares(log: TransactionLog, edges: list[pd.Timestamp], q: float,
     days = pd.date_range(edges[0], edges[-1] - pd.Timedelta(days=1), freq="D")
     day_window = np.searchsorted(np.array(edges, dtype="datetime64[ns]"), days.to_numpy(), side="right") - 1
     log.register("window_days", pd.DataFrame({"day": days, "k": day_window.astype(np.int32)}))
-    sums = log.con.execute(f"""
+    # stored in window order, so that fetching one window skips the others' row groups; one window's
+    # sums at a time reach NumPy (the table itself spills to disk beyond DuckDB's memory limit)
+    log.con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE window_values AS
         SELECT k, CAST(sum({MONEY}) * {MICRO} AS BIGINT) AS value
         FROM log JOIN window_days ON log.date = window_days.day
-        GROUP BY k, customer_id ORDER BY k""").fetchnumpy()
+        GROUP BY k, customer_id ORDER BY k""")
     log.con.unregister("window_days")
-    window, value = sums["k"], sums["value"]
-    bounds = np.searchsorted(window, np.arange(len(edges)), side="left")
     his = np.array(edges[1:], dtype="datetime64[ns]")
     everyone_counts = np.concatenate([[0], acquired_by_day])[np.searchsorted(first_days, his, side="left")]
     out = {"k": [], "buyers": [], "everyone": []}
     for k in range(len(edges) - 1):
-        values = value[bounds[k]:bounds[k + 1]]
+        values = log.con.execute("SELECT value FROM window_values WHERE k = $k", {"k": k}).fetchnumpy()["value"]
         if values.size == 0:
             continue
         total = _exact_sum(values)
@@ -92,6 +93,7 @@ def _window_top_shares(log: TransactionLog, edges: list[pd.Timestamp], q: float,
             below, following = _smallest_sum_and_next(values, whole - offset)
             share_below = below / MICRO + (position - np.floor(position)) * (following / MICRO)
             out[name].append(1.0 - share_below / (total / MICRO))
+    log.con.execute("DROP TABLE window_values")
     return pd.DataFrame(out).set_index("k")
 
 
