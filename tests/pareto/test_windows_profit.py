@@ -85,3 +85,14 @@ def test_window_shares_exact_to_the_last_digit():
         table = window_shares(log([rows[i] for i in order]), months=[], q=0.5).set_index("window_months")
         # below the boundary at 1.5 customers: 0.1 + 0.5 × 0.2 = 0.2 of 0.6
         assert table.loc["full", "share_buyers"] == 1.0 - 0.2 / 0.6
+
+
+def test_pareto_reads_customer_ids_only_for_segments():
+    from analysis.pareto.settings import ParetoSettings
+    from analysis.pareto.study import pareto_columns
+
+    rows = [("a", "2020-01-05", 10.0), ("b", "2020-01-06", 5.0)]
+    settings = ParetoSettings()
+    assert pareto_columns(settings, log(rows)) == ["total_value", "n_transactions", "T"]
+    segmented = log(rows).assign(segment=["x", "y"])
+    assert pareto_columns(settings, segmented)[0] == "customer_id"

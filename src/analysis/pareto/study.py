@@ -61,6 +61,15 @@ def concentration(values, q: float = 0.2, n_boot: int = 2000, seed: int | np.ran
                          n=int(values.size), replicates=replicates)
 
 
+def pareto_columns(settings: ParetoSettings, transactions: TransactionLog | pd.DataFrame) -> list[str]:
+    """The customer-summary columns :func:`run_pareto` reads: the ids only when the log has segments
+    (a segment is matched to its customers by id); at 10^7 customers the ids are the largest column."""
+    columns = ["total_value", "n_transactions", "T"]
+    if settings.cost.cost_column:
+        columns.append(settings.cost.cost_column)
+    return ["customer_id", *columns] if "segment" in as_log(transactions) else columns
+
+
 def value_per_customer(customers: pd.DataFrame, settings: ParetoSettings) -> pd.Series:
     if settings.value_measure == "revenue":
         return customers["total_value"]
