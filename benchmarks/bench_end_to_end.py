@@ -8,6 +8,7 @@ two years), so 10^8 transactions come from about 10^7 customers.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -37,16 +38,38 @@ def _run_once(folder: Path, n_transactions: int) -> tuple[float, float, str]:
               "analysis": {"period": "week", "calibration_end": "2021-01-01"},
               "pareto": {"n_boot": 500}, "report": {"formats": ["html", "pdf"]}}
     (folder / "study.yml").write_text(yaml.safe_dump(config))
-    log = folder / "stages.log"
+    log, trace = folder / "stages.log", folder / "memory.csv"
     with open(log, "w") as stderr:
         elapsed, peak, code = run_measured(
             [sys.executable, "-m", "analysis", "run", str(folder / "study.yml"), "--out", str(folder / "run"),
-             "--verbose"], stdout=subprocess.DEVNULL, stderr=stderr)
+             "--verbose"], stdout=subprocess.DEVNULL, stderr=stderr, trace=str(trace))
     if code != 0:
         raise RuntimeError(f"the study failed at {n_transactions:,} transactions: {log.read_text()[-2000:]}")
-    stages = re.findall(r"\] (.+?) done in ([0-9.]+)s", log.read_text())
-    slowest = sorted(stages, key=lambda s: -float(s[1]))[:4]
-    return elapsed, peak, ", ".join(f"{name} {float(seconds):.0f} s" for name, seconds in slowest)
+    stages = stage_peaks(log.read_text(), trace.read_text(), elapsed)
+    slowest = sorted(stages, key=lambda s: -s[1])[:4]
+    largest = max(stages, key=lambda s: s[2])
+    return elapsed, peak, (", ".join(f"{name} {seconds:.0f} s" for name, seconds, _ in slowest)
+                           + f"; largest peak during {largest[0]} ({largest[2]:.2f} GiB)")
+
+
+def stage_peaks(stage_log: str, trace: str, wall: float) -> list[tuple[str, float, float]]:
+    """(stage, seconds, peak GiB of the process tree while it ran) for each stage the verbose log
+    reports. A stage's interval is read off its "done in …s (…s elapsed)" line; the log's clock
+    starts when the CLI has imported, later than the trace's, by about the time from the last
+    stage's end to the exit (taken as the offset). Chapters on two kernels overlap, so a stage's
+    peak includes what the other kernel held meanwhile."""
+    done = [(name, float(took), float(at)) for name, took, at in
+            re.findall(r"\] (.+?) done in ([0-9.]+)s \(([0-9.]+)s elapsed\)", stage_log)]
+    samples = np.loadtxt(io.StringIO(trace), delimiter=",", skiprows=1, ndmin=2)
+    if not done or samples.size == 0:
+        return [(name, took, float("nan")) for name, took, _ in done]
+    offset = max(0.0, wall - max(at for _, _, at in done) - 0.5)
+    seconds, total = samples[:, 0], samples[:, 1] + samples[:, 2]
+    peaks = []
+    for name, took, at in done:
+        inside = (seconds >= offset + at - took - 0.2) & (seconds <= offset + at + 0.2)
+        peaks.append((name, took, float(total[inside].max()) if inside.any() else float("nan")))
+    return peaks
 
 
 def _goal(size: int, seconds: float, peak: float) -> str:

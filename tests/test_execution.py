@@ -250,6 +250,19 @@ def test_kernels_at_once_come_from_the_environment(monkeypatch):
     assert study_kernels() == min(2, os.cpu_count() or 1)
 
 
+def test_many_customers_run_their_chapters_one_at_a_time(monkeypatch):
+    from analysis.run.pipeline import SIDE_BY_SIDE_CUSTOMERS, study_kernels
+
+    monkeypatch.delenv("ANALYSIS_KERNELS", raising=False)
+    # up to 3 million customers (10^7 transactions has 950,000) two chapters may share the machine
+    assert study_kernels(SIDE_BY_SIDE_CUSTOMERS) == min(2, os.cpu_count() or 1)
+    # beyond, each kernel's frames of every customer would add up (10^8 transactions: 9.5 million)
+    assert study_kernels(SIDE_BY_SIDE_CUSTOMERS + 1) == 1
+    # the environment variable still decides when set
+    monkeypatch.setenv("ANALYSIS_KERNELS", "2")
+    assert study_kernels(10_000_000) == 2
+
+
 @pytest.mark.slow
 def test_first_notebook_waits_for_the_preload_however_long_and_does_not_see_its_names(tmp_path, monkeypatch):
     from analysis.run import notebooks as execution

@@ -55,3 +55,44 @@ def test_persistence_counts_who_stays_on_top():
     assert result["still_top"] == 0.0
     assert result["second_half_share_of_first_top"] == pytest.approx(3 / 55)
     assert np.allclose(result["transition"].sum(axis=1), 1.0)
+
+
+def test_smallest_sum_and_next_agrees_with_sorting():
+    from analysis.pareto.windows import _smallest_sum_and_next
+
+    rng = np.random.default_rng(7)
+    values = rng.integers(-5, 40, 60)  # ties and negative sums included, as refunds can make them
+    ordered = np.sort(values)
+    for m in range(-2, values.size + 2):
+        below, following = _smallest_sum_and_next(values, m)
+        # the (m+1)-th smallest is 0 past either end, as the SQL's coalesce(max(...) FILTER ..., 0) was
+        assert below == int(ordered[:max(m, 0)].sum())
+        assert following == (int(ordered[m]) if 0 <= m < values.size else 0)
+
+
+def test_exact_sum_does_not_wrap_around():
+    from analysis.pareto.windows import _exact_sum
+
+    # three values of 2^62 overflow int64 (NumPy's sum would wrap to a negative number)
+    assert _exact_sum(np.array([2**62, 2**62, 2**62], dtype=np.int64)) == 3 * 2**62
+
+
+def test_window_shares_exact_to_the_last_digit():
+    # amounts binary floats cannot hold: the total is the exact 0.6, not the float sum
+    # 0.1 + 0.2 + 0.3 = 0.6000000000000001, whatever order the rows come in
+    rows = [("a", "2020-01-05", 0.1), ("b", "2020-01-06", 0.2), ("c", "2020-01-07", 0.3), ("a", "2020-01-08", 0.0)]
+    for order in ([0, 1, 2, 3], [3, 2, 1, 0]):
+        table = window_shares(log([rows[i] for i in order]), months=[], q=0.5).set_index("window_months")
+        # below the boundary at 1.5 customers: 0.1 + 0.5 × 0.2 = 0.2 of 0.6
+        assert table.loc["full", "share_buyers"] == 1.0 - 0.2 / 0.6
+
+
+def test_pareto_reads_customer_ids_only_for_segments():
+    from analysis.pareto.settings import ParetoSettings
+    from analysis.pareto.study import pareto_columns
+
+    rows = [("a", "2020-01-05", 10.0), ("b", "2020-01-06", 5.0)]
+    settings = ParetoSettings()
+    assert pareto_columns(settings, log(rows)) == ["total_value", "n_transactions", "T"]
+    segmented = log(rows).assign(segment=["x", "y"])
+    assert pareto_columns(settings, segmented)[0] == "customer_id"

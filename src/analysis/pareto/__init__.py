@@ -14,6 +14,7 @@ _EXPORTS = {
     "hhi": "measures",
     "largest_share": "measures",
     "lorenz_curve": "measures",
+    "pareto_columns": "study",
     "run_pareto": "study",
     "top_share": "measures",
     "whale_curve": "cost",

@@ -46,16 +46,28 @@ def concentration(values, q: float = 0.2, n_boot: int = 2000, seed: int | np.ran
     """Top-q share, its BCa bootstrap interval, influence-function SE and the 80/20 tests."""
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     values = np.asarray(values, float)
-    share = measures.top_share(values, q)
+    # sorted once: the measures below sort again, but a stable sort of sorted values is one linear
+    # pass; only the influence values keep the customers' order (their sums depend on it)
+    ordered = np.sort(values, kind="stable")
+    share = measures.top_share(ordered, q)
     psi = inference.influence_values(values, q)
     se = float(np.sqrt(np.mean(psi**2) / psi.size))
-    replicates = inference.bootstrap_top_share(values, q, n_boot=n_boot, rng=rng)
+    replicates = inference.bootstrap_top_share(ordered, q, n_boot=n_boot, rng=rng)
     ci = inference.bca_interval(replicates, share, psi, level)
     tests = inference.tests_against_80(share, se, margin=margin)
     return Concentration(share=share, ci=ci, se=se, bootstrap_se=float(replicates.std(ddof=1)),
                          p_value_80=tests.p_value_80, tost_p_value=tests.tost_p_value,
-                         equivalent_to_80=tests.equivalent, gini=measures.gini(values), q=q,
+                         equivalent_to_80=tests.equivalent, gini=measures.gini(ordered), q=q,
                          n=int(values.size), replicates=replicates)
+
+
+def pareto_columns(settings: ParetoSettings, transactions: TransactionLog | pd.DataFrame) -> list[str]:
+    """The customer-summary columns :func:`run_pareto` reads: the ids only when the log has segments
+    (a segment is matched to its customers by id); at 10^7 customers the ids are the largest column."""
+    columns = ["total_value", "n_transactions", "T"]
+    if settings.cost.cost_column:
+        columns.append(settings.cost.cost_column)
+    return ["customer_id", *columns] if "segment" in as_log(transactions) else columns
 
 
 def value_per_customer(customers: pd.DataFrame, settings: ParetoSettings) -> pd.Series:
@@ -98,8 +110,10 @@ def run_pareto(transactions: TransactionLog | pd.DataFrame, customers: pd.DataFr
         raise NotEstimable("no customer has a positive value, so no share of value can be measured")
     conc = concentration(values, settings.q, settings.n_boot, rng, level=settings.level,
                          margin=settings.equivalence_margin)
+    # for the measures that sort the values themselves (see concentration)
+    ordered = np.sort(values, kind="stable")
     try:
-        tail = fit_power_law_tail(values[values > 0])
+        tail = fit_power_law_tail(ordered[ordered > 0])
     except NotEstimable as exc:
         tail, tail_record = None, not_estimable(exc.reason)
     tail_replicates, trusted = None, {"interval": "bootstrap (BCa)", "ci": list(conc.ci)}
@@ -112,7 +126,7 @@ def run_pareto(transactions: TransactionLog | pd.DataFrame, customers: pd.DataFr
     elif tail.verdict == "lognormal":
         trusted["rule"] = "lognormal_tail"  # the tail is better described by a lognormal: finite variance
     else:
-        tail_replicates = tail_aware_bootstrap(values, tail, settings.q, n_boot=min(settings.n_boot, 1000), rng=rng)
+        tail_replicates = tail_aware_bootstrap(ordered, tail, settings.q, n_boot=min(settings.n_boot, 1000), rng=rng)
         tail_ci = list(inference.percentile_interval(tail_replicates, settings.level))
         if tail.verdict == "power law":
             # resampling the observed customers understates how large the largest can be
@@ -122,7 +136,7 @@ def run_pareto(transactions: TransactionLog | pd.DataFrame, customers: pd.DataFr
             trusted = {"interval": "union of BCa and tail-aware bootstrap",
                        "ci": [min(conc.ci[0], tail_ci[0]), max(conc.ci[1], tail_ci[1])],
                        "rule": "tail_undecided", "bca_ci": list(conc.ci), "tail_aware_ci": tail_ci}
-    grid = {f"{q:g}": measures.top_share(values, q) for q in settings.q_grid}
+    grid = {f"{q:g}": measures.top_share(ordered, q) for q in settings.q_grid}
     win = window_shares(log, months=settings.window_months, q=settings.q)
     pers = persistence(log, q=settings.q)
     profit = settings.cost.profit(customers)
@@ -140,8 +154,8 @@ def run_pareto(transactions: TransactionLog | pd.DataFrame, customers: pd.DataFr
         "se": conc.se, "bootstrap_se": conc.bootstrap_se, "p_value_80": conc.p_value_80,
         "tost": {"p_value": conc.tost_p_value, "equivalent": conc.equivalent_to_80,
                  "margin": settings.equivalence_margin},
-        "gini": conc.gini, "xy_point": measures.xy_point(values), "hhi": measures.hhi(values),
-        "top10_customers_share": measures.largest_share(values, 10), "shares": grid,
+        "gini": conc.gini, "xy_point": measures.xy_point(ordered), "hhi": measures.hhi(ordered),
+        "top10_customers_share": measures.largest_share(ordered, 10), "shares": grid,
         "tail_index": tail.survival_exponent if tail is not None else None, "tail": tail_record,
         "trusted_interval": trusted,
         "windows": win.to_dict(orient="records"),

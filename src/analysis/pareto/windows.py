@@ -29,74 +29,90 @@ def window_shares(transactions: TransactionLog | pd.DataFrame, *, months: list[i
     """Mean top-q share of value over consecutive windows of each length (and the full period),
     among buyers in the window and among all customers acquired by the window's end.
 
-    Each window length is one pass over the log: DuckDB sums value per window and customer, ranks
-    the sums within each window and returns the Lorenz-curve pieces (see ``measures.lorenz_at``);
-    customers acquired but silent in a window are the zeros at the bottom of its ranking.
+    Each window length is one pass over the log: DuckDB sums value per window and customer (a
+    purchase day finds its window by an equality join on a small table of days) and hands back the
+    sums, window by window, as whole micro-units; NumPy then finds each window's Lorenz-curve pieces
+    (see ``measures.lorenz_at``) by partitioning around the boundary rank, without sorting.
+    Customers acquired but silent in a window are the zeros at the bottom of its ranking. Sums stay
+    exact integers until the one division per piece, so the shares do not depend on how the scan
+    was split or on the order of the rows.
     """
     log = as_log(transactions)
     start, end = log.date_range
-    # first purchase days, once for every window length (each would otherwise rescan the log)
-    log.con.execute("CREATE OR REPLACE TEMP TABLE customer_firsts AS "
-                    "SELECT min(date) AS first FROM log GROUP BY customer_id")
+    # customers acquired by each day: counted once, for every window length
+    firsts = log.query("SELECT first, count(*) AS customers FROM "
+                       "(SELECT min(date) AS first FROM log GROUP BY customer_id) GROUP BY first ORDER BY first")
+    first_days = firsts["first"].to_numpy(dtype="datetime64[ns]")
+    acquired_by_day = np.cumsum(firsts["customers"].to_numpy(dtype=np.int64))
     rows = []
     for length in [*months, None]:
         edges = window_edges(start, end, length)
         if len(edges) < 2:
             continue
-        shares = _window_top_shares(log, edges, q)
+        shares = _window_top_shares(log, edges, q, first_days, acquired_by_day)
         if shares.empty:
             continue
         rows.append({
             "window_months": "full" if length is None else length, "windows": len(shares),
             "share_buyers": float(shares["buyers"].mean()), "share_all_customers": float(shares["everyone"].mean()),
         })
-    log.con.execute("DROP TABLE customer_firsts")
     return pd.DataFrame(rows)
 
 
-def _window_top_shares(log: TransactionLog, edges: list[pd.Timestamp], q: float) -> pd.DataFrame:
-    windows = pd.DataFrame({"k": np.arange(len(edges) - 1), "lo": edges[:-1], "hi": edges[1:]})
-    log.register("window_edges", windows)
+MICRO = 10**6  # MONEY has six decimals: sums are fetched as whole millionths
+
+
+def _window_top_shares(log: TransactionLog, edges: list[pd.Timestamp], q: float, first_days: np.ndarray,
+                       acquired_by_day: np.ndarray) -> pd.DataFrame:
+    days = pd.date_range(edges[0], edges[-1] - pd.Timedelta(days=1), freq="D")
+    day_window = np.searchsorted(np.array(edges, dtype="datetime64[ns]"), days.to_numpy(), side="right") - 1
+    log.register("window_days", pd.DataFrame({"day": days, "k": day_window.astype(np.int32)}))
+    # stored in window order, so that fetching one window skips the others' row groups; one window's
+    # sums at a time reach NumPy (the table itself spills to disk beyond DuckDB's memory limit)
     log.con.execute(f"""
         CREATE OR REPLACE TEMP TABLE window_values AS
-        SELECT k, customer_id, sum({MONEY}) AS value
-        FROM log JOIN window_edges ON log.date >= window_edges.lo AND log.date < window_edges.hi
-        GROUP BY k, customer_id""")
-    counts = log.query("""
-        WITH buyers AS (SELECT k, count(*) AS buyers, sum(value)::DOUBLE AS total FROM window_values GROUP BY k),
-             acquired AS (
-                SELECT k, count(*) AS everyone
-                FROM customer_firsts f
-                JOIN window_edges ON f.first < window_edges.hi GROUP BY k)
-        SELECT k, buyers, everyone, total FROM buyers JOIN acquired USING (k) ORDER BY k""")
-    counts = counts[counts["total"] > 0].copy()
-    if counts.empty:
-        return pd.DataFrame(columns=["buyers", "everyone"])
-    # Lorenz ordinate L(1 − q): whole customers below the boundary, and the boundary customer's part
-    for name in ("buyers", "everyone"):
-        position = (1.0 - q) * counts[name].to_numpy(dtype=float)
-        counts[f"whole_{name}"] = np.floor(position).astype(np.int64)
-        counts[f"part_{name}"] = position - np.floor(position)
-    log.register("window_counts", counts)
-    # a buyer's place from the bottom among everyone: after the silent customers, who hold zero
-    pieces = log.query("""
-        WITH ranked AS (
-            SELECT v.k, v.value, row_number() OVER (PARTITION BY v.k ORDER BY v.value) AS i,
-                   c.everyone - c.buyers AS silent, c.whole_buyers, c.whole_everyone
-            FROM window_values v JOIN window_counts c USING (k))
-        SELECT k,
-               coalesce(sum(value) FILTER (WHERE i <= whole_buyers), 0)::DOUBLE AS below_buyers,
-               coalesce(max(value) FILTER (WHERE i = whole_buyers + 1), 0)::DOUBLE AS next_buyers,
-               coalesce(sum(value) FILTER (WHERE i + silent <= whole_everyone), 0)::DOUBLE AS below_everyone,
-               coalesce(max(value) FILTER (WHERE i + silent = whole_everyone + 1), 0)::DOUBLE AS next_everyone
-        FROM ranked GROUP BY k ORDER BY k""")
+        SELECT k, CAST(sum({MONEY}) * {MICRO} AS BIGINT) AS value
+        FROM log JOIN window_days ON log.date = window_days.day
+        GROUP BY k, customer_id ORDER BY k""")
+    log.con.unregister("window_days")
+    his = np.array(edges[1:], dtype="datetime64[ns]")
+    everyone_counts = np.concatenate([[0], acquired_by_day])[np.searchsorted(first_days, his, side="left")]
+    out = {"k": [], "buyers": [], "everyone": []}
+    for k in range(len(edges) - 1):
+        values = log.con.execute("SELECT value FROM window_values WHERE k = $k", {"k": k}).fetchnumpy()["value"]
+        if values.size == 0:
+            continue
+        total = _exact_sum(values)
+        if total / MICRO <= 0:
+            continue
+        silent = int(everyone_counts[k]) - values.size
+        out["k"].append(k)
+        for name, count, offset in (("buyers", values.size, 0), ("everyone", int(everyone_counts[k]), silent)):
+            position = (1.0 - q) * float(count)
+            whole = int(np.floor(position))
+            below, following = _smallest_sum_and_next(values, whole - offset)
+            share_below = below / MICRO + (position - np.floor(position)) * (following / MICRO)
+            out[name].append(1.0 - share_below / (total / MICRO))
     log.con.execute("DROP TABLE window_values")
-    merged = counts.merge(pieces, on="k")
-    out = pd.DataFrame(index=merged["k"])
-    for name in ("buyers", "everyone"):
-        below = merged[f"below_{name}"] + merged[f"part_{name}"] * merged[f"next_{name}"]
-        out[name] = (1.0 - below / merged["total"]).to_numpy()
-    return out
+    return pd.DataFrame(out).set_index("k")
+
+
+def _exact_sum(values: np.ndarray) -> int:
+    """Sum of int64 micro-units as a Python int (NumPy's int64 sum wraps around on overflow)."""
+    if float(np.abs(values).sum(dtype=float)) < 2.0**62:
+        return int(values.sum())
+    return sum(int(v) for v in values)
+
+
+def _smallest_sum_and_next(values: np.ndarray, m: int) -> tuple[int, int]:
+    """Sum of the m smallest values and the (m+1)-th smallest (0 past either end)."""
+    n = values.size
+    if m <= 0:
+        return 0, int(values.min()) if m == 0 else 0
+    if m >= n:
+        return _exact_sum(values), 0
+    arranged = np.partition(values, [m - 1, m])  # everything before position m is ≤ it
+    return _exact_sum(arranged[:m]), int(arranged[m])
 
 
 def persistence(transactions: TransactionLog | pd.DataFrame, *, q: float = 0.2, split=None) -> dict:

@@ -105,13 +105,32 @@ def runs_after(chapter_name: str) -> tuple[str, ...]:
     return entry.requires + tuple(c for c in entry.reads if c not in entry.requires)
 
 
-def study_kernels() -> int:
+# Above this many customers the chapters run one at a time unless ANALYSIS_KERNELS says otherwise:
+# each kernel holds its own frames of the customers and its own DuckDB buffers. At 10^7
+# transactions (950k customers) the two kernels together peaked at 2.9 GiB; at 10^8 (9.5M) the
+# study peaked at 9.7 GiB, over the 6 GiB budget (issue 15).
+SIDE_BY_SIDE_CUSTOMERS = 3_000_000
+
+
+def study_kernels(customers: int | None = None) -> int:
     """How many notebook kernels a study may run at once: ``ANALYSIS_KERNELS``, else 2 (1 on a
-    single core). Chapters running side by side add up their memory; 1 runs one at a time."""
-    value = os.environ.get("ANALYSIS_KERNELS", str(min(2, os.cpu_count() or 1)))
+    single core, or for more than :data:`SIDE_BY_SIDE_CUSTOMERS` customers). Chapters running side
+    by side add up their memory; 1 runs one at a time."""
+    default = 1 if customers is not None and customers > SIDE_BY_SIDE_CUSTOMERS else min(2, os.cpu_count() or 1)
+    value = os.environ.get("ANALYSIS_KERNELS", str(default))
     if not value.isdigit() or int(value) < 1:
         raise ConfigError(f"the environment variable ANALYSIS_KERNELS must be a whole number ≥ 1 (value: {value!r})")
     return int(value)
+
+
+def _customer_count(staging: Path) -> int | None:
+    """Rows of the customer summary the data stage wrote (or restored), from the Parquet footer."""
+    path = staging / "tables" / "customers.parquet"
+    if not path.exists():
+        return None
+    import pyarrow.parquet as pq
+
+    return pq.read_metadata(path).num_rows
 
 
 def chapter_of(notebook: Path) -> str:
@@ -402,6 +421,7 @@ def run_study(
         # when two of them may run at the same time; a restored chapter takes no kernel time
         to_execute = [n for n in notebooks if not cache.has("chapter", chapter_keys[chapter_of(n)])]
         all_cached = not to_execute
+        kernels = study_kernels(_customer_count(staging))  # one above SIDE_BY_SIDE_CUSTOMERS
         run_after = {entry.name: runs_after(entry.name) for entry, _ in planned}
         if not may_overlap(notebooks, run_after, chapter_of, among=to_execute):
             kernels = 1
