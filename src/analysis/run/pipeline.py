@@ -421,7 +421,8 @@ def run_study(
         # when two of them may run at the same time; a restored chapter takes no kernel time
         to_execute = [n for n in notebooks if not cache.has("chapter", chapter_keys[chapter_of(n)])]
         all_cached = not to_execute
-        kernels = study_kernels(_customer_count(staging))  # one above SIDE_BY_SIDE_CUSTOMERS
+        if to_execute:  # (reading the count imports pyarrow, which an all-cached rerun does without)
+            kernels = study_kernels(_customer_count(staging))  # one above SIDE_BY_SIDE_CUSTOMERS
         run_after = {entry.name: runs_after(entry.name) for entry, _ in planned}
         if not may_overlap(notebooks, run_after, chapter_of, among=to_execute):
             kernels = 1
