@@ -144,6 +144,27 @@ def test_duplicates_and_quarantine_of_a_scan_parsed_csv_are_as_read(tmp_path):
     assert result.transactions[["customer_id", "amount", "n_lines"]].values.tolist() == [["a", 9.0, 2], ["b", 2.0, 1]]
 
 
+def test_the_quarantine_file_guards_formulas_and_keeps_every_cell_as_read(tmp_path):
+    # a quarantine opened in a spreadsheet must not run a cell or a header as a formula; a negative
+    # amount stays a number, and restore_formula gives back each cell as read
+    from analysis.report.escape import restore_formula
+
+    path = tmp_path / "log.csv"
+    path.write_text('=cmd|"/C calc"!A0,day,value\n'
+                    "=1+1,2020-01-01,-1.0\n"     # formula id, nonpositive amount
+                    "@x,2020-01-02,-2\n"
+                    "'quoted,2020-01-03,0\n"
+                    "plain,2020-01-04,5\n", encoding="utf-8")
+    settings = DataSettings(path=path, columns={"customer": '=cmd|"/C calc"!A0', "date": "day", "amount": "value"})
+    result = clean_transactions(load_transactions(settings), CleaningSettings(), AnalysisSettings())
+    result.write_quarantine(tmp_path / "q.csv.gz")
+    written = pd.read_csv(tmp_path / "q.csv.gz", dtype=str, keep_default_na=False)
+    assert list(written.columns) == ["_row", "'=cmd|\"/C calc\"!A0", "day", "value", "reason"]
+    assert written.iloc[:, 1].tolist() == ["'=1+1", "'@x", "''quoted"]
+    assert written["value"].tolist() == ["-1.0", "-2", "0"]
+    assert [restore_formula(v) for v in written.iloc[:, 1]] == result.quarantine.iloc[:, 1].tolist()
+
+
 def test_duplicates_that_read_alike_need_no_second_whole_scan(tmp_path):
     path = tmp_path / "log.csv"
     path.write_text("id,day,value\na,2020-01-01,4.5\na,2020-01-01,4.5\nb,2020-01-02,2\nb,2020-01-03,2\n")

@@ -131,8 +131,18 @@ class CleaningResult:
         return self.con.execute(_quarantine_sql(self.loaded, self.stage, self.quarantined_rows > 0)).df()
 
     def write_quarantine(self, path: Path) -> None:
+        """The quarantine as a gzipped CSV: cells and column names that a spreadsheet would run as
+        formulas go behind a ``'`` (``report.escape.formula_guard_sql``), as in the run's tables."""
+        from ..report.escape import formula_guard_sql, neutralise_formula
+
+        raw = self.loaded.raw
         quarantine = _quarantine_sql(self.loaded, self.stage, self.quarantined_rows > 0)
-        self.loaded.con.execute(f"COPY ({quarantine}) TO {literal(str(path))} (HEADER, COMPRESSION gzip)")
+        # the columns as read are text, except a Parquet file's typed ones, written as before
+        guarded = ", ".join(
+            (formula_guard_sql(quote(c)) if raw.typed or raw.types.get(c, "VARCHAR") == "VARCHAR" else quote(c))
+            + f" AS {quote(neutralise_formula(c))}" for c in raw.columns)
+        self.loaded.con.execute(f"COPY (SELECT {ROW}, {guarded}, reason FROM ({quarantine})) "
+                                f"TO {literal(str(path))} (HEADER, COMPRESSION gzip)")
 
     def counts(self) -> dict:
         """The cleaning counts as they go into results.json."""

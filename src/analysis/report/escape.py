@@ -62,6 +62,16 @@ def neutralise_formula(value: Any) -> Any:
     return value
 
 
+def formula_guard_sql(text: str) -> str:
+    """SQL for :func:`neutralise_formula` of a text column ``text`` (an SQL expression) of cells as
+    read, where numbers are text too: a cell that parses as a number (``-3.5``, a negative amount)
+    stays as it is, any other cell starting like a formula or with ``'`` goes behind a ``'``; so
+    :func:`restore_formula` gives back every cell as read."""
+    starts = ", ".join("'" + mark.replace("'", "''") + "'" for mark in (*FORMULA_START, _QUOTE))
+    return (f"CASE WHEN left({text}, 1) IN ({starts}) AND TRY_CAST({text} AS DOUBLE) IS NULL "
+            f"THEN '{_QUOTE * 2}' || {text} ELSE {text} END")
+
+
 def restore_formula(value: Any) -> Any:
     """The inverse of :func:`neutralise_formula`, for reading a table CSV back."""
     if isinstance(value, str) and value.startswith(_QUOTE):
