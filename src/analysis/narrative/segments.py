@@ -57,7 +57,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
     if is_not_estimable(s):
         return "\n".join(lines + [not_estimable_sentence(s)]) + "\n"
     rules = s["rules"]
-    lines.append(tr(
+    lines.append(with_figure(tr(
         f"Every customer is placed in one class by rules applied in order (as of {s['as_of']}): lost (no purchase for "
         f"{num(rules['lost_days'])} days and P(alive) below {pct(rules['lost_p_alive'], 0)}), dormant (no purchase for "
         f"{num(rules['dormant_days'])} days), at risk (P(alive) below {pct(rules['at_risk_p_alive'], 0)}, or silent for "
@@ -67,8 +67,7 @@ def chapter(results: dict, figures: list[dict], tables: list[dict]) -> str:
         f"{pct(rules['lost_p_alive'], 0)}）、休眠客户（{num(rules['dormant_days'])} 天无购买）、风险客户（存活概率低于 "
         f"{pct(rules['at_risk_p_alive'], 0)}，或沉默时间超过其通常购买间隔的 {num(rules['at_risk_gap_factor'], 1)} 倍）、"
         f"核心客户（价值前 {pct(rules['core_share'], 0)}）、潜力客户（预测价值前 {pct(rules['potential_share'], 0)}）"
-        "；其余为活跃客户。"))
-    lines[-1] = lines[-1][:-1] + see_figure("segments-classes") + lines[-1][-1]
+        "；其余为活跃客户。"), "segments-classes"))
     if not s.get("uses_clv_model") and is_not_estimable(get(results, "clv")):
         lines += ["", tr("*The value matrix and the contact plan need the predictions of the Customer lifetime value "
                          "chapter, which was not estimable: the classes here use purchase history only.*",

@@ -378,9 +378,7 @@ def run_in_dependency_order(
     in the given order. The first failure stops the others (a kernel in the middle of a notebook is
     killed) and is raised here once every thread has ended.
     """
-    chapters = {chapter_of(notebook) for notebook in notebooks}
-    needs = {notebook: {c for c in requires.get(chapter_of(notebook), ()) if c in chapters} - {chapter_of(notebook)}
-             for notebook in notebooks}
+    needs = _chapters_needed(notebooks, requires, chapter_of)
     if not _any_independent(needs, chapter_of):
         kernels = 1  # a second kernel would never have work
     pending, done, busy = list(notebooks), set(), {}
@@ -451,10 +449,16 @@ def may_overlap(notebooks: Sequence[Path], requires: Mapping[str, Iterable[str]]
     """Whether two of the notebooks ``among`` (a part of ``notebooks``) may run at the same time:
     neither follows the other, directly or through any chapter of ``notebooks``. When not, a second
     kernel would never have two of them to run at once."""
+    return _any_independent(_chapters_needed(notebooks, requires, chapter_of), chapter_of,
+                            among={chapter_of(notebook) for notebook in among})
+
+
+def _chapters_needed(notebooks: Sequence[Path], requires: Mapping[str, Iterable[str]],
+                     chapter_of: Callable[[Path], str]) -> dict[Path, set[str]]:
+    """Each notebook's chapters that must be done before it, among the chapters of ``notebooks``."""
     chapters = {chapter_of(notebook) for notebook in notebooks}
-    needs = {notebook: {c for c in requires.get(chapter_of(notebook), ()) if c in chapters} - {chapter_of(notebook)}
-             for notebook in notebooks}
-    return _any_independent(needs, chapter_of, among={chapter_of(notebook) for notebook in among})
+    return {notebook: {c for c in requires.get(chapter_of(notebook), ()) if c in chapters} - {chapter_of(notebook)}
+            for notebook in notebooks}
 
 
 def _any_independent(needs: Mapping[Path, set[str]], chapter_of: Callable[[Path], str],
