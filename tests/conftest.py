@@ -16,6 +16,7 @@ from analysis.data.cleaning import clean_transactions
 from analysis.data.loading import load_transactions
 from analysis.data.summary import customer_summary
 from analysis.run.cache import CACHE_DIR_ENV
+from analysis.run.notebooks import KEEP_KERNEL_ENV
 
 SHARED_DATASETS = PROJECT_ROOT.parent / "shared" / "datasets"
 CONFIGS = CONFIGS_DIR
@@ -24,30 +25,24 @@ CONFIGS = CONFIGS_DIR
 # `make test` runs pytest-xdist with `--dist loadfile --no-loadscope-reorder`: each test file is one
 # unit of work on one worker, so its module fixtures run once; the files are handed out in the order
 # set here, the longest first (xdist would order them by test count, and a long file started last
-# keeps one core busy after the other ran out of work). A file's length is estimated below, in
-# seconds of a quiet 2-core machine: its setup, call and teardown times from `--durations=0` of the
-# whole suite on 2026-11-30 (a loaded machine) divided by that run's slow-down (1,450 s against
-# 376 s quiet); a file not listed counts 10 s per slow test and 0.2 s per other. The shared run of
-# cdnow_sample.yml (about 20 s) is counted in test_chapter_cache.py, so that file starts first and
-# runs it; test_determinism.py starts beside it on the other worker and runs its own two studies while
-# the shared one is made (it asks for it last). test_degrade.py's 75 s were split between it and
-# test_degrade_sparse.py by their cases' shares of a whole-suite run on 2026-11-30 (load 6-9);
-# test_portable_summary.py lost about 20 s to Arrow in the Spark engine (the 31 s step took 6 s).
-# test_chapters.py gained a study of the full CDNOW log after that run: 75-97 s in two whole-suite runs
-# on a loaded machine on 2026-11-30 (about 1.9 times the quiet times), so about 40 s.
+# keeps one core busy after the other ran out of work). A file's length is its tests' setup, call
+# and teardown seconds in `--junitxml` of a whole `make test` on 2026-11-30 (quiet 2-core machine,
+# 4 min 26 s, kept kernels); a file not listed counts 10 s per slow test and 0.2 s per other. The
+# shared run of cdnow_sample.yml (about 20 s) is counted in test_chapter_cache.py, so that file
+# starts first and runs it; test_determinism.py starts beside it on the other worker and runs its
+# own two studies while the shared one is made (it asks for it last).
 # (`--dist loadgroup` would let files share a worker, but with pytest 9 xdist 3.8 ignores its groups.)
 MEASURED_SECONDS = {
-    "tests/test_chapter_cache.py": 60, "tests/test_determinism.py": 48, "tests/test_degrade_sparse.py": 45,
-    "tests/scale/test_portable_summary.py": 35, "tests/test_degrade.py": 30, "tests/test_pipeline.py": 20, "tests/test_report.py": 30,
-    "tests/satisfaction/test_behaviour.py": 24, "tests/test_escaping.py": 24,
-    "tests/satisfaction/test_chapter_run.py": 20, "tests/satisfaction/test_chapter.py": 17,
-    "tests/clv/test_uncertainty.py": 17, "tests/test_bad_input.py": 15, "tests/test_run_safety.py": 15,
-    "tests/clv/test_recovery.py": 15, "tests/clv/test_clv_chapter.py": 14, "tests/clv/test_covariates.py": 14,
-    "tests/pareto/test_inference.py": 12, "tests/satisfaction/test_link.py": 13, "tests/test_chapters.py": 40,
-    "tests/test_fuzz.py": 12, "tests/clv/test_predictions.py": 11, "tests/retention/test_survival.py": 11,
-    "tests/test_claims.py": 11, "tests/test_render.py": 10, "tests/test_privacy.py": 8,
-    "tests/clv/test_dropout_limit.py": 7, "tests/test_donations_study.py": 7, "tests/test_course.py": 5,
-    "tests/test_execution.py": 6, "tests/satisfaction/test_pls.py": 2,
+    "tests/test_chapter_cache.py": 57, "tests/test_determinism.py": 35, "tests/test_degrade_sparse.py": 32,
+    "tests/test_chapters.py": 32, "tests/clv/test_exact_prediction.py": 31, "tests/test_report.py": 27,
+    "tests/scale/test_portable_summary.py": 23, "tests/test_degrade.py": 21,
+    "tests/satisfaction/test_chapter_run.py": 19, "tests/test_pipeline.py": 18, "tests/test_escaping.py": 15,
+    "tests/clv/test_covariates.py": 13, "tests/clv/test_clv_chapter.py": 12, "tests/test_execution.py": 12,
+    "tests/test_run_safety.py": 12, "tests/test_bad_input.py": 11, "tests/test_render.py": 11,
+    "tests/test_loading.py": 10, "tests/satisfaction/test_behaviour.py": 7, "tests/test_course.py": 6,
+    "tests/test_privacy.py": 5, "tests/clv/test_paretonbd_orders.py": 5, "tests/pareto/test_inference.py": 5,
+    "tests/satisfaction/test_chapter.py": 5, "tests/test_claims.py": 4, "tests/test_fuzz.py": 4,
+    "tests/test_cleaning.py": 4, "tests/test_light_imports.py": 4,
 }
 
 
@@ -95,6 +90,21 @@ def one_kernel_per_study():
         return
     patch = pytest.MonkeyPatch()
     patch.setenv(KERNELS_ENV, "1")
+    yield
+    patch.undo()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def keep_the_kernel_between_studies():
+    """Studies that a test worker runs in its own process reuse the kernel the previous one kept
+    (``ANALYSIS_KEEP_KERNEL=1``): each such study saves the kernel's start and imports, about 4 CPU
+    seconds. The first study of each worker, and every study run as a subprocess, starts its own;
+    tests/test_execution.py checks that a kept kernel runs a study as a new one does."""
+    if os.environ.get(KEEP_KERNEL_ENV):
+        yield
+        return
+    patch = pytest.MonkeyPatch()
+    patch.setenv(KEEP_KERNEL_ENV, "1")
     yield
     patch.undo()
 

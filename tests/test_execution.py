@@ -99,6 +99,46 @@ def test_notebooks_share_one_kernel_but_no_names(tmp_path):
     assert not is_running(int(first_pid))
 
 
+def test_a_kept_kernel_runs_the_next_study_in_its_folder_with_the_environment_of_then(tmp_path, monkeypatch):
+    """ANALYSIS_KEEP_KERNEL=1: the kernel a study released runs the next study's notebooks (same
+    process) in that study's folder, with this process's environment as it is then, on an empty
+    namespace; with the variable unset, release shuts the kernel down and nothing is kept."""
+    from analysis.run import notebooks as execution
+
+    looks = write_notebook(tmp_path / "looks.ipynb", [
+        "import os\nleft_behind = 1\nos.getpid(), os.getcwd(), os.environ.get('KIT_PROBE'), 'KIT_GONE' in os.environ"])
+    sees_nothing = write_notebook(tmp_path / "nothing.ipynb", ["'left_behind' in dir()"])
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir(), second.mkdir()
+    monkeypatch.setenv(execution.KEEP_KERNEL_ENV, "1")
+    monkeypatch.setenv("KIT_PROBE", "first")
+    monkeypatch.setenv("KIT_GONE", "yes")
+    execution._shut_down_kept_kernels()  # a kernel kept by an earlier test of this worker started elsewhere
+    kernel = StudyKernel()
+    kernel.start(first)
+    kernel.execute(looks, first / "out.ipynb", {}, progress=False)
+    kernel.release()
+    monkeypatch.setenv("KIT_PROBE", "second")
+    monkeypatch.delenv("KIT_GONE")
+    again = StudyKernel()
+    again.start(second)
+    again.execute(looks, second / "out.ipynb", {}, progress=False)
+    again.execute(sees_nothing, second / "nothing.out.ipynb", {}, progress=False)
+    pid, cwd, probe, gone = eval(outputs(first / "out.ipynb")[-1][1][0])
+    assert (Path(cwd), probe, gone) == (first, "first", True)
+    pid_again, cwd, probe, gone = eval(outputs(second / "out.ipynb")[-1][1][0])
+    assert (pid_again, Path(cwd), probe, gone) == (pid, second, "second", False)
+    assert outputs(second / "nothing.out.ipynb")[-1] == (2, ["False"])
+    monkeypatch.delenv(execution.KEEP_KERNEL_ENV)
+    again.release()
+    assert not is_running(pid) and not execution._kept_kernels
+    third = StudyKernel()
+    third.start(first)
+    third.execute(looks, first / "out.ipynb", {}, progress=False)
+    third.release()
+    assert eval(outputs(first / "out.ipynb")[-1][1][0])[0] != pid
+
+
 @pytest.mark.slow
 def test_not_estimable_and_a_dead_kernel_leave_the_next_notebook_running(tmp_path):
     from nbclient.exceptions import DeadKernelError

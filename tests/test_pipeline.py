@@ -69,9 +69,28 @@ def test_manifest(full_run):
     assert manifest["private_outputs"] == {"quarantine.csv.gz": "../cdnow_sample.private/quarantine.csv.gz"}
 
 
+def _kept_kernel_pid() -> int | None:
+    import threading
+
+    from analysis.run import notebooks as execution
+
+    kept = execution._kept_kernels.get(threading.get_ident())
+    return None if kept is None else kept[0].provisioner.process.pid
+
+
 @pytest.mark.slow
-def test_results_are_byte_identical_across_runs(full_run, tmp_path):
+def test_results_are_byte_identical_across_runs(full_run, tmp_path, monkeypatch):
+    """The rerun runs on a kernel an earlier study of this process kept (ANALYSIS_KEEP_KERNEL=1),
+    the shared run on a new one: the outputs are the same bytes all the same."""
+    from analysis.run.notebooks import KEEP_KERNEL_ENV, StudyKernel
+
+    monkeypatch.setenv(KEEP_KERNEL_ENV, "1")
+    warm = StudyKernel()  # the kernel this worker keeps, or a new one that is then kept
+    warm.start(tmp_path)
+    warm.release()
+    kept = _kept_kernel_pid()
     again = run_study(CONFIG, out_dir=tmp_path / "again", quiet=True)
+    assert kept is not None and _kept_kernel_pid() == kept  # the study ran on it and kept it again
     # the PDF's CreationDate was the run's finish time, so two runs' PDFs differed
     for name in ("results.json", "report.html", "report.pdf"):
         assert (again / name).read_bytes() == (full_run / name).read_bytes(), name

@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.discrete.discrete_model import Logit
+from statsmodels.tools.tools import add_constant
 
 
 def auc(scores, labels) -> float:
@@ -29,9 +30,9 @@ def calibration_table(scores, labels, bins: int = 10) -> pd.DataFrame:
 
 def fit_churn_model(train: pd.DataFrame, test: pd.DataFrame, features: list[str], label: str) -> dict[str, Any]:
     """Fit on ``train``, score ``test``: coefficients, AUC, calibration by decile, top-decile lift."""
-    X_train = sm.add_constant(train[features].astype(float), has_constant="add")
-    X_test = sm.add_constant(test[features].astype(float), has_constant="add")
-    fit = sm.Logit(train[label].astype(float), X_train).fit(disp=False, maxiter=200)
+    X_train = add_constant(train[features].astype(float), has_constant="add")
+    X_test = add_constant(test[features].astype(float), has_constant="add")
+    fit = Logit(train[label].astype(float), X_train).fit(disp=False, maxiter=200)
     scores = fit.predict(X_test).to_numpy()
     labels = test[label].to_numpy().astype(bool)
     calibration = calibration_table(scores, labels)

@@ -16,6 +16,7 @@ Chapters that need not wait for each other may run side by side on a second kern
 from __future__ import annotations
 
 import ast
+import atexit
 import json
 import os
 import signal
@@ -42,6 +43,14 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_f
 # Run silently before each notebook: clears every name the previous notebook defined and starts a
 # new history session, whose execution counter starts at 1 (``%reset -f`` would keep the counter).
 RESET_NAMESPACE = "get_ipython().reset(new_session=True)"
+
+# With this variable set to 1, a study that ends well leaves its kernel running for the next study
+# that this process runs on the same thread (run_study called in a loop, as the test suite does):
+# that study skips the kernel's start and imports, about 4 CPU seconds. The kernel is moved to the
+# new study's folder and given this process's environment as it is then; each notebook still starts
+# on an empty namespace, as every chapter after the first does. Off by default: a kept kernel holds
+# on to the memory the last study's chapters left behind it.
+KEEP_KERNEL_ENV = "ANALYSIS_KEEP_KERNEL"
 
 PAPERMILL_ENGINE = "analysis-study-kernel"
 KERNEL_START_TIMEOUT = 60  # seconds; papermill's default
@@ -146,6 +155,7 @@ class StudyKernel:
         self._manager = None
         self._preloader = None
         self._cwd: Path | None = None
+        self._environment: dict[str, str] = {}  # this process's environment when the kernel started
 
     def __enter__(self) -> StudyKernel:
         return self
@@ -165,13 +175,35 @@ class StudyKernel:
 
         self.shutdown()
         self._cwd = Path(cwd)
-        manager = AsyncKernelManager(kernel_name=ensure_kernel())
-        run_sync(manager.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=str(self._cwd))
-        self._manager = manager
+        kept = _take_kept_kernel()
+        if kept is not None:
+            self._manager, environment = kept
+            # to the new folder and this process's environment, before anything else runs on it
+            preload = [_move_kernel_code(self._cwd, environment, dict(os.environ)), *preload]
+        else:
+            manager = AsyncKernelManager(kernel_name=ensure_kernel())
+            run_sync(manager.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=str(self._cwd))
+            self._manager = manager
+        self._environment = dict(os.environ)
         if preload:
-            client = manager.client()
+            client = self._manager.client()
             client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
             self._preloader = (client, client.execute("\n".join(preload), silent=True, store_history=False))
+
+    def release(self) -> None:
+        """The study is done with the kernel: keep it for this process's next study when
+        ``ANALYSIS_KEEP_KERNEL=1`` (and it is alive and idle), else shut it down."""
+        from jupyter_core.utils import run_sync
+
+        if os.environ.get(KEEP_KERNEL_ENV) != "1" or self._manager is None:
+            self.shutdown()
+            return
+        self._await_preload()
+        manager, self._manager = self._manager, None
+        if manager is not None and run_sync(manager.is_alive)():
+            _keep_kernel(manager, self._environment)
+        elif manager is not None:
+            run_sync(manager.cleanup_resources)()
 
     def execute(self, notebook: Path, output: Path, parameters: dict[str, Any], *, progress: bool) -> None:
         """Execute ``notebook`` with ``parameters`` into ``output``, as :func:`execute_notebook`."""
@@ -278,6 +310,109 @@ class StudyKernel:
         return self._manager
 
 
+async def wait_until_ready(client, manager, timeout: float) -> None:
+    """Return once the kernel answers ``client`` on both its shell and its IOPub channel.
+
+    jupyter_client's ``wait_for_ready`` ends by draining IOPub until 0.2 s pass with no message, and
+    waits 0.2 s more whenever the IOPub subscription is not live yet when the first reply comes: 0.2
+    to 0.4 s of every notebook, on a kernel that is already running. Here the client asks for
+    kernel_info until IOPub carries the kernel's "idle" status for one of its requests: the
+    subscription is then live (ZeroMQ drops what is published before it), and the kernel publishes
+    that status after the reply and everything the request caused. Messages of other requests met
+    on the way are dropped, as the drain drops them."""
+    import time
+    from queue import Empty
+
+    from jupyter_core.utils import ensure_async
+
+    deadline = time.monotonic() + timeout
+    requests: set[str] = set()
+    wait = 0.02  # seconds for IOPub to answer, doubled at each silence (a loaded machine is slow)
+    while True:
+        requests.add(client.kernel_info())
+        try:
+            while True:
+                message = await ensure_async(client.iopub_channel.get_msg(timeout=wait))
+                if (message["msg_type"] == "status" and message["content"]["execution_state"] == "idle"
+                        and message["parent_header"].get("msg_id") in requests):
+                    break
+            break
+        except Empty:
+            wait = min(2 * wait, 1.0)
+        if not await ensure_async(manager.is_alive()):
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+    # the reply to that request went out on the shell channel before the status: read one reply to
+    # adapt to the kernel's protocol version, as wait_for_ready does (replies to earlier requests of
+    # this loop are left to nbclient, which passes over replies to requests it did not send)
+    while True:
+        try:
+            reply = await ensure_async(client.shell_channel.get_msg(timeout=max(0.0, deadline - time.monotonic())))
+        except Empty:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds") from None
+        if reply["msg_type"] == "kernel_info_reply" and reply["parent_header"].get("msg_id") in requests:
+            client._handle_kernel_info_reply(reply)
+            return
+
+
+_kept_kernels: dict[int, tuple[Any, dict[str, str]]] = {}  # thread id → (manager, environment)
+
+
+def _keep_kernel(manager, environment: dict[str, str]) -> None:
+    """Keep a finished study's kernel for the next study run on this thread (a kernel manager lives
+    on its thread's event loop); the one kept before it, if any, is shut down."""
+    from jupyter_core.utils import run_sync
+
+    thread = threading.get_ident()
+    previous = _kept_kernels.pop(thread, None)
+    if previous is not None:
+        run_sync(previous[0].shutdown_kernel)(now=True)
+    if not _kept_kernels:
+        atexit.register(_shut_down_kept_kernels)
+    _kept_kernels[thread] = (manager, environment)
+
+
+def _take_kept_kernel():
+    """(manager, environment) of the kernel a study on this thread kept, if it is still alive."""
+    from jupyter_core.utils import run_sync
+
+    if os.environ.get(KEEP_KERNEL_ENV) != "1":
+        _shut_down_kept_kernels()
+        return None
+    kept = _kept_kernels.pop(threading.get_ident(), None)
+    if kept is None:
+        return None
+    if not run_sync(kept[0].is_alive)():
+        run_sync(kept[0].cleanup_resources)()
+        return None
+    return kept
+
+
+def _shut_down_kept_kernels() -> None:
+    """Kill every kept kernel (at exit, or when keeping is turned off); each process is killed
+    directly, since a manager's event loop belongs to the thread that made it."""
+    while _kept_kernels:
+        _, (manager, _) = _kept_kernels.popitem()
+        process = getattr(getattr(manager, "provisioner", None), "process", None)
+        if process is not None and process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+        try:
+            manager.cleanup_connection_file()
+        except OSError:
+            pass
+
+
+def _move_kernel_code(cwd: Path, was: dict[str, str], now: dict[str, str]) -> str:
+    """Code that moves a kept kernel to ``cwd`` and changes its environment as this process's has
+    changed since the kernel started (the kernel's own additions, such as MPLBACKEND, stay)."""
+    changed = {key: value for key, value in now.items() if was.get(key) != value}
+    removed = sorted(set(was) - set(now))
+    return (f"import os as _os; _os.chdir({str(cwd)!r}); _os.environ.update({changed!r}); "
+            f"[_os.environ.pop(_k, None) for _k in {removed!r}]; del _os")
+
+
 @lru_cache(maxsize=1)
 def _shared_kernel_engine() -> str:
     """Register with papermill (once; papermill is imported only when notebooks run) an engine that
@@ -286,11 +421,30 @@ def _shared_kernel_engine() -> str:
     papermill's own engine builds a client that starts a kernel and stops it after the notebook. This
     one's client resets the kernel's namespace before the notebook's cells and closes its own
     channels after them; the kernel goes on running."""
+    from jupyter_core.utils import run_sync
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.log import logger
 
     class SharedKernelClient(PapermillNotebookClient):
+        async def async_start_new_kernel_client(self):
+            from jupyter_core.utils import ensure_async
+            from nbclient.util import run_hook
+
+            self.kc = self.km.client()
+            await ensure_async(self.kc.start_channels())
+            try:
+                await wait_until_ready(self.kc, self.km, timeout=self.startup_timeout)
+            except Exception:
+                self.kc.stop_channels()
+                self.kc = None
+                raise
+            self.kc.allow_stdin = False
+            await run_hook(self.on_notebook_start, notebook=self.nb)
+            return self.kc
+
+        start_new_kernel_client = run_sync(async_start_new_kernel_client)  # nbclient binds its own
+
         def papermill_execute_cells(self):
             reply = self.wait_for_reply(self.kc.execute(RESET_NAMESPACE, silent=True, store_history=False))
             if reply is None or reply["content"]["status"] != "ok":

@@ -455,7 +455,7 @@ def run_study(
 
         run_in_dependency_order(notebooks, run_after, chapter_of, run_notebook, kernel, kernels=kernels,
                                 preload=preload)
-        kernel.shutdown()  # its memory is free before the report is rendered
+        kernel.release()  # its memory is free before the report is rendered (unless it is kept)
         chapters = {entry.name: chapters[entry.name] for entry, _ in planned if entry.name in chapters}
 
         results = run.results

@@ -31,9 +31,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.discrete.discrete_model import Logit
 from statsmodels.duration.hazard_regression import PHReg
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from .intervals import t_interval, wilson_interval
 
@@ -73,7 +75,7 @@ def repeat_purchase_logit(joined: pd.DataFrame, outcome: str, satisfaction: str,
     y = frame[outcome].astype(float)
     if not set(np.unique(y)) <= {0.0, 1.0}:
         raise ValueError(f"{outcome!r} must be 0/1")
-    fit = sm.Logit(y, sm.add_constant(_design(frame, columns), has_constant="add")).fit(disp=False)
+    fit = Logit(y, add_constant(_design(frame, columns), has_constant="add")).fit(disp=False)
     return LinkFit(_table(fit, level), int(fit.nobs), len(joined) - len(frame), fit)
 
 
@@ -160,7 +162,7 @@ def value_regression(joined: pd.DataFrame, value: str, satisfaction: str,
     frame = joined[[value, *columns]].dropna()
     if (frame[value] < 0).any():
         raise ValueError(f"{value!r} has negative values: log(1 + value) is not defined")
-    fit = sm.OLS(np.log1p(frame[value].astype(float)), sm.add_constant(_design(frame, columns), has_constant="add")
+    fit = OLS(np.log1p(frame[value].astype(float)), add_constant(_design(frame, columns), has_constant="add")
                  ).fit(cov_type="HC1")
     return LinkFit(_table(fit, level), int(fit.nobs), len(joined) - len(frame), fit)
 
