@@ -138,3 +138,31 @@ def test_expected_purchases_per_distinct_pair_equal_row_by_row(cdnow_sample_summ
         fit = model(x, t_x, T).fit()
         assert np.array_equal(fit.expected_purchases_while_alive(39.0, x, T),
                               fit.expected_purchases_while_alive(39.0, x, T, compress=False))
+
+
+def test_paretonbd_probability_alive_with_kept_end_points_equals_a_fresh_computation(fits, cdnow_sample_summary):
+    """P(alive) reuses the end-point pairs kept on the model for the same columns (the interval
+    draws, through with_params copies): bit for bit the values of pairs computed afresh, and new
+    columns (even of the same length) are not answered from the kept ones."""
+    from analysis.models.paretonbd import _log_a0
+
+    s = cdnow_sample_summary
+    x, t_x, T = (s[c].astype(float).to_numpy() for c in ("frequency_cal", "recency_cal", "T_cal"))
+    fit = fits[1]
+    draw = fit.with_params(fit.params.to_numpy() * [1.1, 0.9, 1.2, 0.8])
+
+    def fresh(results, x, t_x, T):  # P(alive) of eq. 20 with the pairs hashed inside _log_a0
+        r, alpha, s_, beta = results.params.to_numpy()
+        log_odds = (np.log(s_) - np.log(r + s_ + x) + (r + x) * np.log(alpha + T) + s_ * np.log(beta + T)
+                    + _log_a0(results.params.to_numpy(), x, t_x, T))
+        return 1.0 / (1.0 + np.exp(log_odds))
+
+    fit.model.__dict__.pop("_end_point_memo", None)
+    for results in (fit, draw, fit):
+        assert np.array_equal(results.probability_alive(x, t_x, T), fresh(results, x, t_x, T))
+    assert fit.model._end_point_memo[1] is draw.model._end_point_memo[1]  # one computation, shared
+    shifted = t_x[::-1].copy()
+    shifted = np.minimum(shifted, T)
+    assert not np.array_equal(shifted, t_x)
+    assert np.array_equal(draw.probability_alive(x, shifted, T), fresh(draw, x, shifted, T))
+    assert np.array_equal(fit.probability_alive(x[:5], t_x[:5], T[:5]), fresh(fit, x[:5], t_x[:5], T[:5]))

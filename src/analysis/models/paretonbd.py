@@ -549,9 +549,27 @@ class ParetoNBDResults(TransactionResults):
             return exponential_dropout.probability_alive(*self._limit_params(), x, t_x, T)
         params = self.customer_params(covariates, n=x.size if covariates is not None else None)
         r, alpha, s, beta = params
-        log_a0 = _log_a0(params if covariates is not None else self.params.to_numpy(), x, t_x, T)
+        if covariates is not None:
+            log_a0 = _log_a0(params, x, t_x, T)
+        else:
+            log_a0 = _log_a0(self.params.to_numpy(), x, t_x, T, self._end_point_pairs(x, t_x, T))
         log_odds = (np.log(s) - np.log(r + s + x) + (r + x) * np.log(alpha + T) + s * np.log(beta + T) + log_a0)
         return 1.0 / (1.0 + np.exp(log_odds))
+
+    def _end_point_pairs(self, x, t_x, T):
+        """``end_point_pairs`` of three equal-length columns, kept on the model for the next call
+        with the same columns: the parameter draws of the customer intervals (``with_params`` copies
+        share the model) evaluate P(alive) on the same histories a hundred times, and hashing the
+        pairs costs as much as the hypergeometric terms. None (``_log_a0`` computes them) for other
+        shapes."""
+        if not (x.ndim == 1 and x.shape == t_x.shape == T.shape):
+            return None
+        memo = getattr(self.model, "_end_point_memo", None)
+        if memo is not None and all(np.array_equal(kept, new) for kept, new in zip(memo[0], (x, t_x, T))):
+            return memo[1]
+        pairs = end_point_pairs(x, t_x, T)
+        self.model._end_point_memo = ((x.copy(), t_x.copy(), T.copy()), pairs)
+        return pairs
 
     def expected_purchases_while_alive(self, t, frequency, T, *, compress: bool = True, covariates=None):
         # compress: accepted for the common signature; this closed form costs no special function
