@@ -190,3 +190,30 @@ def test_cox_on_a_seeded_sample_when_customers_exceed_the_cap(cdnow_sample_clean
     first = {r["term"]: r for r in full["hazard_ratios"]}["log_first_value"]
     part = {r["term"]: r for r in sampled["hazard_ratios"]}["log_first_value"]
     assert part["lower"] < first["hazard_ratio"] < part["upper"]
+
+
+def test_cox_design_from_categorical_columns_is_patsys_own():
+    """The Cox formula's C() hands a pandas Categorical to patsy as it is (its fast path): the
+    design matrix, its column names and so the fit are bit for bit those of patsy's own C(), for a
+    Categorical column and for a plain string one."""
+    from statsmodels.duration.hazard_regression import PHReg
+
+    from analysis.retention.survival import _categorical_term
+
+    rng = np.random.default_rng(5)
+    n = 600
+    data = pd.DataFrame({
+        "duration": rng.exponential(10, n).round(1), "event": (rng.random(n) < 0.7).astype(int),
+        "value": rng.normal(size=n),
+        "cohort": pd.Categorical(rng.choice(["2020-03", "2020-01", "2020-02"], n),
+                                 categories=["2020-03", "2020-01", "2020-02"]),
+        "segment": rng.choice(["b", "a", "c"], n),
+    })
+    formula = "duration ~ value + C(cohort) + C(segment)"
+    plain = PHReg.from_formula(formula, data=data, status=data["event"].to_numpy(), ties="efron")
+    fast = PHReg.from_formula(formula, data=data, status=data["event"].to_numpy(), ties="efron",
+                              eval_env={"C": _categorical_term})
+    assert fast.exog_names == plain.exog_names == [
+        "C(cohort)[T.2020-01]", "C(cohort)[T.2020-02]", "C(segment)[T.b]", "C(segment)[T.c]", "value"]
+    assert np.array_equal(fast.exog, plain.exog)
+    assert np.array_equal(fast.fit().params, plain.fit().params)
