@@ -77,6 +77,17 @@ def pseudonym_key_outside_home(tmp_path_factory):
 KERNELS_ENV = "ANALYSIS_KERNELS"
 
 
+def _unless_set(name: str, value: str):
+    """Body of a session fixture: ``name=value`` for the session unless the environment sets it."""
+    if os.environ.get(name):
+        yield
+        return
+    patch = pytest.MonkeyPatch()
+    patch.setenv(name, value)
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def one_kernel_per_study():
     """Study runs in tests use one notebook kernel (``ANALYSIS_KERNELS=1``) unless the environment
@@ -85,13 +96,7 @@ def one_kernel_per_study():
     a study, measured 2026-11-30 on the degrade case same_value: 29.6 against 24.8 s). The runs that
     exercise two kernels ask for them: the shared run of cdnow_sample.yml and the cache reruns
     (:func:`two_kernels`)."""
-    if os.environ.get(KERNELS_ENV):
-        yield
-        return
-    patch = pytest.MonkeyPatch()
-    patch.setenv(KERNELS_ENV, "1")
-    yield
-    patch.undo()
+    yield from _unless_set(KERNELS_ENV, "1")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -100,13 +105,7 @@ def keep_the_kernel_between_studies():
     (``ANALYSIS_KEEP_KERNEL=1``): each such study saves the kernel's start and imports, about 4 CPU
     seconds. The first study of each worker, and every study run as a subprocess, starts its own;
     tests/test_execution.py checks that a kept kernel runs a study as a new one does."""
-    if os.environ.get(KEEP_KERNEL_ENV):
-        yield
-        return
-    patch = pytest.MonkeyPatch()
-    patch.setenv(KEEP_KERNEL_ENV, "1")
-    yield
-    patch.undo()
+    yield from _unless_set(KEEP_KERNEL_ENV, "1")
 
 
 @pytest.fixture

@@ -200,9 +200,9 @@ class StudyKernel:
             return
         self._await_preload()
         manager, self._manager = self._manager, None
-        if manager is not None and run_sync(manager.is_alive)():
+        if run_sync(manager.is_alive)():
             _keep_kernel(manager, self._environment)
-        elif manager is not None:
+        else:
             run_sync(manager.cleanup_resources)()
 
     def execute(self, notebook: Path, output: Path, parameters: dict[str, Any], *, progress: bool) -> None:
@@ -241,11 +241,7 @@ class StudyKernel:
     def kill(self) -> None:
         """Kill the kernel's process and wait until it has ended (safe from any thread): a notebook
         running on it stops with nbclient's DeadKernelError, the next one starts a new kernel."""
-        manager = self._manager
-        process = getattr(getattr(manager, "provisioner", None), "process", None)
-        if process is not None and process.poll() is None:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
+        _kill_kernel_process(self._manager)
 
     @property
     def started(self) -> bool:
@@ -394,14 +390,19 @@ def _shut_down_kept_kernels() -> None:
     directly, since a manager's event loop belongs to the thread that made it."""
     while _kept_kernels:
         _, (manager, _) = _kept_kernels.popitem()
-        process = getattr(getattr(manager, "provisioner", None), "process", None)
-        if process is not None and process.poll() is None:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
+        _kill_kernel_process(manager)
         try:
             manager.cleanup_connection_file()
         except OSError:
             pass
+
+
+def _kill_kernel_process(manager) -> None:
+    """Kill the process of ``manager``'s kernel, if it runs, and wait until it has ended."""
+    process = getattr(getattr(manager, "provisioner", None), "process", None)
+    if process is not None and process.poll() is None:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _move_kernel_code(cwd: Path, was: dict[str, str], now: dict[str, str]) -> str:
